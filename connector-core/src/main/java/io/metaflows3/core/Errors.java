@@ -1,0 +1,69 @@
+package io.metaflows3.core;
+
+import java.io.IOException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/** Classifies SDK failures: which are worth retrying, and which typed exception a caller sees. */
+final class Errors {
+  private Errors() {}
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  static int status(Throwable t) {
+    return unwrap(t) instanceof S3Exception s ? s.statusCode() : 0;
+  }
+
+  static boolean isNotFound(Throwable t) {
+    return status(t) == 404 || unwrap(t) instanceof MetaflowS3NotFound;
+  }
+
+  /** Throttling, server errors, resets and truncated bodies are transient; 4xx answers are final. */
+  static boolean isRetryable(Throwable t) {
+    Throwable e = unwrap(t);
+    if (e instanceof S3Exception s) {
+      int code = s.statusCode();
+      // 409 ConditionalRequestConflict: a concurrent conditional write; S3 asks to retry it.
+      return code >= 500 || code == 429 || code == 409 || code == 408;
+    }
+    if (e instanceof TruncatedBodyException) {
+      return true;
+    }
+    if (e instanceof SdkClientException) {
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof IOException) {
+          return true;
+        }
+      }
+      String msg = String.valueOf(e.getMessage()).toLowerCase();
+      return msg.contains("timeout") || msg.contains("timed out");
+    }
+    return e instanceof IOException;
+  }
+
+  /** The typed exception for a failure about {@code url}. Messages carry the URL and S3's code, no credentials. */
+  static MetaflowS3Exception toTyped(Throwable t, String url) {
+    Throwable e = unwrap(t);
+    if (e instanceof MetaflowS3Exception m) {
+      return m;
+    }
+    if (e instanceof S3Exception s) {
+      String code = s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode();
+      String what = "HTTP " + s.statusCode() + (code == null ? "" : " " + code);
+      return switch (s.statusCode()) {
+        case 404 -> new MetaflowS3NotFound("not found (" + what + ")", url, s);
+        case 403 -> new MetaflowS3AccessDenied("access denied (" + what + ")", url, s);
+        case 416 -> new MetaflowS3InvalidRange("range not satisfiable (" + what + ")", url, s);
+        default -> new MetaflowS3Exception("S3 request failed (" + what + ")", url, s);
+      };
+    }
+    return new MetaflowS3Exception("S3 request failed (" + e.getClass().getSimpleName() + ")", url, e);
+  }
+}

@@ -1,0 +1,69 @@
+package io.metaflows3.core;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+
+/**
+ * Lists prefixes. One level at a time uses the '/' delimiter; a recursive listing first lists one level and
+ * then lists every sub-prefix in parallel, so a wide tree is not walked one page after another.
+ */
+final class Lister {
+  /** One listing entry: an object with its size and ETag, or a common prefix. */
+  record Listed(S3Url url, long size, String etag, Instant lastModified, boolean isPrefix) {}
+
+  private static final Comparator<Listed> BY_KEY = Comparator.comparing(Listed::url);
+  private final TransferEngine engine;
+
+  Lister(TransferEngine engine) {
+    this.engine = engine;
+  }
+
+  /** Objects and common prefixes directly below {@code prefix}, in key order. */
+  CompletableFuture<List<Listed>> level(S3Url prefix) {
+    return pages(prefix, "/", null, new ArrayList<>()).thenApply(l -> sorted(l));
+  }
+
+  /** Every object below {@code prefix}, in key order. */
+  CompletableFuture<List<Listed>> recursive(S3Url prefix) {
+    return level(prefix).thenCompose(top -> {
+      List<Listed> objects = new ArrayList<>();
+      List<CompletableFuture<List<Listed>>> below = new ArrayList<>();
+      for (Listed entry : top) {
+        if (entry.isPrefix()) {
+          below.add(pages(entry.url(), null, null, new ArrayList<>()));
+        } else {
+          objects.add(entry);
+        }
+      }
+      return CompletableFuture.allOf(below.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        below.forEach(f -> objects.addAll(f.join()));
+        return sorted(objects);
+      });
+    });
+  }
+
+  private CompletableFuture<List<Listed>> pages(S3Url prefix, String delimiter, String token, List<Listed> into) {
+    return engine.listPage(prefix, delimiter, token).thenCompose(page -> {
+      collect(prefix, page, into);
+      return Boolean.TRUE.equals(page.isTruncated())
+          ? pages(prefix, delimiter, page.nextContinuationToken(), into)
+          : CompletableFuture.completedFuture(into);
+    });
+  }
+
+  private static void collect(S3Url prefix, ListObjectsV2Response page, List<Listed> into) {
+    page.contents().forEach(o -> into.add(new Listed(new S3Url(prefix.bucket(), o.key()), o.size(),
+        o.eTag(), o.lastModified(), false)));
+    page.commonPrefixes().forEach(p -> into.add(new Listed(new S3Url(prefix.bucket(), p.prefix()), -1, null,
+        null, true)));
+  }
+
+  private static List<Listed> sorted(List<Listed> entries) {
+    entries.sort(BY_KEY);
+    return entries;
+  }
+}

@@ -1,0 +1,60 @@
+package io.metaflows3.core;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * Keeps at most {@code limit} requests in flight; the rest wait in arrival order. Never blocks a thread, so
+ * callbacks on the HTTP client's event loop may submit follow-up requests (e.g. the remaining byte ranges).
+ */
+final class RequestQueue {
+  private final int limit;
+  private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+  private int running;
+
+  RequestQueue(int limit) {
+    this.limit = limit;
+  }
+
+  <T> CompletableFuture<T> submit(Supplier<CompletableFuture<T>> request) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Runnable start = () -> {
+      CompletableFuture<T> sent;
+      try {
+        sent = request.get();
+      } catch (RuntimeException e) {
+        sent = CompletableFuture.failedFuture(e);
+      }
+      sent.whenComplete((value, error) -> {
+        release();
+        if (error != null) {
+          result.completeExceptionally(error);
+        } else {
+          result.complete(value);
+        }
+      });
+    };
+    synchronized (this) {
+      if (running >= limit) {
+        waiting.add(start);
+        return result;
+      }
+      running++;
+    }
+    start.run();
+    return result;
+  }
+
+  private void release() {
+    Runnable next;
+    synchronized (this) {
+      next = waiting.poll();
+      if (next == null) {
+        running--;
+        return;
+      }
+    }
+    next.run();
+  }
+}

@@ -1,0 +1,549 @@
+package io.metaflows3.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/**
+ * metaflow.S3 for Java: load and store S3 objects at high throughput, under locations that name the run that
+ * made them. Open it in try-with-resources: downloaded objects are temp files that live until {@link #close()}.
+ *
+ * <pre>{@code
+ * try (S3 s3 = S3.builder().run(FlowRun.of("S3DemoFlow", "3")).build()) {
+ *   String url = s3.put("message", "hello");        // s3://<s3root>/S3DemoFlow/3/message
+ *   System.out.println(s3.get("message").text());
+ * }
+ * }</pre>
+ *
+ * <p>Contexts: {@code run(..)} resolves keys under {@code <s3root>/<Flow>/<runId>/}; {@code s3root(..)} or
+ * {@code bucket(..).prefix(..)} under that root; with no context every call takes full {@code s3://} URLs.
+ * Results come back in request order; listings in key order.
+ */
+public final class S3 implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(S3.class);
+  static final String META_FLOW = "metaflow-flow";
+  static final String META_RUN = "metaflow-run-id";
+  static final String META_STEP = "metaflow-step";
+  static final String META_TASK = "metaflow-task-id";
+  static final String META_ATTEMPT = "metaflow-attempt";
+
+  private final S3Url root;
+  private final S3Url datatoolsRoot;
+  private final FlowRun run;
+  private final TaskContext task;
+  private final TransferEngine engine;
+  private final TempDir temp;
+  private final Downloader downloader;
+  private final Uploader uploader;
+  private final Lister lister;
+  private volatile boolean closed;
+
+  private S3(Builder b, S3Url root, S3Url datatoolsRoot) {
+    this.root = root;
+    this.datatoolsRoot = datatoolsRoot;
+    this.run = b.run;
+    this.task = b.task;
+    this.temp = new TempDir(b.settings.tmpRoot());
+    this.engine = new TransferEngine(b.settings);
+    this.downloader = new Downloader(engine, temp);
+    this.uploader = new Uploader(engine);
+    this.lister = new Lister(engine);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The root keys are resolved under, e.g. {@code s3://bucket/data/S3DemoFlow/3/}; empty without a context. */
+  public Optional<String> root() {
+    return Optional.ofNullable(root).map(S3Url::toString);
+  }
+
+  public S3Settings settings() {
+    return engine.settings();
+  }
+
+  /** Requests, retries and bytes of this client so far. */
+  public TransferStats stats() {
+    return engine.stats();
+  }
+
+  /** The folder holding this client's downloaded files; deleted by {@link #close()}. */
+  public Path tempDir() {
+    return temp.dir();
+  }
+
+  // ---- get ----
+
+  public S3Object get(String key, GetOption... options) {
+    return get(S3GetObject.of(key), options);
+  }
+
+  public S3Object get(S3GetObject request, GetOption... options) {
+    return getManyObjects(List.of(request), options).get(0);
+  }
+
+  /** Downloads the given keys (or URLs, without a context) in parallel; results in the same order. */
+  public List<S3Object> getMany(List<String> keys, GetOption... options) {
+    return getManyObjects(keys.stream().map(S3GetObject::of).toList(), options);
+  }
+
+  /** Downloads objects or byte ranges of them in parallel; results in request order. */
+  public List<S3Object> getManyObjects(List<S3GetObject> requests, GetOption... options) {
+    boolean returnMissing = has(options, GetOption.RETURN_MISSING);
+    List<S3Url> urls = requests.stream().map(r -> resolve(r.key())).toList();
+    String prefix = root().orElse(null);
+    List<CompletableFuture<S3Object>> results = new ArrayList<>();
+    for (int i = 0; i < requests.size(); i++) {
+      S3Url url = urls.get(i);
+      results.add(download(url, prefix, requests.get(i).range(), -1, null, returnMissing));
+    }
+    return await("get", results);
+  }
+
+  /** Downloads every object below each prefix: prefixes in the order given, objects in key order. */
+  public List<S3Object> getRecursive(List<String> prefixes, GetOption... options) {
+    List<S3Object> listed = listRecursive(prefixes);
+    List<CompletableFuture<S3Object>> results = new ArrayList<>();
+    for (S3Object o : listed) {
+      results.add(download(o.s3Url(), o.prefix(), null, o.size(), o.etag().orElse(null), false));
+    }
+    return await("getRecursive", results);
+  }
+
+  /** Downloads everything below the root. */
+  public List<S3Object> getAll() {
+    return getRecursive(List.of(requireRoot("getAll").toString()));
+  }
+
+  private CompletableFuture<S3Object> download(S3Url url, String prefix, ByteRange range, long knownSize,
+      String etag, boolean returnMissing) {
+    checkOpen();
+    return downloader.download(url, range, knownSize, etag).handle((d, error) -> {
+      if (error != null) {
+        if (returnMissing && Errors.isNotFound(error)) {
+          return S3Object.builder(url, keyOf(url), prefix).missing().build();
+        }
+        throw Errors.toTyped(error, url.toString());
+      }
+      GetObjectResponse r = d.info();
+      return S3Object.builder(url, keyOf(url), prefix)
+          .path(d.path())
+          .size(d.range().length())
+          .range(d.range())
+          .etag(r.eTag())
+          .info(r.contentType(), r.metadata(), r.lastModified())
+          .build();
+    });
+  }
+
+  // ---- info ----
+
+  public S3Object info(String key, GetOption... options) {
+    return infoMany(List.of(key), options).get(0);
+  }
+
+  /** Metadata of each object without downloading it ({@code downloaded() == false}). */
+  public List<S3Object> infoMany(List<String> keys, GetOption... options) {
+    boolean returnMissing = has(options, GetOption.RETURN_MISSING);
+    String prefix = root().orElse(null);
+    List<CompletableFuture<S3Object>> results = new ArrayList<>();
+    for (String key : keys) {
+      S3Url url = resolve(key);
+      checkOpen();
+      results.add(engine.head(url).handle((r, error) -> {
+        if (error != null) {
+          if (returnMissing && Errors.isNotFound(error)) {
+            return S3Object.builder(url, keyOf(url), prefix).missing().build();
+          }
+          throw Errors.toTyped(error, url.toString());
+        }
+        return infoOf(url, prefix, r);
+      }));
+    }
+    return await("info", results);
+  }
+
+  private S3Object infoOf(S3Url url, String prefix, HeadObjectResponse r) {
+    return S3Object.builder(url, keyOf(url), prefix).size(r.contentLength()).etag(r.eTag())
+        .info(r.contentType(), r.metadata(), r.lastModified()).build();
+  }
+
+  // ---- list ----
+
+  /** The next level below the root: objects ({@code exists()}) and prefixes ({@code !exists()}). */
+  public List<S3Object> listPaths() {
+    return listPaths(List.of(requireRoot("listPaths").toString()));
+  }
+
+  /** The next level below each prefix, listed in parallel: prefixes in the order given, entries in key order. */
+  public List<S3Object> listPaths(List<String> prefixes) {
+    return list(prefixes, lister::level);
+  }
+
+  /** Every object below the root, in key order. */
+  public List<S3Object> listRecursive() {
+    return listRecursive(List.of(requireRoot("listRecursive").toString()));
+  }
+
+  /** Every object below each prefix, listed in parallel: prefixes in the order given, objects in key order. */
+  public List<S3Object> listRecursive(List<String> prefixes) {
+    return list(prefixes, lister::recursive);
+  }
+
+  private List<S3Object> list(List<String> prefixes,
+      Function<S3Url, CompletableFuture<List<Lister.Listed>>> how) {
+    List<CompletableFuture<List<S3Object>>> results = new ArrayList<>();
+    for (String p : prefixes) {
+      S3Url prefix = resolvePrefix(p);
+      checkOpen();
+      results.add(how.apply(prefix).handle((entries, error) -> {
+        if (error != null) {
+          throw Errors.toTyped(error, prefix.toString());
+        }
+        return entries.stream().map(e -> listedObject(e, p)).toList();
+      }));
+    }
+    return await("list", results).stream().flatMap(List::stream).toList();
+  }
+
+  private S3Object listedObject(Lister.Listed e, String prefix) {
+    S3Object.Builder b = S3Object.builder(e.url(), keyOf(e.url()), prefix);
+    return e.isPrefix() ? b.missing().build() : b.size(e.size()).etag(e.etag()).lastModified(e.lastModified()).build();
+  }
+
+  // ---- put ----
+
+  /** Stores a string (as UTF-8 text) and returns its URL. */
+  public String put(String key, String value, PutOption... options) {
+    return put(S3PutObject.of(key, value), options);
+  }
+
+  public String put(String key, byte[] value, PutOption... options) {
+    return put(S3PutObject.of(key, value), options);
+  }
+
+  /**
+   * Stores one object and returns its URL. With {@link PutOption#NO_OVERWRITE} an existing object is kept
+   * and the URL is returned all the same (as metaflow does); {@link #putMany} tells which were stored.
+   */
+  public String put(S3PutObject object, PutOption... options) {
+    String url = resolve(object.key()).toString();
+    putMany(List.of(object), options);
+    return url;
+  }
+
+  /**
+   * Stores objects (bytes or local files) in parallel. Returns the objects stored, in request order; with
+   * {@link PutOption#NO_OVERWRITE} the ones whose key already existed are left out.
+   */
+  public List<StoredObject> putMany(List<S3PutObject> objects, PutOption... options) {
+    boolean ifAbsent = has(options, PutOption.NO_OVERWRITE);
+    List<CompletableFuture<StoredObject>> results = new ArrayList<>();
+    for (S3PutObject o : objects) {
+      S3Url url = resolve(o.key());
+      checkOpen();
+      results.add(uploader.upload(url, o, lineage(o.metadata()), ifAbsent)
+          .thenApply(stored -> stored ? new StoredObject(o.key(), url.toString()) : null));
+    }
+    return await("put", results).stream().filter(s -> s != null).toList();
+  }
+
+  /** Uploads local files, streamed (large ones in parallel parts); keys in the map's order. */
+  public List<StoredObject> putFiles(Map<String, Path> files, PutOption... options) {
+    List<S3PutObject> objects = new ArrayList<>();
+    files.forEach((key, path) -> {
+      if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+        throw new MetaflowS3Exception("not a readable file: " + path, null);
+      }
+      objects.add(S3PutObject.ofFile(key, path));
+    });
+    return putMany(objects, options);
+  }
+
+  /**
+   * metaflow's IncludeFile: stores a local file under the run, named by the SHA-1 of its content
+   * ({@code includefile/<sha1>}), so the same content is stored once.
+   */
+  public IncludedFile includeFile(Path file) {
+    if (run == null) {
+      throw new MetaflowS3Exception("includeFile needs a run context (S3.builder().run(..))", null);
+    }
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new MetaflowS3Exception("cannot include " + file + ": not a readable file", null);
+    }
+    String sha1 = sha1(file);
+    String key = "includefile/" + sha1;
+    S3PutObject object = S3PutObject.ofFile(key, file)
+        .withMetadata(Map.of("metaflow-filename", String.valueOf(file.getFileName())));
+    String url = put(object, PutOption.NO_OVERWRITE);
+    try {
+      return new IncludedFile(url, sha1, Files.size(file));
+    } catch (IOException e) {
+      throw new MetaflowS3Exception("cannot read " + file, url, e);
+    }
+  }
+
+  // ---- runs ----
+
+  /**
+   * The newest run of {@code flow} under the datatools root, found by listing its run prefixes (numeric run
+   * ids compare as numbers); empty when the flow has no runs.
+   */
+  public Optional<FlowRun> latestRun(String flow) {
+    if (datatoolsRoot == null) {
+      throw new MetaflowS3Exception("latestRun needs an s3root (builder or METAFLOW_DATATOOLS_S3ROOT)", null);
+    }
+    S3Url flowRoot = datatoolsRoot.resolve(FlowRun.of(flow, "0").flow() + "/");
+    List<Lister.Listed> entries = await("list", List.of(lister.level(flowRoot))).get(0);
+    return entries.stream().filter(Lister.Listed::isPrefix)
+        .map(e -> e.url().relativeTo(flowRoot).replaceAll("/$", ""))
+        .max(RUN_ORDER)
+        .map(id -> FlowRun.of(flow, id));
+  }
+
+  private static final Comparator<String> RUN_ORDER = (a, b) -> {
+    boolean na = a.chars().allMatch(Character::isDigit);
+    boolean nb = b.chars().allMatch(Character::isDigit);
+    if (na && nb) {
+      return a.length() != b.length() ? Integer.compare(a.length(), b.length()) : a.compareTo(b);
+    }
+    return na != nb ? Boolean.compare(na, nb) : a.compareTo(b);
+  };
+
+  // ---- lifecycle ----
+
+  /** Deletes every temp file this client made and releases its connections. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      engine.close();
+    } finally {
+      temp.close();
+    }
+    LOG.debug("S3 client closed: {}", engine.stats());
+  }
+
+  @Override
+  public String toString() {
+    return "S3[root=" + root + ", " + engine.settings() + "]";
+  }
+
+  // ---- helpers ----
+
+  /** Resolves a key against the root, or parses a URL when there is no root. */
+  S3Url resolve(String key) {
+    if (root != null) {
+      if (S3Url.isUrl(key)) {
+        throw new MetaflowS3URLException("this client has root " + root + ": give keys relative to it, not URLs",
+            key);
+      }
+      return root.resolve(key);
+    }
+    if (!S3Url.isUrl(key)) {
+      throw new MetaflowS3URLException("no root is set (run, s3root or bucket): give a full s3:// URL", key);
+    }
+    S3Url url = S3Url.parse(key);
+    if (url.key().isEmpty()) {
+      throw new MetaflowS3URLException("URL names a bucket, not an object", key);
+    }
+    return url;
+  }
+
+  private S3Url resolvePrefix(String prefix) {
+    S3Url url = root != null && (prefix.isEmpty() || prefix.equals(root.toString())) ? root
+        : root == null && S3Url.isUrl(prefix) ? S3Url.parse(prefix) : resolve(prefix);
+    return url.asPrefix();
+  }
+
+  private String keyOf(S3Url url) {
+    return root != null && url.isUnder(root) ? url.relativeTo(root) : url.toString();
+  }
+
+  private S3Url requireRoot(String call) {
+    if (root == null) {
+      throw new MetaflowS3URLException(call + "() needs a root (run, s3root or bucket); give prefixes instead",
+          null);
+    }
+    return root;
+  }
+
+  /** User metadata plus, under a run, the lineage keys naming flow, run, step and task. */
+  private Map<String, String> lineage(Map<String, String> user) {
+    Map<String, String> meta = new LinkedHashMap<>(user);
+    if (run != null) {
+      meta.put(META_FLOW, run.flow());
+      meta.put(META_RUN, run.runId());
+    }
+    if (task != null) {
+      meta.put(META_STEP, task.step());
+      meta.put(META_TASK, task.taskId());
+      meta.put(META_ATTEMPT, Integer.toString(task.attempt()));
+    }
+    return meta;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new MetaflowS3Exception("this S3 client is closed", null);
+    }
+  }
+
+  /** Waits for every future (so nothing is still writing), then returns results or throws the first error. */
+  private <T> List<T> await(String what, List<CompletableFuture<T>> futures) {
+    long start = System.nanoTime();
+    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).handle((v, e) -> null).join();
+    List<T> results = new ArrayList<>(futures.size());
+    for (CompletableFuture<T> f : futures) {
+      try {
+        results.add(f.join());
+      } catch (RuntimeException e) {
+        throw Errors.toTyped(e, null);
+      }
+    }
+    if (futures.size() > 1 && LOG.isDebugEnabled()) {
+      LOG.debug("{}: {} requests done in {} ms", what, futures.size(), (System.nanoTime() - start) / 1_000_000);
+    }
+    return results;
+  }
+
+  private static <T> boolean has(T[] options, T option) {
+    return Arrays.asList(options).contains(option);
+  }
+
+  private static String sha1(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest digest = MessageDigest.getInstance("SHA-1");
+      byte[] buffer = new byte[1 << 16];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        digest.update(buffer, 0, n);
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (IOException e) {
+      throw new MetaflowS3Exception("cannot read " + file + " (" + e.getClass().getSimpleName() + ")", null, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is part of every JVM", e);
+    }
+  }
+
+  /** Configures an {@link S3} client: its context (run, root) and its settings. */
+  public static final class Builder {
+    private S3Settings settings;
+    private FlowRun run;
+    private TaskContext task;
+    private String s3root;
+    private String bucket;
+    private String prefix;
+    private Map<String, String> env = System.getenv();
+
+    private Builder() {}
+
+    public Builder settings(S3Settings value) {
+      this.settings = value;
+      return this;
+    }
+
+    /** Keys resolve under {@code <s3root>/<flow>/<runId>/}, and stored objects carry the run as metadata. */
+    public Builder run(FlowRun value) {
+      this.run = value;
+      return this;
+    }
+
+    /** Like {@link #run}, and stored objects also name the step, task and attempt. */
+    public Builder task(TaskContext value) {
+      this.task = value;
+      this.run = value == null ? null : value.run();
+      return this;
+    }
+
+    /**
+     * The root: keys resolve under it. With {@link #run} it is the datatools root and the run layout is
+     * appended; without a run it defaults to nothing (full URLs only).
+     */
+    public Builder s3root(String url) {
+      this.s3root = url;
+      return this;
+    }
+
+    /** The root as a bucket and an optional prefix, like metaflow's {@code S3(bucket=.., prefix=..)}. */
+    public Builder bucket(String value) {
+      this.bucket = value;
+      return this;
+    }
+
+    public Builder prefix(String value) {
+      this.prefix = value;
+      return this;
+    }
+
+    /** The environment variables read for defaults; {@code System.getenv()} unless set. */
+    public Builder environment(Map<String, String> value) {
+      this.env = Map.copyOf(value);
+      return this;
+    }
+
+    public S3 build() {
+      if (s3root != null && bucket != null) {
+        throw new IllegalArgumentException("give either s3root or bucket/prefix, not both");
+      }
+      if (prefix != null && bucket == null) {
+        throw new IllegalArgumentException("prefix needs a bucket");
+      }
+      if (settings == null) {
+        settings = S3Settings.fromEnvironment(env);
+      }
+      S3Url explicit = s3root != null ? S3Url.parse(s3root).asPrefix()
+          : bucket != null ? bucketRoot(bucket, prefix) : null;
+      S3Url datatools = explicit != null ? explicit : defaultDatatoolsRoot(env);
+      S3Url root;
+      if (run != null) {
+        if (datatools == null) {
+          throw new MetaflowS3Exception("a run context needs an s3root: set METAFLOW_DATATOOLS_S3ROOT or "
+              + "METAFLOW_DATASTORE_SYSROOT_S3, or call s3root(..)", null);
+        }
+        root = run.rootUnder(datatools);
+      } else {
+        root = explicit;
+      }
+      return new S3(this, root, datatools);
+    }
+
+    private static S3Url bucketRoot(String bucket, String prefix) {
+      S3Url top = new S3Url(bucket, "");
+      return prefix == null || prefix.isEmpty() ? top : top.resolve(prefix).asPrefix();
+    }
+
+    private static S3Url defaultDatatoolsRoot(Map<String, String> env) {
+      String datatools = env.get("METAFLOW_DATATOOLS_S3ROOT");
+      if (datatools != null && !datatools.isBlank()) {
+        return S3Url.parse(datatools).asPrefix();
+      }
+      String sysroot = env.get("METAFLOW_DATASTORE_SYSROOT_S3");
+      if (sysroot != null && !sysroot.isBlank()) {
+        return S3Url.parse(sysroot).asPrefix().resolve("data/");
+      }
+      return null;
+    }
+  }
+}

@@ -1,0 +1,203 @@
+package io.metaflows3.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One result of a get, info or list call (metaflow's {@code S3Object}). Downloaded data lives in a temporary
+ * file ({@link #path()}) that exists until the {@link S3} client that returned it is closed; {@link #blob()}
+ * and {@link #text()} read that file on demand.
+ */
+public final class S3Object {
+  private final S3Url url;
+  private final String key;
+  private final String prefix;
+  private final Path path;
+  private final long size;
+  private final boolean exists;
+  private final boolean hasInfo;
+  private final String contentType;
+  private final Map<String, String> metadata;
+  private final Instant lastModified;
+  private final String etag;
+  private final RangeInfo range;
+
+  private S3Object(Builder b) {
+    this.url = b.url;
+    this.key = b.key;
+    this.prefix = b.prefix;
+    this.path = b.path;
+    this.size = b.size;
+    this.exists = b.exists;
+    this.hasInfo = b.hasInfo;
+    this.contentType = b.contentType;
+    this.metadata = b.metadata == null ? Map.of() : Map.copyOf(b.metadata);
+    this.lastModified = b.lastModified;
+    this.etag = b.etag;
+    this.range = b.range;
+  }
+
+  /** The full {@code s3://} URL. */
+  public String url() {
+    return url.toString();
+  }
+
+  S3Url s3Url() {
+    return url;
+  }
+
+  /** The key relative to the client's root, or the full URL when the client has no root. */
+  public String key() {
+    return key;
+  }
+
+  /** The prefix (or root) that was asked for and that this result lies below; null when there was none. */
+  public String prefix() {
+    return prefix;
+  }
+
+  /** The temporary file holding the data; empty unless {@link #downloaded()}. */
+  public Optional<Path> path() {
+    return Optional.ofNullable(path);
+  }
+
+  /** Size in bytes of what was downloaded (the range, for ranged gets), else of the object; -1 if unknown. */
+  public long size() {
+    return size;
+  }
+
+  /** False for a missing object asked for with {@link GetOption#RETURN_MISSING}, and for listed prefixes. */
+  public boolean exists() {
+    return exists;
+  }
+
+  public boolean downloaded() {
+    return path != null;
+  }
+
+  /** True when metadata, content type and last-modified time were fetched. */
+  public boolean hasInfo() {
+    return hasInfo;
+  }
+
+  public Optional<String> contentType() {
+    return Optional.ofNullable(contentType);
+  }
+
+  /** User metadata (the {@code x-amz-meta-*} headers), keys in lower case. */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  public Optional<Instant> lastModified() {
+    return Optional.ofNullable(lastModified);
+  }
+
+  public Optional<String> etag() {
+    return Optional.ofNullable(etag);
+  }
+
+  /** For downloads: which bytes of the object {@link #path()} holds. */
+  public Optional<RangeInfo> range() {
+    return Optional.ofNullable(range);
+  }
+
+  /** The downloaded bytes. Reads the temp file: prefer {@link #path()} for large objects. */
+  public byte[] blob() {
+    try {
+      return Files.readAllBytes(requireDownloaded());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the temp file of " + url, e);
+    }
+  }
+
+  /** The downloaded bytes as UTF-8 text. */
+  public String text() {
+    return new String(blob(), StandardCharsets.UTF_8);
+  }
+
+  private Path requireDownloaded() {
+    if (path == null) {
+      throw new MetaflowS3Exception(exists ? "object was not downloaded" : "object does not exist", url.toString());
+    }
+    return path;
+  }
+
+  @Override
+  public String toString() {
+    return "S3Object[" + url + (exists ? ", size=" + size : ", missing") + (path != null ? ", downloaded" : "") + "]";
+  }
+
+  static Builder builder(S3Url url, String key, String prefix) {
+    return new Builder(url, key, prefix);
+  }
+
+  static final class Builder {
+    private final S3Url url;
+    private final String key;
+    private final String prefix;
+    private Path path;
+    private long size = -1;
+    private boolean exists = true;
+    private boolean hasInfo;
+    private String contentType;
+    private Map<String, String> metadata;
+    private Instant lastModified;
+    private String etag;
+    private RangeInfo range;
+
+    private Builder(S3Url url, String key, String prefix) {
+      this.url = url;
+      this.key = key;
+      this.prefix = prefix;
+    }
+
+    Builder path(Path p) {
+      this.path = p;
+      return this;
+    }
+
+    Builder size(long s) {
+      this.size = s;
+      return this;
+    }
+
+    Builder missing() {
+      this.exists = false;
+      return this;
+    }
+
+    Builder info(String type, Map<String, String> meta, Instant modified) {
+      this.hasInfo = true;
+      this.contentType = type;
+      this.metadata = meta;
+      this.lastModified = modified;
+      return this;
+    }
+
+    Builder lastModified(Instant modified) {
+      this.lastModified = modified;
+      return this;
+    }
+
+    Builder etag(String e) {
+      this.etag = e;
+      return this;
+    }
+
+    Builder range(RangeInfo r) {
+      this.range = r;
+      return this;
+    }
+
+    S3Object build() {
+      return new S3Object(this);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.metaflows3.core;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * An object to store: a key and either bytes in memory or a local file (streamed, never read whole),
+ * with an optional content type and user metadata (metaflow's {@code S3PutObject}).
+ */
+public record S3PutObject(String key, byte[] value, Path path, String contentType, Map<String, String> metadata) {
+  public S3PutObject {
+    if (key == null) {
+      throw new MetaflowS3URLException("missing key", null);
+    }
+    if ((value == null) == (path == null)) {
+      throw new IllegalArgumentException("give either a value or a path for " + key);
+    }
+    metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+  }
+
+  public static S3PutObject of(String key, byte[] value) {
+    return new S3PutObject(key, value, null, null, null);
+  }
+
+  public static S3PutObject of(String key, String value) {
+    return new S3PutObject(key, value.getBytes(StandardCharsets.UTF_8), null, "text/plain; charset=utf-8", null);
+  }
+
+  public static S3PutObject ofFile(String key, Path path) {
+    return new S3PutObject(key, null, path, null, null);
+  }
+
+  public S3PutObject withContentType(String type) {
+    return new S3PutObject(key, value, path, type, metadata);
+  }
+
+  public S3PutObject withMetadata(Map<String, String> meta) {
+    return new S3PutObject(key, value, path, contentType, meta);
+  }
+}

@@ -1,0 +1,182 @@
+package io.metaflows3.core;
+
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+
+/**
+ * The one place requests are sent: owns the SDK's async client, keeps at most {@code maxInFlight} requests
+ * in flight, and retries transient failures with full-jitter exponential backoff. Each method is one S3
+ * request (plus its retries); composing them into transfers is the callers' job.
+ */
+final class TransferEngine implements AutoCloseable {
+  private final S3AsyncClient client;
+  private final RequestQueue queue;
+  private final S3Settings settings;
+  private final TransferStats stats = new TransferStats();
+
+  TransferEngine(S3Settings settings) {
+    this.settings = settings;
+    this.queue = new RequestQueue(settings.maxInFlight());
+    S3AsyncClientBuilder b = S3AsyncClient.builder()
+        .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+            .eventLoopGroup(SharedEventLoop.GROUP)
+            .maxConcurrency(settings.maxInFlight())
+            .connectionAcquisitionTimeout(Duration.ofMinutes(2)))
+        // Retries are ours (below): one policy for every failure, truncated bodies included, and counted.
+        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+    if (settings.endpoint() != null) {
+      b.endpointOverride(URI.create(settings.endpoint())).forcePathStyle(true);
+    }
+    if (settings.region() != null) {
+      b.region(Region.of(settings.region()));
+    } else if (settings.endpoint() != null) {
+      b.region(Region.US_EAST_1); // S3-compatible stores accept any region; don't require one to be configured
+    }
+    if (settings.hasStaticCredentials()) {
+      b.credentialsProvider(StaticCredentialsProvider.create(settings.sessionToken() == null
+          ? AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey())
+          : AwsSessionCredentials.create(settings.accessKeyId(), settings.secretAccessKey(), settings.sessionToken())));
+    }
+    this.client = b.build();
+  }
+
+  /**
+   * One set of daemon I/O threads for every client in the JVM: workers open and close clients often, and a
+   * client owning its threads would pay Netty's two-second graceful shutdown on each close.
+   */
+  private static final class SharedEventLoop {
+    static final SdkEventLoopGroup GROUP = SdkEventLoopGroup.builder()
+        .numberOfThreads(Math.max(2, Runtime.getRuntime().availableProcessors()))
+        .threadFactory(runnable -> {
+          Thread t = new Thread(runnable, "metaflow-s3-io");
+          t.setDaemon(true);
+          return t;
+        })
+        .build();
+  }
+
+  S3Settings settings() {
+    return settings;
+  }
+
+  TransferStats stats() {
+    return stats;
+  }
+
+  CompletableFuture<HeadObjectResponse> head(S3Url url) {
+    return send(url, () -> client.headObject(r -> r.bucket(url.bucket()).key(url.key())));
+  }
+
+  CompletableFuture<ListObjectsV2Response> listPage(S3Url prefix, String delimiter, String continuation) {
+    stats.listRequests.incrementAndGet();
+    return send(prefix, () -> client.listObjectsV2(r -> r.bucket(prefix.bucket()).prefix(prefix.key())
+        .delimiter(delimiter).continuationToken(continuation)));
+  }
+
+  /** GETs {@code range} (null: all) of {@code url} into {@code channel} at {@code position}. */
+  CompletableFuture<GetObjectResponse> getInto(S3Url url, String range, String ifMatch, FileChannel channel,
+      long position) {
+    stats.getRequests.incrementAndGet();
+    GetObjectRequest request = GetObjectRequest.builder().bucket(url.bucket()).key(url.key()).range(range)
+        .ifMatch(ifMatch).build();
+    return send(url, () -> client.getObject(request, new PositionalFileTransformer(channel, position, stats)));
+  }
+
+  CompletableFuture<PutObjectResponse> put(S3Url url, Supplier<AsyncRequestBody> body, long length,
+      String contentType, Map<String, String> metadata, boolean ifAbsent) {
+    return send(url, () -> client.putObject(r -> r.bucket(url.bucket()).key(url.key()).contentType(contentType)
+        .metadata(metadata).ifNoneMatch(ifAbsent ? "*" : null).contentLength(length), body.get()))
+        .thenApply(r -> {
+          stats.bytesWritten.addAndGet(length);
+          return r;
+        });
+  }
+
+  CompletableFuture<String> createMultipart(S3Url url, String contentType, Map<String, String> metadata) {
+    return send(url, () -> client.createMultipartUpload(r -> r.bucket(url.bucket()).key(url.key())
+        .contentType(contentType).metadata(metadata))).thenApply(r -> r.uploadId());
+  }
+
+  CompletableFuture<CompletedPart> uploadPart(S3Url url, String uploadId, int partNumber, Path file, long position,
+      long length) {
+    return send(url, () -> client.uploadPart(r -> r.bucket(url.bucket()).key(url.key()).uploadId(uploadId)
+            .partNumber(partNumber).contentLength(length),
+        AsyncRequestBody.fromFile(f -> f.path(file).position(position).numBytesToRead(length))))
+        .thenApply(r -> {
+          stats.bytesWritten.addAndGet(length);
+          return CompletedPart.builder().partNumber(partNumber).eTag(r.eTag()).build();
+        });
+  }
+
+  CompletableFuture<Void> completeMultipart(S3Url url, String uploadId, List<CompletedPart> parts, boolean ifAbsent) {
+    return send(url, () -> client.completeMultipartUpload(r -> r.bucket(url.bucket()).key(url.key())
+        .uploadId(uploadId).ifNoneMatch(ifAbsent ? "*" : null).multipartUpload(m -> m.parts(parts))))
+        .thenApply(r -> null);
+  }
+
+  CompletableFuture<Void> abortMultipart(S3Url url, String uploadId) {
+    return send(url, () -> client.abortMultipartUpload(r -> r.bucket(url.bucket()).key(url.key())
+        .uploadId(uploadId))).thenApply(r -> null);
+  }
+
+  CompletableFuture<Void> delete(S3Url url) {
+    return send(url, () -> client.deleteObject(r -> r.bucket(url.bucket()).key(url.key()))).thenApply(r -> null);
+  }
+
+  /** Sends a request through the queue, retrying transient failures; fails with the last error. */
+  private <T> CompletableFuture<T> send(S3Url url, Supplier<CompletableFuture<T>> request) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    attempt(request, 1, result);
+    return result;
+  }
+
+  private <T> void attempt(Supplier<CompletableFuture<T>> request, int attempt, CompletableFuture<T> result) {
+    stats.requests.incrementAndGet();
+    queue.submit(request).whenComplete((value, error) -> {
+      if (error == null) {
+        result.complete(value);
+      } else if (attempt < settings.maxAttempts() && Errors.isRetryable(error)) {
+        stats.retries.incrementAndGet();
+        CompletableFuture.delayedExecutor(backoffMillis(attempt), TimeUnit.MILLISECONDS)
+            .execute(() -> attempt(request, attempt + 1, result));
+      } else {
+        result.completeExceptionally(Errors.unwrap(error));
+      }
+    });
+  }
+
+  /** Full jitter: uniform in [0, min(max, base * 2^attempt)], so retrying clients spread out. */
+  private long backoffMillis(int attempt) {
+    long cap = Math.min(settings.backoffMax().toMillis(), settings.backoffBase().toMillis() << Math.min(attempt, 20));
+    return ThreadLocalRandom.current().nextLong(cap + 1);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

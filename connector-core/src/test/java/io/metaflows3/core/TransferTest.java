@@ -1,0 +1,158 @@
+package io.metaflows3.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.metaflows3.local.LocalS3Extension;
+import io.metaflows3.local.LocalS3Server;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** Large and many objects, byte ranges, content types, metadata, temp files: the transfer engine's work. */
+@ExtendWith(LocalS3Extension.class)
+class TransferTest {
+  private static final int PART = 64 * 1024;
+  private final LocalS3Server server;
+
+  TransferTest(LocalS3Server server) {
+    this.server = server;
+  }
+
+  /** A client with tiny parts, so that objects of a few hundred KiB are fetched as many ranges. */
+  private S3 client(String prefix) {
+    return S3.builder().settings(LocalS3.settings(server).partSize(PART).build())
+        .s3root(LocalS3.root(server, "transfer/" + prefix + "/")).build();
+  }
+
+  private static byte[] random(int size, long seed) {
+    byte[] b = new byte[size];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void largeObjectIsFetchedAsRangesIntoOneFile() {
+    byte[] data = random(PART * 7 + 123, 1);
+    try (S3 s3 = client("large")) {
+      s3.put("big.bin", data);
+      long getsBefore = s3.stats().getRequests();
+      S3Object whole = s3.get("big.bin");
+      assertArrayEquals(data, whole.blob());
+      assertEquals(8, s3.stats().getRequests() - getsBefore, "one GET per 64 KiB part");
+      assertEquals(new RangeInfo(data.length, 0, data.length), whole.range().orElseThrow());
+      // Known sizes from a listing fan out at once, without a probe.
+      assertArrayEquals(data, s3.getRecursive(List.of("")).get(0).blob());
+    }
+  }
+
+  @Test
+  void rangesOfALargeObject() {
+    byte[] data = random(PART * 5, 2);
+    try (S3 s3 = client("ranges")) {
+      s3.put("r.bin", data);
+      List<S3Object> got = s3.getManyObjects(List.of(
+          S3GetObject.of("r.bin", 10, PART * 3),
+          S3GetObject.of("r.bin", ByteRange.from(PART * 4L + 5)),
+          S3GetObject.of("r.bin", ByteRange.suffix(100)),
+          S3GetObject.of("r.bin", data.length - 10, 1000)));
+      assertArrayEquals(Arrays.copyOfRange(data, 10, 10 + PART * 3), got.get(0).blob());
+      assertArrayEquals(Arrays.copyOfRange(data, PART * 4 + 5, data.length), got.get(1).blob());
+      assertArrayEquals(Arrays.copyOfRange(data, data.length - 100, data.length), got.get(2).blob());
+      assertEquals(new RangeInfo(data.length, data.length - 100, 100), got.get(2).range().orElseThrow());
+      // A range running past the end gives the bytes that exist, as S3 does.
+      assertArrayEquals(Arrays.copyOfRange(data, data.length - 10, data.length), got.get(3).blob());
+    }
+  }
+
+  @Test
+  void manyObjectsComeBackInRequestOrder() {
+    try (S3 s3 = client("many")) {
+      List<S3PutObject> puts = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        puts.add(S3PutObject.of("obj-" + i, random(1 + i * 37 % 5000, i)));
+      }
+      assertEquals(300, s3.putMany(puts).size());
+      List<String> keys = new ArrayList<>();
+      for (int i = 299; i >= 0; i--) {
+        keys.add("obj-" + i);
+      }
+      List<S3Object> got = s3.getMany(keys);
+      for (int j = 0; j < 300; j++) {
+        int i = 299 - j;
+        assertEquals("obj-" + i, got.get(j).key());
+        assertArrayEquals(puts.get(i).value(), got.get(j).blob());
+      }
+    }
+  }
+
+  @Test
+  void emptyObjects() {
+    try (S3 s3 = client("empty")) {
+      s3.put("nothing", new byte[0]);
+      S3Object got = s3.get("nothing");
+      assertEquals(0, got.size());
+      assertEquals(0, got.blob().length);
+      assertEquals(0, s3.getAll().get(0).blob().length);
+    }
+  }
+
+  @Test
+  void contentTypeAndMetadataRoundTrip() {
+    try (S3 s3 = client("meta")) {
+      s3.put(S3PutObject.of("doc.json", "{}").withContentType("application/json")
+          .withMetadata(Map.of("owner", "ds-team", "purpose", "test")));
+      for (S3Object o : List.of(s3.get("doc.json"), s3.info("doc.json"))) {
+        assertEquals("application/json", o.contentType().orElseThrow());
+        assertEquals("ds-team", o.metadata().get("owner"));
+        assertEquals("test", o.metadata().get("purpose"));
+        assertTrue(o.hasInfo());
+        assertTrue(o.lastModified().isPresent());
+      }
+      S3Object info = s3.info("doc.json");
+      assertFalse(info.downloaded());
+      assertEquals(2, info.size());
+      s3.put("t", "plain text");
+      assertTrue(s3.info("t").contentType().orElseThrow().startsWith("text/plain"));
+    }
+  }
+
+  @Test
+  void largeFilesUploadInParallelPartsAndStream(@TempDir Path dir, S3Client raw) throws Exception {
+    byte[] data = random(13 * 1024 * 1024 + 17, 3);
+    Path file = Files.write(dir.resolve("big.bin"), data);
+    S3Settings settings = LocalS3.settings(server).multipartThreshold(5 * 1024 * 1024).partSize(5 * 1024 * 1024)
+        .build();
+    try (S3 s3 = S3.builder().settings(settings).s3root(LocalS3.root(server, "transfer/mpu/")).build()) {
+      s3.putFiles(Map.of("big.bin", file));
+      assertArrayEquals(data, s3.get("big.bin").blob());
+      // Three 5 MiB parts: S3 marks a multipart object's ETag with its part count.
+      assertTrue(raw.headObject(b -> b.bucket(server.bucket()).key("transfer/mpu/big.bin")).eTag().endsWith("-3\""));
+      assertEquals(List.of(), s3.putFiles(Map.of("big.bin", file), PutOption.NO_OVERWRITE));
+      assertTrue(raw.listMultipartUploads(b -> b.bucket(server.bucket())).uploads().isEmpty());
+    }
+  }
+
+  @Test
+  void closeDeletesEveryTempFile() {
+    Path temp;
+    try (S3 s3 = client("temp")) {
+      s3.put("a", "1");
+      S3Object a = s3.get("a");
+      temp = s3.tempDir();
+      assertTrue(a.path().orElseThrow().startsWith(temp));
+      assertTrue(Files.exists(a.path().orElseThrow()));
+    }
+    assertFalse(Files.exists(temp));
+  }
+}
