@@ -29,14 +29,29 @@ final class Lister {
 
   /** Every object below {@code prefix}, in key order. */
   CompletableFuture<List<Listed>> recursive(S3Url prefix) {
+    return recursive(prefix, PartitionFilter.ALL);
+  }
+
+  /**
+   * Every object below {@code prefix} in partitions {@code filter} allows, in key order. Hive-style
+   * {@code column=value/} prefixes are walked level by level and pruned before they are listed; any other
+   * sub-prefix is listed whole, all of them in parallel.
+   */
+  CompletableFuture<List<Listed>> recursive(S3Url prefix, PartitionFilter filter) {
     return level(prefix).thenCompose(top -> {
       List<Listed> objects = new ArrayList<>();
       List<CompletableFuture<List<Listed>>> below = new ArrayList<>();
       for (Listed entry : top) {
-        if (entry.isPrefix()) {
-          below.add(pages(entry.url(), null, null, new ArrayList<>()));
-        } else {
+        if (!entry.isPrefix()) {
           objects.add(entry);
+          continue;
+        }
+        String folder = entry.url().relativeTo(prefix);
+        String[] partition = HivePartitions.columnAndValue(folder.substring(0, folder.length() - 1));
+        if (partition == null) {
+          below.add(pages(entry.url(), null, null, new ArrayList<>()));
+        } else if (filter.allows(partition[0], partition[1])) {
+          below.add(recursive(entry.url(), filter));
         }
       }
       return CompletableFuture.allOf(below.toArray(CompletableFuture[]::new)).thenApply(v -> {

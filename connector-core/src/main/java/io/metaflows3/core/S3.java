@@ -261,7 +261,7 @@ public final class S3 implements AutoCloseable {
       S3Url url = resolve(o.key());
       checkOpen();
       results.add(uploader.upload(url, o, lineage(o.metadata()), ifAbsent)
-          .thenApply(stored -> stored ? new StoredObject(o.key(), url.toString()) : null));
+          .thenApply(etag -> etag != null ? new StoredObject(o.key(), url.toString()) : null));
     }
     return await("put", results).stream().filter(s -> s != null).toList();
   }
@@ -348,6 +348,57 @@ public final class S3 implements AutoCloseable {
   @Override
   public String toString() {
     return "S3[root=" + root + ", " + engine.settings() + "]";
+  }
+
+  // ---- for the planner and writer of this package ----
+
+  Lister lister() {
+    checkOpen();
+    return lister;
+  }
+
+  S3Url prefixUrl(String prefix) {
+    return resolvePrefix(prefix);
+  }
+
+  /** Reads a small object (a manifest) as UTF-8 text. */
+  String readText(S3Url url) {
+    return join(download(url, null, null, -1, null, false), url).text();
+  }
+
+  /** Reads {@code length} bytes from {@code offset} into memory (for streams that hold one part at a time). */
+  byte[] readBytes(S3Url url, long offset, long length) {
+    S3Object part = join(download(url, null, ByteRange.of(offset, length), -1, null, false), url);
+    try {
+      return part.blob();
+    } finally {
+      part.path().ifPresent(TempDir::deleteQuietly);
+    }
+  }
+
+  /** Stores bytes at an absolute URL, returning its ETag, or null when {@code ifAbsent} found it taken. */
+  String putUrl(S3Url url, S3PutObject object, boolean ifAbsent) {
+    checkOpen();
+    return join(uploader.upload(url, object, lineage(object.metadata()), ifAbsent), url);
+  }
+
+  void deleteUrls(List<S3Url> urls) {
+    checkOpen();
+    List<CompletableFuture<Void>> deletes = new ArrayList<>();
+    for (S3Url url : urls) {
+      deletes.add(engine.delete(url).exceptionally(e -> {
+        throw Errors.toTyped(e, url.toString());
+      }));
+    }
+    await("delete", deletes);
+  }
+
+  static <T> T join(CompletableFuture<T> future, S3Url url) {
+    try {
+      return future.join();
+    } catch (RuntimeException e) {
+      throw Errors.toTyped(e, url.toString());
+    }
   }
 
   // ---- helpers ----

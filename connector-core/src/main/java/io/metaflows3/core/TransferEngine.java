@@ -132,10 +132,11 @@ final class TransferEngine implements AutoCloseable {
         });
   }
 
-  CompletableFuture<Void> completeMultipart(S3Url url, String uploadId, List<CompletedPart> parts, boolean ifAbsent) {
+  CompletableFuture<String> completeMultipart(S3Url url, String uploadId, List<CompletedPart> parts,
+      boolean ifAbsent) {
     return send(url, () -> client.completeMultipartUpload(r -> r.bucket(url.bucket()).key(url.key())
         .uploadId(uploadId).ifNoneMatch(ifAbsent ? "*" : null).multipartUpload(m -> m.parts(parts))))
-        .thenApply(r -> null);
+        .thenApply(r -> r.eTag());
   }
 
   CompletableFuture<Void> abortMultipart(S3Url url, String uploadId) {

@@ -14,7 +14,8 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 /**
  * Stores objects: bytes and small files in one PUT, large files streamed as parallel multipart parts (an
  * upload that fails is aborted, so no parts are left behind). With {@code ifAbsent} the write is
- * conditional and an existing object is kept; the future then yields false.
+ * conditional and an existing object is kept. The future yields the stored object's ETag, or null when
+ * {@code ifAbsent} found the key taken.
  */
 final class Uploader {
   private final TransferEngine engine;
@@ -23,13 +24,13 @@ final class Uploader {
     this.engine = engine;
   }
 
-  /** Stores {@code obj} at {@code url}; true if stored, false if {@code ifAbsent} found the key taken. */
-  CompletableFuture<Boolean> upload(S3Url url, S3PutObject obj, Map<String, String> metadata, boolean ifAbsent) {
-    CompletableFuture<Boolean> stored;
+  /** Stores {@code obj} at {@code url}: its ETag, or null when {@code ifAbsent} found the key taken. */
+  CompletableFuture<String> upload(S3Url url, S3PutObject obj, Map<String, String> metadata, boolean ifAbsent) {
+    CompletableFuture<String> stored;
     if (obj.value() != null) {
       byte[] value = obj.value();
       stored = engine.put(url, () -> AsyncRequestBody.fromBytesUnsafe(value), value.length, obj.contentType(),
-          metadata, ifAbsent).thenApply(r -> true);
+          metadata, ifAbsent).thenApply(r -> r.eTag());
     } else {
       long size;
       try {
@@ -40,18 +41,18 @@ final class Uploader {
       }
       stored = size <= engine.settings().multipartThreshold()
           ? engine.put(url, () -> AsyncRequestBody.fromFile(obj.path()), size, obj.contentType(), metadata, ifAbsent)
-              .thenApply(r -> true)
+              .thenApply(r -> r.eTag())
           : multipart(url, obj.path(), size, obj.contentType(), metadata, ifAbsent);
     }
     return stored.exceptionally(error -> {
       if (ifAbsent && Errors.status(error) == 412) {
-        return false;
+        return null;
       }
       throw Errors.toTyped(error, url.toString());
     });
   }
 
-  private CompletableFuture<Boolean> multipart(S3Url url, Path file, long size, String contentType,
+  private CompletableFuture<String> multipart(S3Url url, Path file, long size, String contentType,
       Map<String, String> metadata, boolean ifAbsent) {
     CompletableFuture<Boolean> taken = ifAbsent
         // Skip the upload of a key that is already there; the conditional complete still guards the race.
@@ -65,13 +66,12 @@ final class Uploader {
             throw Errors.toTyped(e, url.toString());
           })
         : CompletableFuture.completedFuture(false);
-    return taken.thenCompose(exists -> exists ? CompletableFuture.completedFuture(false)
+    return taken.thenCompose(exists -> exists ? CompletableFuture.<String>completedFuture(null)
         : engine.createMultipart(url, contentType, metadata).thenCompose(uploadId ->
             uploadParts(url, uploadId, file, size)
                 .thenCompose(parts -> engine.completeMultipart(url, uploadId, parts, ifAbsent))
-                .thenApply(v -> true)
                 .exceptionallyCompose(error -> engine.abortMultipart(url, uploadId)
-                    .<Boolean>handle((aborted, abortError) -> {
+                    .<String>handle((aborted, abortError) -> {
                       throw new CompletionException(Errors.unwrap(error));
                     }))));
   }

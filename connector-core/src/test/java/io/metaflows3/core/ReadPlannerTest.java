@@ -1,0 +1,146 @@
+package io.metaflows3.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.metaflows3.local.LocalS3Extension;
+import io.metaflows3.local.LocalS3Server;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Listing, pruning, packing and manifests: what both engines read is planned here. */
+@ExtendWith(LocalS3Extension.class)
+class ReadPlannerTest {
+  private final LocalS3Server server;
+
+  ReadPlannerTest(LocalS3Server server) {
+    this.server = server;
+  }
+
+  private S3 client() {
+    return S3.builder().settings(LocalS3.settings(server).partSize(1024).build()).environment(Map.of()).build();
+  }
+
+  private String url(String key) {
+    return LocalS3.root(server, "plan/" + key);
+  }
+
+  @Test
+  void partitionFilterListsOnlyTheChosenPrefixes() {
+    try (S3 s3 = client()) {
+      List<S3PutObject> puts = new ArrayList<>();
+      for (String c : List.of("DE", "FR", "US")) {
+        for (int i = 0; i < 3; i++) {
+          puts.add(S3PutObject.of(url("sales/country=" + c + "/part-" + i + ".csv"), c + i));
+        }
+      }
+      puts.add(S3PutObject.of(url("sales/_SUCCESS"), ""));
+      s3.putMany(puts);
+      ReadPlanner planner = new ReadPlanner(s3);
+      long before = s3.stats().listRequests();
+      List<ObjectRange> us = planner.listPrefixes(List.of(url("sales/")), PartitionFilter.of("country", List.of("US")));
+      assertEquals(2, s3.stats().listRequests() - before, "the root level and country=US/ only");
+      assertEquals(List.of("US0", "US1", "US2"), us.stream().map(o -> s3.get(o.url()).text()).toList());
+      assertEquals(Map.of("country", "US"), us.get(0).partitionValues());
+      List<ObjectRange> all = planner.listPrefixes(List.of(url("sales")), PartitionFilter.ALL);
+      assertEquals(9, all.size(), "hidden _SUCCESS is skipped");
+      assertEquals(List.of(), planner.listPrefixes(List.of(url("sales/")), PartitionFilter.of("country",
+          List.of("XX"))));
+      assertThrows(MetaflowS3NotFound.class, () -> planner.listPrefixes(List.of(url("nothing/")),
+          PartitionFilter.ALL));
+    }
+  }
+
+  @Test
+  void splitsPackSmallObjectsAndCutLargeOnes() {
+    List<ObjectRange> objects = List.of(range("a", 30), range("b", 30), range("c", 30), range("big", 250),
+        range("d", 10));
+    List<ReadSplit> splits = ReadPlanner.split(objects, 100);
+    assertEquals(List.of(90L, 100L, 100L, 50L, 10L), splits.stream().map(ReadSplit::bytes).toList());
+    assertEquals(3, splits.get(0).ranges().size());
+    assertEquals(new ObjectRange("s3://b/big", 250, null, 200, 250, Map.of()), splits.get(3).ranges().get(0));
+    assertThrows(IllegalArgumentException.class, () -> ReadPlanner.split(objects, 0));
+  }
+
+  private static ObjectRange range(String key, long size) {
+    return new ObjectRange("s3://b/" + key, size, null, 0, size, Map.of());
+  }
+
+  @Test
+  void linesAreReadExactlyOnceWhateverTheCut() {
+    Random random = new Random(7);
+    StringBuilder text = new StringBuilder();
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      String line = "line " + i + " " + "x".repeat(random.nextInt(40)) + (i % 7 == 0 ? "" : "é");
+      if (i % 50 == 0) {
+        line = "";
+      }
+      expected.add(line);
+      text.append(line).append(i % 3 == 0 ? "\r\n" : "\n");
+    }
+    text.append("last line without newline");
+    expected.add("last line without newline");
+    try (S3 s3 = client()) {
+      s3.put(url("text/lines.txt"), text.toString());
+      ObjectRange whole = new ReadPlanner(s3).listPrefixes(List.of(url("text/")), PartitionFilter.ALL).get(0);
+      for (long target : new long[] {5, 64, 1023, 1024, 5000, 1 << 20}) {
+        List<String> got = new ArrayList<>();
+        for (ReadSplit split : ReadPlanner.split(List.of(whole), target)) {
+          split.ranges().forEach(r -> LineReader.forEachLine(s3, r, got::add));
+        }
+        assertEquals(expected, got, "target " + target);
+      }
+    }
+  }
+
+  @Test
+  void manifestsDecideWhatIsRead() {
+    S3Settings settings = LocalS3.settings(server).build();
+    String prefix = url("written/");
+    WriteJob job = WriteJob.create(settings, prefix, false);
+    List<WrittenObject> committed = new ArrayList<>();
+    try (AttemptWriter failed = job.openAttempt("task-1-attempt-0")) {
+      failed.write("country=US/model.json", "debris".getBytes(), "application/json");
+    }
+    try (AttemptWriter retry = job.openAttempt("task-1-attempt-1");
+        AttemptWriter other = job.openAttempt("task-2-attempt-0")) {
+      committed.addAll(retry.write("country=US/model.json", "good US".getBytes(), "application/json") == null
+          ? List.of() : retry.written());
+      other.write("country=DE/model.json", "good DE".getBytes(), "application/json");
+      committed.addAll(other.written());
+      assertThrows(MetaflowS3Exception.class, () -> retry.write("country=US/model.json", new byte[0], null),
+          "an attempt cannot write the same key twice");
+    }
+    try (S3 s3 = client()) {
+      // An object laid there by hand, before the commit, is not part of the write either.
+      s3.put(prefix + "stray.txt", "stray");
+      String manifest = job.commit(committed);
+      assertTrue(manifest.endsWith("_manifest-" + job.writeId() + ".tsv"));
+      List<ObjectRange> read = new ReadPlanner(s3).listPrefixes(List.of(prefix), PartitionFilter.ALL);
+      assertEquals(List.of("good DE", "good US"), read.stream().map(o -> s3.get(o.url()).text()).toList());
+      assertEquals(4, s3.listRecursive(List.of(prefix)).size(), "debris deleted: 2 models, manifest, stray");
+      assertThrows(MetaflowS3Exception.class, () -> job.commit(committed));
+
+      WriteJob replacing = WriteJob.create(settings, prefix, true);
+      try (AttemptWriter w = replacing.openAttempt("t0")) {
+        w.write("country=FR/model.json", "only FR".getBytes(), null);
+        replacing.commit(w.written());
+      }
+      assertEquals(List.of("only FR"), new ReadPlanner(s3).listPrefixes(List.of(prefix), PartitionFilter.ALL)
+          .stream().map(o -> s3.get(o.url()).text()).toList());
+
+      WriteJob aborted = WriteJob.create(settings, prefix, false);
+      try (AttemptWriter w = aborted.openAttempt("t0")) {
+        w.write("country=IT/model.json", "never".getBytes(), null);
+      }
+      aborted.abort();
+      assertTrue(s3.listRecursive(List.of(prefix)).stream().noneMatch(o -> o.url().contains(aborted.writeId())));
+    }
+  }
+}
