@@ -8,21 +8,21 @@ import java.util.List;
 
 /**
  * Writes the objects of one task attempt on a worker, each under a key unique to the attempt and created
- * with a conditional write, so nothing is ever overwritten. Owns one client, closed with the writer.
+ * with a conditional write, so nothing is ever overwritten. Uses the worker's client; does not own it.
  */
-public final class AttemptWriter implements AutoCloseable {
+public final class AttemptWriter {
   private final WriteJob job;
   private final String attemptId;
   private final S3 s3;
   private final List<WrittenObject> written = new ArrayList<>();
 
-  AttemptWriter(WriteJob job, String attemptId) {
+  AttemptWriter(WriteJob job, S3 s3, String attemptId) {
     if (attemptId == null || !attemptId.matches("[A-Za-z0-9_.-]+")) {
       throw new IllegalArgumentException("attempt id must be letters, digits, '_', '.', '-': " + attemptId);
     }
     this.job = job;
     this.attemptId = attemptId;
-    this.s3 = S3.builder().settings(job.settings()).environment(java.util.Map.of()).build();
+    this.s3 = s3;
   }
 
   /** Stores {@code bytes} under the attempt's unique key for {@code name} (relative to the job's prefix). */
@@ -60,14 +60,5 @@ public final class AttemptWriter implements AutoCloseable {
     S3Url root = S3Url.parse(job.prefix());
     s3.deleteUrls(written.stream().map(w -> root.resolve(w.key())).toList());
     written.clear();
-  }
-
-  public TransferStats stats() {
-    return s3.stats();
-  }
-
-  @Override
-  public void close() {
-    s3.close();
   }
 }

@@ -328,6 +328,14 @@ public final class S3 implements AutoCloseable {
     return na != nb ? Boolean.compare(na, nb) : a.compareTo(b);
   };
 
+  /**
+   * Deletes the temp file of a downloaded object now instead of at {@link #close()}: for long-lived clients
+   * (engine workers) that read many objects one after another.
+   */
+  public void release(S3Object object) {
+    object.path().filter(p -> p.startsWith(temp.dir())).ifPresent(TempDir::deleteQuietly);
+  }
+
   // ---- lifecycle ----
 
   /** Deletes every temp file this client made and releases its connections. */
@@ -554,15 +562,26 @@ public final class S3 implements AutoCloseable {
       return this;
     }
 
+    /** The root a client built now would resolve keys under, without building one; empty without a context. */
+    public Optional<String> resolveRoot() {
+      return Optional.ofNullable(roots()[0]).map(S3Url::toString);
+    }
+
     public S3 build() {
+      S3Url[] roots = roots();
+      if (settings == null) {
+        settings = S3Settings.fromEnvironment(env);
+      }
+      return new S3(this, roots[0], roots[1]);
+    }
+
+    /** {root, datatools root}; either may be null. */
+    private S3Url[] roots() {
       if (s3root != null && bucket != null) {
         throw new IllegalArgumentException("give either s3root or bucket/prefix, not both");
       }
       if (prefix != null && bucket == null) {
         throw new IllegalArgumentException("prefix needs a bucket");
-      }
-      if (settings == null) {
-        settings = S3Settings.fromEnvironment(env);
       }
       S3Url explicit = s3root != null ? S3Url.parse(s3root).asPrefix()
           : bucket != null ? bucketRoot(bucket, prefix) : null;
@@ -577,7 +596,7 @@ public final class S3 implements AutoCloseable {
       } else {
         root = explicit;
       }
-      return new S3(this, root, datatools);
+      return new S3Url[] {root, datatools};
     }
 
     private static S3Url bucketRoot(String bucket, String prefix) {

@@ -61,9 +61,12 @@ public final class WriteJob implements Serializable {
     return writeId;
   }
 
-  /** Opens a writer for one task attempt; {@code attemptId} must differ between attempts (e.g. Spark's task id). */
-  public AttemptWriter openAttempt(String attemptId) {
-    return new AttemptWriter(this, attemptId);
+  /**
+   * A writer for one task attempt, using the worker's client {@code s3} (built from {@link #settings()});
+   * {@code attemptId} must differ between attempts (e.g. Spark's task id, or a random id per Beam bundle).
+   */
+  public AttemptWriter openAttempt(S3 s3, String attemptId) {
+    return new AttemptWriter(this, s3, attemptId);
   }
 
   /**
@@ -88,8 +91,11 @@ public final class WriteJob implements Serializable {
     List<Manifest.Entry> entries = sorted.stream().map(o -> new Manifest.Entry(o.key(), o.size())).toList();
     try (S3 s3 = S3.builder().settings(settings).environment(java.util.Map.of()).build()) {
       S3Url manifest = S3Url.parse(prefix).resolve(Manifest.name(writeId));
-      if (s3.putUrl(manifest, S3PutObject.of(manifest.key(), Manifest.render(entries)), true) == null) {
-        throw new MetaflowS3Exception("this write was committed already", manifest.toString());
+      String text = Manifest.render(entries);
+      if (s3.putUrl(manifest, S3PutObject.of(manifest.key(), text), true) == null
+          && !s3.readText(manifest).equals(text)) {
+        // The same commit retried is fine; a different list under the same write id is not.
+        throw new MetaflowS3Exception("this write was committed already, with other objects", manifest.toString());
       }
       Set<String> keep = new HashSet<>();
       sorted.forEach(o -> keep.add(o.key()));

@@ -105,19 +105,17 @@ class ReadPlannerTest {
     String prefix = url("written/");
     WriteJob job = WriteJob.create(settings, prefix, false);
     List<WrittenObject> committed = new ArrayList<>();
-    try (AttemptWriter failed = job.openAttempt("task-1-attempt-0")) {
+    try (S3 s3 = client()) {
+      AttemptWriter failed = job.openAttempt(s3, "task-1-attempt-0");
       failed.write("country=US/model.json", "debris".getBytes(), "application/json");
-    }
-    try (AttemptWriter retry = job.openAttempt("task-1-attempt-1");
-        AttemptWriter other = job.openAttempt("task-2-attempt-0")) {
-      committed.addAll(retry.write("country=US/model.json", "good US".getBytes(), "application/json") == null
-          ? List.of() : retry.written());
+      AttemptWriter retry = job.openAttempt(s3, "task-1-attempt-1");
+      AttemptWriter other = job.openAttempt(s3, "task-2-attempt-0");
+      retry.write("country=US/model.json", "good US".getBytes(), "application/json");
       other.write("country=DE/model.json", "good DE".getBytes(), "application/json");
+      committed.addAll(retry.written());
       committed.addAll(other.written());
       assertThrows(MetaflowS3Exception.class, () -> retry.write("country=US/model.json", new byte[0], null),
           "an attempt cannot write the same key twice");
-    }
-    try (S3 s3 = client()) {
       // An object laid there by hand, before the commit, is not part of the write either.
       s3.put(prefix + "stray.txt", "stray");
       String manifest = job.commit(committed);
@@ -125,20 +123,18 @@ class ReadPlannerTest {
       List<ObjectRange> read = new ReadPlanner(s3).listPrefixes(List.of(prefix), PartitionFilter.ALL);
       assertEquals(List.of("good DE", "good US"), read.stream().map(o -> s3.get(o.url()).text()).toList());
       assertEquals(4, s3.listRecursive(List.of(prefix)).size(), "debris deleted: 2 models, manifest, stray");
-      assertThrows(MetaflowS3Exception.class, () -> job.commit(committed));
+      assertEquals(manifest, job.commit(committed), "a retried commit is a no-op");
+      assertThrows(MetaflowS3Exception.class, () -> job.commit(List.of(committed.get(0))));
 
       WriteJob replacing = WriteJob.create(settings, prefix, true);
-      try (AttemptWriter w = replacing.openAttempt("t0")) {
-        w.write("country=FR/model.json", "only FR".getBytes(), null);
-        replacing.commit(w.written());
-      }
+      AttemptWriter fr = replacing.openAttempt(s3, "t0");
+      fr.write("country=FR/model.json", "only FR".getBytes(), null);
+      replacing.commit(fr.written());
       assertEquals(List.of("only FR"), new ReadPlanner(s3).listPrefixes(List.of(prefix), PartitionFilter.ALL)
           .stream().map(o -> s3.get(o.url()).text()).toList());
 
       WriteJob aborted = WriteJob.create(settings, prefix, false);
-      try (AttemptWriter w = aborted.openAttempt("t0")) {
-        w.write("country=IT/model.json", "never".getBytes(), null);
-      }
+      aborted.openAttempt(s3, "t0").write("country=IT/model.json", "never".getBytes(), null);
       aborted.abort();
       assertTrue(s3.listRecursive(List.of(prefix)).stream().noneMatch(o -> o.url().contains(aborted.writeId())));
     }

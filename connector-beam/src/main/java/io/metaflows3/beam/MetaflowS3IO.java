@@ -1,0 +1,405 @@
+package io.metaflows3.beam;
+
+import com.google.auto.value.AutoValue;
+import io.metaflows3.core.FlowRun;
+import io.metaflows3.core.PartitionFilter;
+import io.metaflows3.core.ReadSplit;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.S3Url;
+import io.metaflows3.core.WriteJob;
+import io.metaflows3.core.WrittenObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Beam transforms that read and write S3 the metaflow.S3 way.
+ *
+ * <pre>{@code
+ * // Every object below a prefix of a run, partition-limited, split into bundles for parallel reads:
+ * PCollection<MetaflowS3Object> objects = p.apply(MetaflowS3IO.read()
+ *     .withS3root("s3://bucket/data").withRun(FlowRun.of("SalesFlow", "42"))
+ *     .withPrefixes(List.of("sales/")).withPartitions("country", List.of("US", "DE")));
+ * PCollection<String> lines = p.apply(MetaflowS3IO.read().from("s3://bucket/logs/").asLines());
+ *
+ * // Key/bytes pairs stored under the run, race-free, with a manifest readers follow:
+ * models.apply(MetaflowS3IO.write().withS3root("s3://bucket/data").to(FlowRun.of("TrainFlow", "7"), "models/"));
+ * }</pre>
+ */
+public final class MetaflowS3IO {
+  private static final long DEFAULT_BUNDLE_BYTES = 64L << 20;
+
+  private MetaflowS3IO() {}
+
+  /** Reads whole objects (and large ones as byte chunks) below prefixes, or exact keys. */
+  public static Read read() {
+    return new AutoValue_MetaflowS3IO_Read.Builder().setSettings(S3Settings.defaults())
+        .setPrefixes(List.of()).setKeys(List.of()).setReadAll(readAll()).build();
+  }
+
+  /** Reads the prefixes (or, with {@link ReadAll#withExactKeys()}, the objects) of an input collection of URLs. */
+  public static ReadAll readAll() {
+    return new AutoValue_MetaflowS3IO_ReadAll.Builder().setSettings(S3Settings.defaults()).setExactKeys(false)
+        .setPartitionFilter(PartitionFilter.ALL).setBundleBytes(DEFAULT_BUNDLE_BYTES).build();
+  }
+
+  /** Writes {@code KV<key, bytes>} elements under a (run-versioned) prefix. */
+  public static Write write() {
+    return new AutoValue_MetaflowS3IO_Write.Builder().setSettings(S3Settings.defaults()).setReplace(false)
+        .setContentType("application/octet-stream").build();
+  }
+
+  /** Where a location config points: the run root, an s3root, or nothing (full URLs only). */
+  private static @Nullable String rootOf(S3Settings settings, @Nullable String s3root, @Nullable FlowRun run) {
+    S3.Builder b = S3.builder().settings(settings).s3root(s3root).run(run);
+    return b.resolveRoot().orElse(null);
+  }
+
+  private static String locate(@Nullable String root, String location) {
+    if (S3Url.isUrl(location)) {
+      if (root != null) {
+        throw new IllegalArgumentException("a run or s3root is set: give paths relative to " + root
+            + ", not " + location);
+      }
+      return S3Url.parse(location).toString();
+    }
+    if (root == null) {
+      throw new IllegalArgumentException("'" + location + "' is relative: set withRun(..) or withS3root(..), "
+          + "or give a full s3:// URL");
+    }
+    return S3Url.parse(root).resolve(location).toString();
+  }
+
+  /** Reads objects below prefixes or exact keys; see {@link #read()}. */
+  @AutoValue
+  public abstract static class Read extends PTransform<PBegin, PCollection<MetaflowS3Object>> {
+    abstract S3Settings getSettings();
+
+    abstract @Nullable FlowRun getRun();
+
+    abstract @Nullable String getS3root();
+
+    abstract List<String> getPrefixes();
+
+    abstract List<String> getKeys();
+
+    abstract ReadAll getReadAll();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder setSettings(S3Settings settings);
+
+      abstract Builder setRun(@Nullable FlowRun run);
+
+      abstract Builder setS3root(@Nullable String s3root);
+
+      abstract Builder setPrefixes(List<String> prefixes);
+
+      abstract Builder setKeys(List<String> keys);
+
+      abstract Builder setReadAll(ReadAll readAll);
+
+      abstract Read build();
+    }
+
+    /** Reads everything below {@code url} (a full {@code s3://} prefix). May be called more than once. */
+    public Read from(String url) {
+      if (url == null || !S3Url.isUrl(url)) {
+        throw new IllegalArgumentException("from(..) takes a full s3:// URL, got " + url);
+      }
+      S3Url.parse(url);
+      List<String> prefixes = new ArrayList<>(getPrefixes());
+      prefixes.add(url);
+      return toBuilder().setPrefixes(List.copyOf(prefixes)).build();
+    }
+
+    /** Resolves relative prefixes and keys under {@code <s3root>/<flow>/<runId>/}. */
+    public Read withRun(FlowRun run) {
+      if (run == null) {
+        throw new IllegalArgumentException("run must not be null");
+      }
+      return toBuilder().setRun(run).build();
+    }
+
+    /** The datatools root (with {@link #withRun}) or the root of relative paths (without). */
+    public Read withS3root(String s3root) {
+      S3Url.parse(s3root);
+      return toBuilder().setS3root(s3root).build();
+    }
+
+    /** Reads every object below each prefix (metaflow's {@code get_recursive}). */
+    public Read withPrefixes(List<String> prefixes) {
+      return toBuilder().setPrefixes(List.copyOf(nonEmpty("prefixes", prefixes))).build();
+    }
+
+    /** Reads exactly these objects (metaflow's {@code get_many}). */
+    public Read withKeys(List<String> keys) {
+      return toBuilder().setKeys(List.copyOf(nonEmpty("keys", keys))).build();
+    }
+
+    public Read withSettings(S3Settings settings) {
+      return toBuilder().setSettings(settings).setReadAll(getReadAll().withSettings(settings)).build();
+    }
+
+    /** Target bytes per bundle: large objects are cut into ranges of this size, small ones packed to it. */
+    public Read withBundleSize(long bytes) {
+      return toBuilder().setReadAll(getReadAll().withBundleSize(bytes)).build();
+    }
+
+    /** Reads only the hive-style partitions {@code column=value/} with these values; others are not listed. */
+    public Read withPartitions(String column, List<String> values) {
+      return toBuilder().setReadAll(getReadAll().withPartitions(column, values)).build();
+    }
+
+    /** The same read, emitting text lines (each exactly once, whatever the split). */
+    public PTransform<PBegin, PCollection<String>> asLines() {
+      Read read = this;
+      return new PTransform<>("ReadLines") {
+        @Override
+        public PCollection<String> expand(PBegin input) {
+          return read.splits(input).apply("ReadLines", ParDo.of(new ReadLinesFn(read.getSettings())));
+        }
+      };
+    }
+
+    @Override
+    public PCollection<MetaflowS3Object> expand(PBegin input) {
+      return getReadAll().readSplits(splits(input));
+    }
+
+    private PCollection<ReadSplit> splits(PBegin input) {
+      if (getPrefixes().isEmpty() && getKeys().isEmpty()) {
+        throw new IllegalArgumentException("MetaflowS3IO.read() needs from(..), withPrefixes(..) or withKeys(..)");
+      }
+      String root = rootOf(getSettings(), getS3root(), getRun());
+      List<PCollection<ReadSplit>> parts = new ArrayList<>();
+      if (!getPrefixes().isEmpty()) {
+        parts.add(input.apply("Prefixes", Create.of(getPrefixes().stream().map(p -> locate(root, p)).toList()))
+            .apply("PlanPrefixes", getReadAll().planning()));
+      }
+      if (!getKeys().isEmpty()) {
+        parts.add(input.apply("Keys", Create.of(getKeys().stream().map(k -> locate(root, k)).toList()))
+            .apply("PlanKeys", getReadAll().withExactKeys().planning()));
+      }
+      return parts.size() == 1 ? parts.get(0) : PCollectionList.of(parts).apply(Flatten.pCollections());
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      builder.addIfNotNull(DisplayData.item("run", getRun() == null ? null : getRun().toString()))
+          .addIfNotNull(DisplayData.item("s3root", getS3root()))
+          .add(DisplayData.item("prefixes", String.join(", ", getPrefixes())))
+          .add(DisplayData.item("keys", getKeys().size()));
+      getReadAll().populateDisplayData(builder);
+    }
+  }
+
+  /** Reads the prefixes (or exact objects) named by the input's URLs; see {@link #readAll()}. */
+  @AutoValue
+  public abstract static class ReadAll extends PTransform<PCollection<String>, PCollection<MetaflowS3Object>> {
+    abstract S3Settings getSettings();
+
+    abstract boolean getExactKeys();
+
+    abstract PartitionFilter getPartitionFilter();
+
+    abstract long getBundleBytes();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder setSettings(S3Settings settings);
+
+      abstract Builder setExactKeys(boolean exactKeys);
+
+      abstract Builder setPartitionFilter(PartitionFilter filter);
+
+      abstract Builder setBundleBytes(long bytes);
+
+      abstract ReadAll build();
+    }
+
+    public ReadAll withSettings(S3Settings settings) {
+      if (settings == null) {
+        throw new IllegalArgumentException("settings must not be null");
+      }
+      return toBuilder().setSettings(settings).build();
+    }
+
+    /** The input names objects to read whole, not prefixes. */
+    public ReadAll withExactKeys() {
+      return toBuilder().setExactKeys(true).build();
+    }
+
+    public ReadAll withBundleSize(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("bundle size must be positive, got " + bytes);
+      }
+      return toBuilder().setBundleBytes(bytes).build();
+    }
+
+    public ReadAll withPartitions(String column, List<String> values) {
+      return toBuilder().setPartitionFilter(getPartitionFilter().and(column, values)).build();
+    }
+
+    @Override
+    public PCollection<MetaflowS3Object> expand(PCollection<String> input) {
+      return readSplits(input.apply("Plan", planning()));
+    }
+
+    /** Lists (in parallel, one element per location) and plans splits, then spreads them over workers. */
+    PTransform<PCollection<String>, PCollection<ReadSplit>> planning() {
+      ReadAll config = this;
+      return new PTransform<>("PlanSplits") {
+        @Override
+        public PCollection<ReadSplit> expand(PCollection<String> locations) {
+          return locations
+              .apply("ListAndPlan", ParDo.of(new PlanSplitsFn(config.getSettings(), config.getExactKeys(),
+                  config.getPartitionFilter(), config.getBundleBytes(), true)))
+              .setCoder(SerializableCoder.of(ReadSplit.class))
+              .apply("Spread", Reshuffle.viaRandomKey());
+        }
+      };
+    }
+
+    PCollection<MetaflowS3Object> readSplits(PCollection<ReadSplit> splits) {
+      return splits.apply("ReadObjects", ParDo.of(new ReadObjectsFn(getSettings())));
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      builder.add(DisplayData.item("exactKeys", getExactKeys()))
+          .add(DisplayData.item("partitions", getPartitionFilter().toString()))
+          .add(DisplayData.item("bundleBytes", getBundleBytes()))
+          .addIfNotNull(DisplayData.item("endpoint", getSettings().endpoint()));
+    }
+  }
+
+  /** Writes {@code KV<key, bytes>} under a prefix, race-free; see {@link #write()}. */
+  @AutoValue
+  public abstract static class Write extends PTransform<PCollection<KV<String, byte[]>>, WriteResult> {
+    abstract S3Settings getSettings();
+
+    abstract @Nullable FlowRun getRun();
+
+    abstract @Nullable String getS3root();
+
+    abstract @Nullable String getPrefix();
+
+    abstract boolean getReplace();
+
+    abstract String getContentType();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder setSettings(S3Settings settings);
+
+      abstract Builder setRun(@Nullable FlowRun run);
+
+      abstract Builder setS3root(@Nullable String s3root);
+
+      abstract Builder setPrefix(@Nullable String prefix);
+
+      abstract Builder setReplace(boolean replace);
+
+      abstract Builder setContentType(String contentType);
+
+      abstract Write build();
+    }
+
+    /** Writes below {@code <s3root>/<flow>/<runId>/<prefix>}. */
+    public Write to(FlowRun run, String prefix) {
+      if (run == null || prefix == null || prefix.isEmpty()) {
+        throw new IllegalArgumentException("to(run, prefix) needs a run and a non-empty prefix");
+      }
+      return toBuilder().setRun(run).setPrefix(prefix).build();
+    }
+
+    /** Writes below {@code url}, a full {@code s3://} prefix (or a path under {@link #withS3root}). */
+    public Write to(String url) {
+      if (url == null || url.isEmpty()) {
+        throw new IllegalArgumentException("to(url) needs a prefix");
+      }
+      return toBuilder().setPrefix(url).build();
+    }
+
+    public Write withS3root(String s3root) {
+      S3Url.parse(s3root);
+      return toBuilder().setS3root(s3root).build();
+    }
+
+    public Write withSettings(S3Settings settings) {
+      if (settings == null) {
+        throw new IllegalArgumentException("settings must not be null");
+      }
+      return toBuilder().setSettings(settings).build();
+    }
+
+    public Write withContentType(String contentType) {
+      if (contentType == null || contentType.isBlank()) {
+        throw new IllegalArgumentException("content type must not be empty");
+      }
+      return toBuilder().setContentType(contentType).build();
+    }
+
+    /** On commit, hide what earlier writes committed below the prefix (default: add to it). */
+    public Write withReplace() {
+      return toBuilder().setReplace(true).build();
+    }
+
+    @Override
+    public WriteResult expand(PCollection<KV<String, byte[]>> input) {
+      if (getPrefix() == null) {
+        throw new IllegalArgumentException("MetaflowS3IO.write() needs to(..)");
+      }
+      String target = locate(rootOf(getSettings(), getS3root(), getRun()), getPrefix());
+      WriteJob job = WriteJob.create(getSettings(), target, getReplace());
+      PCollection<WrittenObject> written = input
+          .apply("WriteObjects", ParDo.of(new WriteBundleFn(job, getContentType())))
+          .setCoder(SerializableCoder.of(WrittenObject.class));
+      PCollectionView<List<WrittenObject>> view = written.apply("CollectWritten", View.asList());
+      PCollection<String> urls = input.getPipeline()
+          .apply("CommitTrigger", Create.of(job.writeId()))
+          .apply("Commit", ParDo.of(new CommitFn(job, view)).withSideInputs(view));
+      return new WriteResult(urls);
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      builder.addIfNotNull(DisplayData.item("run", getRun() == null ? null : getRun().toString()))
+          .addIfNotNull(DisplayData.item("s3root", getS3root()))
+          .addIfNotNull(DisplayData.item("prefix", getPrefix()))
+          .add(DisplayData.item("replace", getReplace()))
+          .add(DisplayData.item("contentType", getContentType()));
+    }
+  }
+
+  private static <T> List<T> nonEmpty(String what, List<T> values) {
+    if (values == null || values.isEmpty()) {
+      throw new IllegalArgumentException(what + " must not be empty");
+    }
+    return values;
+  }
+}

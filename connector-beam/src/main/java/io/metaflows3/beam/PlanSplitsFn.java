@@ -1,0 +1,56 @@
+package io.metaflows3.beam;
+
+import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.PartitionFilter;
+import io.metaflows3.core.ReadPlanner;
+import io.metaflows3.core.ReadSplit;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Settings;
+import java.util.List;
+import org.apache.beam.sdk.transforms.DoFn;
+
+/**
+ * Lists one prefix (or sizes one exact object) on a worker and emits its read splits. Each prefix is its own
+ * element, so many prefixes are listed in parallel across workers. The client is made on the worker.
+ */
+final class PlanSplitsFn extends DoFn<String, ReadSplit> {
+  private final S3Settings settings;
+  private final boolean exactKeys;
+  private final PartitionFilter filter;
+  private final long bundleBytes;
+  private final boolean cutLarge;
+  private transient S3 s3;
+  private transient long[] reported;
+
+  PlanSplitsFn(S3Settings settings, boolean exactKeys, PartitionFilter filter, long bundleBytes, boolean cutLarge) {
+    this.settings = settings;
+    this.exactKeys = exactKeys;
+    this.filter = filter;
+    this.bundleBytes = bundleBytes;
+    this.cutLarge = cutLarge;
+  }
+
+  @Setup
+  public void setup() {
+    s3 = S3.builder().settings(settings).build();
+    reported = new long[2];
+  }
+
+  @ProcessElement
+  public void process(@Element String location, OutputReceiver<ReadSplit> out) {
+    ReadPlanner planner = new ReadPlanner(s3);
+    List<ObjectRange> objects = exactKeys ? planner.objects(List.of(location))
+        : planner.listPrefixes(List.of(location), filter);
+    List<ReadSplit> splits = cutLarge ? ReadPlanner.split(objects, bundleBytes)
+        : ReadPlanner.split(objects, Long.MAX_VALUE);
+    splits.forEach(out::output);
+    reported = S3Metrics.report(s3.stats(), reported);
+  }
+
+  @Teardown
+  public void teardown() {
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+}

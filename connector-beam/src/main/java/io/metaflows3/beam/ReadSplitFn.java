@@ -1,0 +1,71 @@
+package io.metaflows3.beam;
+
+import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.ReadSplit;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Settings;
+import org.apache.beam.sdk.io.range.OffsetRange;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.splittabledofn.OffsetRangeTracker;
+import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
+
+/**
+ * A splittable DoFn over a {@link ReadSplit}: the restriction indexes the split's object ranges, so a runner
+ * can hand the ranges not yet read to another worker. Subclasses turn one range into elements.
+ */
+abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
+  private final S3Settings settings;
+  private transient S3 s3;
+  private transient long[] reported;
+
+  ReadSplitFn(S3Settings settings) {
+    this.settings = settings;
+  }
+
+  /** Emits the elements of one range. */
+  abstract void read(S3 s3, ObjectRange range, OutputReceiver<T> out);
+
+  @Setup
+  public void setup() {
+    s3 = S3.builder().settings(settings).build();
+    reported = new long[2];
+  }
+
+  @GetInitialRestriction
+  public OffsetRange initialRestriction(@Element ReadSplit split) {
+    return new OffsetRange(0, split.ranges().size());
+  }
+
+  @NewTracker
+  public OffsetRangeTracker newTracker(@Restriction OffsetRange restriction) {
+    return new OffsetRangeTracker(restriction);
+  }
+
+  /** Bytes still to read, so runners balance by bytes rather than by object count. */
+  @GetSize
+  public double size(@Element ReadSplit split, @Restriction OffsetRange restriction) {
+    long bytes = 0;
+    for (long i = restriction.getFrom(); i < restriction.getTo(); i++) {
+      bytes += split.ranges().get((int) i).length();
+    }
+    return bytes;
+  }
+
+  @ProcessElement
+  public void process(@Element ReadSplit split, RestrictionTracker<OffsetRange, Long> tracker,
+      OutputReceiver<T> out) {
+    for (long i = tracker.currentRestriction().getFrom(); tracker.tryClaim(i); i++) {
+      ObjectRange range = split.ranges().get((int) i);
+      read(s3, range, out);
+      S3Metrics.BYTES_READ.inc(range.length());
+    }
+    reported = S3Metrics.report(s3.stats(), reported);
+  }
+
+  @Teardown
+  public void teardown() {
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+}

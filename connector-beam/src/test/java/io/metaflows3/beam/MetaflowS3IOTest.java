@@ -1,0 +1,253 @@
+package io.metaflows3.beam;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.metaflows3.core.FlowRun;
+import io.metaflows3.core.LocalS3;
+import io.metaflows3.core.MetaflowS3NotFound;
+import io.metaflows3.core.MetaflowS3URLException;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3PutObject;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.local.LocalS3Extension;
+import io.metaflows3.local.LocalS3Server;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.StreamSupport;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith({LocalS3Extension.class, TestPipelineExtension.class})
+class MetaflowS3IOTest {
+  private final LocalS3Server server;
+  private final S3Settings settings;
+
+  MetaflowS3IOTest(LocalS3Server server) {
+    this.server = server;
+    this.settings = LocalS3.settings(server).partSize(16 * 1024).build();
+  }
+
+  private String url(String key) {
+    return LocalS3.root(server, "beam/" + key);
+  }
+
+  private S3 client() {
+    return S3.builder().settings(settings).environment(Map.of()).build();
+  }
+
+  private static byte[] random(int size, long seed) {
+    byte[] b = new byte[size];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void readsManySmallObjectsAndOneLargeSplitIntoRanges(TestPipeline p) {
+    Map<String, byte[]> expected = new TreeMap<>();
+    try (S3 s3 = client()) {
+      List<S3PutObject> puts = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        byte[] data = random(100 + i * 50, i);
+        puts.add(S3PutObject.of(url("mixed/small-" + i), data));
+        expected.put(url("mixed/small-" + i), data);
+      }
+      byte[] large = random(300_000, 99);
+      puts.add(S3PutObject.of(url("mixed/large.bin"), large));
+      expected.put(url("mixed/large.bin"), large);
+      s3.putMany(puts);
+    }
+    PCollection<MetaflowS3Object> read = p.apply(MetaflowS3IO.read().withSettings(settings)
+        .from(url("mixed/")).withBundleSize(64 * 1024));
+    String largeUrl = url("mixed/large.bin");
+    PAssert.that(read).satisfies(objects -> {
+      Map<String, List<MetaflowS3Object>> byUrl = new TreeMap<>();
+      objects.forEach(o -> byUrl.computeIfAbsent(o.url, u -> new ArrayList<>()).add(o));
+      assertEquals(expected.keySet(), byUrl.keySet());
+      for (Map.Entry<String, List<MetaflowS3Object>> e : byUrl.entrySet()) {
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        e.getValue().stream().sorted(Comparator.comparingLong(o -> o.offset)).forEach(o -> joined.writeBytes(o.bytes));
+        assertArrayEquals(expected.get(e.getKey()), joined.toByteArray(), e.getKey());
+      }
+      assertEquals(5, byUrl.get(largeUrl).size(), "300,000 bytes in 64 KiB ranges");
+      return null;
+    });
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void linesAcrossRangeBoundariesAreReadOnce() {
+    StringBuilder text = new StringBuilder();
+    List<String> lines = new ArrayList<>();
+    Random random = new Random(3);
+    for (int i = 0; i < 2000; i++) {
+      String line = i + ":" + "abcdefghij".repeat(random.nextInt(8));
+      lines.add(line);
+      text.append(line).append('\n');
+    }
+    try (S3 s3 = client()) {
+      s3.put(url("lines/a.txt"), text.toString());
+      s3.put(url("lines/b.txt"), "last\nwithout newline");
+    }
+    lines.add("last");
+    lines.add("without newline");
+    for (long bundle : new long[] {1000, 4096, 1 << 20}) {
+      Pipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+      PAssert.that(p.apply(MetaflowS3IO.read().withSettings(settings).from(url("lines/")).withBundleSize(bundle)
+          .asLines())).containsInAnyOrder(lines);
+      p.run().waitUntilFinish();
+    }
+  }
+
+  @Test
+  void readsKeysAndPrefixesOfARun(TestPipeline p) {
+    String s3root = url("runs");
+    try (S3 s3 = S3.builder().settings(settings).s3root(s3root).run(FlowRun.of("BeamFlow", "5")).build()) {
+      s3.put("in/a.txt", "A");
+      s3.put("in/b.txt", "B");
+      s3.put("other.txt", "C");
+    }
+    MetaflowS3IO.Read base = MetaflowS3IO.read().withSettings(settings).withS3root(s3root)
+        .withRun(FlowRun.of("BeamFlow", "5"));
+    PCollection<String> texts = p.apply(base.withPrefixes(List.of("in")).withKeys(List.of("other.txt")))
+        .apply(org.apache.beam.sdk.transforms.MapElements.into(org.apache.beam.sdk.values.TypeDescriptors.strings())
+            .via(o -> o.key + "=" + new String(o.bytes, StandardCharsets.UTF_8) + ":" + o.metadata.get("metaflow-flow")));
+    PAssert.that(texts).containsInAnyOrder("beam/runs/BeamFlow/5/in/a.txt=A:BeamFlow",
+        "beam/runs/BeamFlow/5/in/b.txt=B:BeamFlow", "beam/runs/BeamFlow/5/other.txt=C:BeamFlow");
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void partitionLimitedReadListsOnlyChosenPrefixes() {
+    try (S3 s3 = client()) {
+      List<S3PutObject> puts = new ArrayList<>();
+      for (String country : List.of("DE", "FR", "US")) {
+        for (int i = 0; i < 3; i++) {
+          puts.add(S3PutObject.of(url("sales/country=" + country + "/part-" + i), country + i));
+        }
+      }
+      s3.putMany(puts);
+    }
+    assertEquals(2 + 3, requestsOfRead(List.of("US")), "2 LISTs (root level, country=US/) + 3 GETs");
+    assertEquals(4 + 9, requestsOfRead(null), "4 LISTs + 9 GETs");
+  }
+
+  private long requestsOfRead(List<String> countries) {
+    Pipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    MetaflowS3IO.Read read = MetaflowS3IO.read().withSettings(settings).from(url("sales/"));
+    if (countries != null) {
+      read = read.withPartitions("country", countries);
+    }
+    PCollection<String> got = p.apply(read).apply(org.apache.beam.sdk.transforms.MapElements
+        .into(org.apache.beam.sdk.values.TypeDescriptors.strings()).via(o -> new String(o.bytes, StandardCharsets.UTF_8)));
+    if (countries != null) {
+      PAssert.that(got).containsInAnyOrder("US0", "US1", "US2");
+    }
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    return counter(result, "requests");
+  }
+
+  private static long counter(PipelineResult result, String name) {
+    Iterable<MetricResult<Long>> counters = result.metrics().queryMetrics(MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.named(S3Metrics.NAMESPACE, name)).build()).getCounters();
+    return StreamSupport.stream(counters.spliterator(), false).mapToLong(MetricResult::getAttempted).sum();
+  }
+
+  @Test
+  void writesUnderTheRunAndReadsBackExactlyWhatWasCommitted() {
+    String s3root = url("written");
+    FlowRun run = FlowRun.of("WriteFlow", "11");
+    List<KV<String, byte[]>> models = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      models.add(KV.of("country=C" + (i % 5) + "/model-" + i + ".json", ("{\"i\":" + i + "}").getBytes()));
+    }
+    Pipeline write = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    WriteResult result = write.apply(Create.of(models).withCoder(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of())))
+        .apply(MetaflowS3IO.write().withSettings(settings).withS3root(s3root).to(run, "models/")
+            .withContentType("application/json"));
+    PAssert.that(result.getWrittenUrls()).satisfies(urls -> {
+      List<String> all = new ArrayList<>();
+      urls.forEach(all::add);
+      assertEquals(25, all.size());
+      assertTrue(all.stream().allMatch(u -> u.startsWith(s3root + "/WriteFlow/11/models/country=C")), all.get(0));
+      return null;
+    });
+    PipelineResult done = write.run();
+    done.waitUntilFinish();
+    assertEquals(25, counter(done, "objectsWritten"));
+
+    try (S3 s3 = client()) {
+      // Debris of a failed attempt under the same prefix: not in the manifest, so never read.
+      s3.put(s3root + "/WriteFlow/11/models/country=C0/model-0-bdead-x.json", "debris");
+    }
+    Pipeline read = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    PCollection<String> texts = read.apply(MetaflowS3IO.read().withSettings(settings).withS3root(s3root)
+        .withRun(run).withPrefixes(List.of("models/")))
+        .apply(org.apache.beam.sdk.transforms.MapElements.into(org.apache.beam.sdk.values.TypeDescriptors.strings())
+            .via(o -> new String(o.bytes, StandardCharsets.UTF_8) + "|" + o.contentType));
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      expected.add("{\"i\":" + i + "}|application/json");
+    }
+    PAssert.that(texts).containsInAnyOrder(expected);
+    read.run().waitUntilFinish();
+  }
+
+  @Test
+  void missingPrefixFailsThePipelineWithTheTypedError() {
+    Pipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    p.apply(MetaflowS3IO.read().withSettings(settings).from(url("no/such/prefix/")));
+    Throwable e = assertThrows(Pipeline.PipelineExecutionException.class, () -> p.run().waitUntilFinish());
+    assertInstanceOf(MetaflowS3NotFound.class, e.getCause());
+  }
+
+  @Test
+  void withMethodsValidateAndReturnCopies() {
+    MetaflowS3IO.Read base = MetaflowS3IO.read().withSettings(settings);
+    MetaflowS3IO.Read from = base.from(url("x/"));
+    assertEquals(List.of(), base.getPrefixes(), "withX returns a copy");
+    assertEquals(List.of(url("x/")), from.getPrefixes());
+    assertThrows(MetaflowS3URLException.class, () -> base.from("s3://Bad_Bucket/x"));
+    assertThrows(IllegalArgumentException.class, () -> base.from("relative/path"));
+    assertThrows(IllegalArgumentException.class, () -> base.withBundleSize(0));
+    assertThrows(IllegalArgumentException.class, () -> base.withPartitions("country", List.of()));
+    assertThrows(IllegalArgumentException.class, () -> base.withPrefixes(List.of()));
+    assertThrows(IllegalArgumentException.class, () -> base.withKeys(List.of()));
+    assertThrows(IllegalArgumentException.class, () -> MetaflowS3IO.write().withContentType(" "));
+    assertThrows(IllegalArgumentException.class, () -> MetaflowS3IO.write().to(null, "x"));
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    assertThrows(IllegalArgumentException.class, () -> p.apply(base));
+    assertThrows(IllegalArgumentException.class,
+        () -> p.apply(base.withS3root(url("root")).withPrefixes(List.of(url("absolute/")))));
+    DisplayData display = DisplayData.from(from.withPartitions("country", List.of("US")).withBundleSize(1234));
+    assertTrue(display.items().stream().anyMatch(i -> i.getKey().equals("bundleBytes")
+        && i.getValue().equals(1234L)), display.toString());
+    assertTrue(display.toString().contains("country=[US]"), display.toString());
+  }
+}
