@@ -13,6 +13,9 @@ final class ReadLinesFn extends ReadSplitFn<String> {
 
   @Override
   void read(S3 s3, ObjectRange range, OutputReceiver<String> out) {
-    LineReader.forEachLine(s3, range, out::output);
+    LineReader reader = new LineReader(s3, range);
+    for (String line; (line = reader.next()) != null; ) {
+      out.output(line);
+    }
   }
 }

@@ -111,11 +111,16 @@ public final class S3Settings implements Serializable {
   }
 
   private static int parseInt(Map<String, String> o, String name) {
-    return (int) parseLong(o, name);
+    return (int) parseBytes(name, o.get(name));
   }
 
   private static long parseLong(Map<String, String> o, String name) {
-    String v = o.get(name).trim().toLowerCase(Locale.ROOT);
+    return parseBytes(name, o.get(name));
+  }
+
+  /** Parses a positive size option such as {@code 8388608}, {@code 64k} or {@code 8m}. */
+  public static long parseBytes(String name, String value) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
     long unit = 1;
     if (v.endsWith("m") || v.endsWith("mb") || v.endsWith("mib")) {
       unit = MIB;
@@ -124,12 +129,17 @@ public final class S3Settings implements Serializable {
       unit = 1024;
       v = v.replaceAll("[a-z]+$", "");
     }
+    long bytes;
     try {
-      return Math.multiplyExact(Long.parseLong(v), unit);
+      bytes = Math.multiplyExact(Long.parseLong(v), unit);
     } catch (NumberFormatException | ArithmeticException e) {
-      throw new IllegalArgumentException("option " + name + " must be a number (e.g. 8388608 or 8m), got '"
-          + o.get(name) + "'");
+      bytes = -1;
     }
+    if (bytes <= 0) {
+      throw new IllegalArgumentException("option " + name + " must be a positive number (e.g. 8388608 or 8m), "
+          + "got '" + value + "'");
+    }
+    return bytes;
   }
 
   public Builder toBuilder() {
@@ -205,6 +215,23 @@ public final class S3Settings implements Serializable {
 
   String sessionToken() {
     return sessionToken;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof S3Settings s && java.util.Objects.equals(endpoint, s.endpoint)
+        && java.util.Objects.equals(region, s.region) && maxInFlight == s.maxInFlight && partSize == s.partSize
+        && multipartThreshold == s.multipartThreshold && maxAttempts == s.maxAttempts
+        && backoffBaseMillis == s.backoffBaseMillis && backoffMaxMillis == s.backoffMaxMillis
+        && java.util.Objects.equals(tmpRoot, s.tmpRoot) && java.util.Objects.equals(accessKeyId, s.accessKeyId)
+        && java.util.Objects.equals(secretAccessKey, s.secretAccessKey)
+        && java.util.Objects.equals(sessionToken, s.sessionToken);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(endpoint, region, maxInFlight, partSize, multipartThreshold, maxAttempts,
+        tmpRoot, accessKeyId);
   }
 
   @Override

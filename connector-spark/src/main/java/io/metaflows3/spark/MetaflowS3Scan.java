@@ -1,0 +1,90 @@
+package io.metaflows3.spark;
+
+import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.PartitionFilter;
+import io.metaflows3.core.ReadPlanner;
+import io.metaflows3.core.S3Url;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.connector.metric.CustomMetric;
+import org.apache.spark.sql.connector.read.Batch;
+import org.apache.spark.sql.connector.read.InputPartition;
+import org.apache.spark.sql.connector.read.PartitionReaderFactory;
+import org.apache.spark.sql.connector.read.Scan;
+import org.apache.spark.sql.sources.Filter;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A planned read: lists the locations with the pushed partition filter (pruned prefixes are never listed)
+ * and turns the core planner's splits into input partitions.
+ */
+final class MetaflowS3Scan implements Scan, Batch {
+  private final SourceOptions options;
+  private final StructType readSchema;
+  private final PartitionColumns partitions;
+  private final PartitionFilter filter;
+  private final Filter[] pushed;
+  private InputPartition[] planned;
+
+  MetaflowS3Scan(SourceOptions options, StructType readSchema, PartitionColumns partitions, PartitionFilter filter,
+      Filter[] pushed) {
+    this.options = options;
+    this.readSchema = readSchema;
+    this.partitions = partitions;
+    this.filter = filter;
+    this.pushed = pushed;
+  }
+
+  @Override
+  public StructType readSchema() {
+    return readSchema;
+  }
+
+  @Override
+  public String description() {
+    return "MetaflowS3Scan[format=" + options.format.name().toLowerCase() + ", locations=" + options.locations
+        + ", partitions=" + filter + ", pushedFilters=" + Arrays.toString(pushed) + "]";
+  }
+
+  @Override
+  public Batch toBatch() {
+    return this;
+  }
+
+  /** Lists and splits once per scan, however often Spark asks. */
+  @Override
+  public synchronized InputPartition[] planInputPartitions() {
+    if (planned == null) {
+      List<ObjectRange> objects = listObjects(options, filter);
+      // A binary row is a whole object: never cut one.
+      long target = options.format == SourceOptions.Format.BINARY ? Long.MAX_VALUE : options.splitBytes;
+      planned = ReadPlanner.split(objects, target).stream().map(SplitPartition::new).toArray(InputPartition[]::new);
+    }
+    return planned;
+  }
+
+  /** The objects to read, with partition values taken relative to basePath when one is set. */
+  static List<ObjectRange> listObjects(SourceOptions options, PartitionFilter filter) {
+    ReadPlanner planner = new ReadPlanner(ExecutorClients.get(options.settings));
+    List<ObjectRange> objects = new ArrayList<>();
+    for (String location : options.locations) {
+      S3Url base = S3Url.parse(options.partitionBase(location));
+      for (ObjectRange o : planner.listPrefixes(List.of(location), filter)) {
+        objects.add(new ObjectRange(o.url(), o.size(), o.etag(), o.start(), o.end(),
+            io.metaflows3.core.HivePartitions.parse(S3Url.parse(o.url()).relativeTo(base))));
+      }
+    }
+    return objects;
+  }
+
+  @Override
+  public PartitionReaderFactory createReaderFactory() {
+    return new ReaderFactory(options.format, options.settings, readSchema, partitions);
+  }
+
+  @Override
+  public CustomMetric[] supportedCustomMetrics() {
+    return S3TaskMetrics.supported();
+  }
+}

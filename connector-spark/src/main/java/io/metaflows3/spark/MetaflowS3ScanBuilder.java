@@ -1,0 +1,66 @@
+package io.metaflows3.spark;
+
+import io.metaflows3.core.PartitionFilter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.connector.read.Scan;
+import org.apache.spark.sql.connector.read.ScanBuilder;
+import org.apache.spark.sql.connector.read.SupportsPushDownFilters;
+import org.apache.spark.sql.connector.read.SupportsPushDownRequiredColumns;
+import org.apache.spark.sql.sources.EqualTo;
+import org.apache.spark.sql.sources.Filter;
+import org.apache.spark.sql.sources.In;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Takes Spark's filters and column list: equality and IN filters on partition columns become a partition
+ * filter applied while listing; unselected columns are never read (no GET for an unselected content).
+ */
+final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilters, SupportsPushDownRequiredColumns {
+  private final SourceOptions options;
+  private final PartitionColumns partitions;
+  private StructType schema;
+  private PartitionFilter filter = PartitionFilter.ALL;
+  private Filter[] pushed = new Filter[0];
+
+  MetaflowS3ScanBuilder(SourceOptions options, StructType schema, PartitionColumns partitions) {
+    this.options = options;
+    this.schema = schema;
+    this.partitions = partitions;
+  }
+
+  @Override
+  public Filter[] pushFilters(Filter[] filters) {
+    List<Filter> used = new ArrayList<>();
+    for (Filter f : filters) {
+      if (f instanceof EqualTo eq && partitions.contains(eq.attribute()) && eq.value() != null) {
+        filter = filter.and(eq.attribute(), List.of(eq.value().toString()));
+        used.add(f);
+      } else if (f instanceof In in && partitions.contains(in.attribute())
+          && Arrays.stream(in.values()).anyMatch(v -> v != null)) {
+        filter = filter.and(in.attribute(), Arrays.stream(in.values()).filter(v -> v != null)
+            .map(Object::toString).toList());
+        used.add(f);
+      }
+    }
+    pushed = used.toArray(Filter[]::new);
+    // Pruning is by partition only: Spark still evaluates every filter on the rows read.
+    return filters;
+  }
+
+  @Override
+  public Filter[] pushedFilters() {
+    return pushed;
+  }
+
+  @Override
+  public void pruneColumns(StructType required) {
+    this.schema = required;
+  }
+
+  @Override
+  public Scan build() {
+    return new MetaflowS3Scan(options, schema, partitions, filter, pushed);
+  }
+}

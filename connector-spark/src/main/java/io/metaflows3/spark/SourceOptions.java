@@ -1,0 +1,130 @@
+package io.metaflows3.spark;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metaflows3.core.FlowRun;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.S3Url;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The options of {@code format("metaflow-s3")}, parsed and checked once on the driver (so bad options fail at
+ * plan time) and shipped to executors. Names are case-insensitive, as Spark passes them.
+ */
+final class SourceOptions implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final long DEFAULT_SPLIT_BYTES = 128L << 20;
+  private static final long DEFAULT_ROW_GROUP_BYTES = 64L << 20;
+
+  enum Format { PARQUET, TEXT, BINARY }
+
+  final List<String> locations;
+  final Format format;
+  final long splitBytes;
+  final String basePath;
+  final S3Settings settings;
+  final long parquetRowGroupBytes;
+
+  private SourceOptions(List<String> locations, Format format, long splitBytes, String basePath,
+      S3Settings settings, long parquetRowGroupBytes) {
+    this.parquetRowGroupBytes = parquetRowGroupBytes;
+    this.locations = locations;
+    this.format = format;
+    this.splitBytes = splitBytes;
+    this.basePath = basePath;
+    this.settings = settings;
+  }
+
+  /** Parses {@code options}, a case-insensitive map (Spark's CaseInsensitiveStringMap). */
+  static SourceOptions parse(Map<String, String> options) {
+    S3Settings settings = S3Settings.fromOptions(options, S3Settings.defaults());
+    Format format = parseFormat(options.getOrDefault("format", "parquet"));
+    long splitBytes = options.containsKey("splitSize")
+        ? S3Settings.parseBytes("splitSize", options.get("splitSize")) : DEFAULT_SPLIT_BYTES;
+    String root = root(options, settings);
+    List<String> paths = paths(options);
+    if (paths.isEmpty()) {
+      if (root == null) {
+        throw new IllegalArgumentException("metaflow-s3 needs a location: load(\"s3://bucket/prefix/\"), or the "
+            + "options run and s3root with a relative path");
+      }
+      paths = List.of("");
+    }
+    List<String> locations = new ArrayList<>();
+    for (String p : paths) {
+      locations.add(locate(root, p));
+    }
+    String basePath = options.containsKey("basePath") ? S3Url.parse(locate(root, options.get("basePath")))
+        .asPrefix().toString() : null;
+    if (basePath != null) {
+      for (String l : locations) {
+        if (!S3Url.parse(l).asPrefix().toString().startsWith(basePath)) {
+          throw new IllegalArgumentException("path " + l + " is not below basePath " + basePath);
+        }
+      }
+    }
+    long rowGroup = options.containsKey("parquetRowGroupSize")
+        ? S3Settings.parseBytes("parquetRowGroupSize", options.get("parquetRowGroupSize"))
+        : DEFAULT_ROW_GROUP_BYTES;
+    return new SourceOptions(List.copyOf(locations), format, splitBytes, basePath, settings, rowGroup);
+  }
+
+  /** The prefix partition values are read relative to: basePath, else the location itself. */
+  String partitionBase(String location) {
+    return basePath != null ? basePath : S3Url.parse(location).asPrefix().toString();
+  }
+
+  private static Format parseFormat(String value) {
+    try {
+      return Format.valueOf(value.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("option format must be parquet, text or binary, got '" + value + "'");
+    }
+  }
+
+
+  /** The root relative paths resolve under: {@code <s3root>/<Flow>/<runId>/} with option run, else s3root. */
+  private static String root(Map<String, String> options, S3Settings settings) {
+    String run = options.get("run");
+    String s3root = options.get("s3root");
+    if (run == null && s3root == null) {
+      return null;
+    }
+    return S3.builder().settings(settings).s3root(s3root).run(run == null ? null : FlowRun.parse(run))
+        .resolveRoot().orElse(null);
+  }
+
+  private static List<String> paths(Map<String, String> options) {
+    List<String> paths = new ArrayList<>();
+    if (options.containsKey("paths")) {
+      try {
+        paths.addAll(new ObjectMapper().readValue(options.get("paths"), new TypeReference<List<String>>() {}));
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("option paths is not a JSON list of strings");
+      }
+    }
+    if (options.containsKey("path")) {
+      paths.add(options.get("path"));
+    }
+    return paths;
+  }
+
+  static String locate(String root, String path) {
+    if (S3Url.isUrl(path)) {
+      if (root != null) {
+        throw new IllegalArgumentException("run/s3root is set: give paths relative to " + root + ", not " + path);
+      }
+      return S3Url.parse(path).toString();
+    }
+    if (root == null) {
+      throw new IllegalArgumentException("'" + path + "' is relative: set the options run and s3root, or give a "
+          + "full s3:// URL");
+    }
+    return path.isEmpty() ? root : S3Url.parse(root).resolve(path).toString();
+  }
+}
