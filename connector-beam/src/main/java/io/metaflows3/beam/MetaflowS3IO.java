@@ -12,6 +12,7 @@ import io.metaflows3.core.WrittenObject;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -24,6 +25,7 @@ import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -35,6 +37,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *     .withS3root("s3://bucket/data").withRun(FlowRun.of("SalesFlow", "42"))
  *     .withPrefixes(List.of("sales/")).withPartitions("country", List.of("US", "DE")));
  * PCollection<String> lines = p.apply(MetaflowS3IO.read().from("s3://bucket/logs/").asLines());
+ * PCollection<Row> rows = p.apply(MetaflowS3IO.read().from("s3://bucket/table/").asParquet(schema));
  *
  * // Key/bytes pairs stored under the run, race-free, with a manifest readers follow:
  * models.apply(MetaflowS3IO.write().withS3root("s3://bucket/data").to(FlowRun.of("TrainFlow", "7"), "models/"));
@@ -174,6 +177,26 @@ public final class MetaflowS3IO {
         @Override
         public PCollection<String> expand(PBegin input) {
           return read.splits(input).apply("ReadLines", ParDo.of(new ReadLinesFn(read.getSettings())));
+        }
+      };
+    }
+
+    /**
+     * The same read of Parquet files, emitting their records as rows of {@code schema}: fields named like a
+     * hive-style partition column (e.g. {@code country}) are filled from the object's prefix. Each range
+     * reads the row groups whose midpoint it holds, by ranged GETs of the selected columns only.
+     */
+    public PTransform<PBegin, PCollection<Row>> asParquet(Schema schema) {
+      if (schema == null) {
+        throw new IllegalArgumentException("asParquet needs a schema");
+      }
+      ParquetRows.checkSupported(schema);
+      Read read = this;
+      return new PTransform<>("ReadParquet") {
+        @Override
+        public PCollection<Row> expand(PBegin input) {
+          return read.splits(input).apply("ReadParquet", ParDo.of(new ReadParquetFn(read.getSettings(), schema)))
+              .setRowSchema(schema);
         }
       };
     }

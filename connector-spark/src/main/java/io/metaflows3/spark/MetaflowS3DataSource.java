@@ -2,13 +2,10 @@ package io.metaflows3.spark;
 
 import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.PartitionFilter;
-import io.metaflows3.core.S3InputFile;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.metaflows3.core.ParquetRangeReader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.spark.sql.connector.catalog.Table;
 import org.apache.spark.sql.connector.catalog.TableProvider;
 import org.apache.spark.sql.connector.expressions.Expressions;
@@ -100,12 +97,8 @@ public final class MetaflowS3DataSource implements TableProvider, DataSourceRegi
           + ": give one with .schema(..)");
     }
     ObjectRange first = objects.get(0);
-    try (ParquetFileReader reader = ParquetFileReader.open(new S3InputFile(ExecutorClients.get(options.settings),
-        first.url(), first.size()))) {
-      return ParquetSchemas.toSpark(reader.getFooter().getFileMetaData().getSchema());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the Parquet footer of " + first.url(), e);
-    }
+    return ParquetSchemas.toSpark(ParquetRangeReader.schemaOf(ExecutorClients.get(options.settings), first.url(),
+        first.size()));
   }
 
   private static Transform[] identity(String[] columns) {
