@@ -20,7 +20,6 @@ final class ReadObjectsFn extends ReadSplitFn<MetaflowS3Object> {
     try {
       out.output(new MetaflowS3Object(o.url(), keyOf(o.url()), range.size(), range.start(), range.length(),
           o.contentType().orElse(""), o.metadata(), o.blob()));
-      S3Metrics.OBJECTS_READ.inc();
     } finally {
       s3.release(o);
     }

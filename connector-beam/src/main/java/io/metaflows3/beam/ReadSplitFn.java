@@ -57,6 +57,7 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
     for (long i = tracker.currentRestriction().getFrom(); tracker.tryClaim(i); i++) {
       ObjectRange range = split.ranges().get((int) i);
       read(s3, range, out);
+      S3Metrics.RANGES_READ.inc();
       S3Metrics.BYTES_READ.inc(range.length());
     }
     reported = S3Metrics.report(s3.stats(), reported);

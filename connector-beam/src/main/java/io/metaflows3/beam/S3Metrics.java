@@ -4,10 +4,13 @@ import io.metaflows3.core.TransferStats;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 
-/** Beam counters of what the connector did: objects, bytes, requests and retries. */
+/**
+ * Beam counters of what the connector did: ranges read (a whole object, or a byte range of a large one),
+ * objects written, bytes, requests and retries.
+ */
 final class S3Metrics {
   static final String NAMESPACE = "metaflow-s3";
-  static final Counter OBJECTS_READ = Metrics.counter(NAMESPACE, "objectsRead");
+  static final Counter RANGES_READ = Metrics.counter(NAMESPACE, "rangesRead");
   static final Counter BYTES_READ = Metrics.counter(NAMESPACE, "bytesRead");
   static final Counter OBJECTS_WRITTEN = Metrics.counter(NAMESPACE, "objectsWritten");
   static final Counter BYTES_WRITTEN = Metrics.counter(NAMESPACE, "bytesWritten");

@@ -1,0 +1,91 @@
+package io.metaflows3.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.metaflows3.core.FlowRun;
+import io.metaflows3.core.LocalS3;
+import io.metaflows3.core.PartitionFilter;
+import io.metaflows3.core.ReadPlanner;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Object;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.local.LocalS3Extension;
+import io.metaflows3.local.LocalS3Server;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the main job twice against the embedded server and checks what it leaves in S3, not just its exit. */
+@ExtendWith(LocalS3Extension.class)
+class MainJobTest {
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void startSpark() {
+    spark = SparkSession.builder().master("local[2]").appName("samples-test")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  @Test
+  void trainsAModelPerCountryWithBothEnginesUnderEachRun(LocalS3Server server, @TempDir Path scratch) {
+    S3Settings settings = LocalS3.settings(server).partSize(256 * 1024).build();
+    String s3root = LocalS3.root(server, "samples");
+    Map<String, String> connection = Map.of("endpoint", settings.endpoint(),
+        "accessKeyId", LocalS3Server.ACCESS_KEY_ID, "secretAccessKey", LocalS3Server.SECRET_ACCESS_KEY);
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    MainJob.Config config = new MainJob.Config(settings, s3root, connection, 20, 40_000, 4_000, 32 * 1024, 64 * 1024,
+        scratch, new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+    MainJob.Result first = MainJob.run(config, spark);
+    assertTrue(first.previous().isEmpty());
+    assertEquals(20, first.countries().size());
+    assertEquals(40_000, first.countries().stream().mapToLong(MainJob.CountryResult::rows).sum(), 1);
+    for (MainJob.CountryResult c : first.countries()) {
+      assertTrue(c.engineGap() < 1e-6, c + ": Beam and Spark agree");
+      assertTrue(c.truthError() < 0.2, c + ": close to the coefficients the data was made with");
+      assertEquals(SalesDataset.NOISE, c.sparkRmse(), 0.1, c + ": residuals are the noise");
+    }
+    // Per country: a model and a metrics JSON from Beam, a Parquet file from Spark.
+    assertEquals(60, first.modelUrls().size());
+    assertTrue(first.beam().rangesRead() > 20, "large files were read as several byte ranges");
+    assertTrue(first.examples().get("put_many and put_files").endsWith("true"));
+    assertTrue(first.examples().get("list_paths and list_recursive").contains("first/a/object1,first/b/x/object2"));
+    String out = printed.toString(StandardCharsets.UTF_8);
+    assertTrue(out.contains("Summary of " + first.training()), out);
+    assertTrue(out.contains("[6/6"), out);
+
+    MainJob.Result second = MainJob.run(config, spark);
+    assertEquals(first.training(), second.previous().orElseThrow());
+    assertTrue(Long.parseLong(second.training().runId()) > Long.parseLong(first.training().runId()));
+    assertTrue(second.examples().get("load from a past run").contains("S3DemoFlow/" + first.training().runId()));
+    try (S3 s3 = S3.builder().settings(settings).s3root(s3root).build()) {
+      assertEquals(second.training(), s3.latestRun(MainJob.FLOW).orElseThrow());
+    }
+    // The first run's models are untouched and load by its FlowRun.
+    try (S3 s3 = S3.builder().settings(settings).s3root(s3root).run(first.training()).build()) {
+      List<String> urls = new ReadPlanner(s3).listPrefixes(List.of("models/"), PartitionFilter.ALL).stream()
+          .map(o -> o.url()).toList();
+      assertEquals(first.modelUrls().stream().sorted().toList(), urls.stream().sorted().toList());
+      String us = urls.stream().filter(u -> u.contains("beam/country=US/model-")).findFirst().orElseThrow();
+      S3Object model = s3.get(us.substring(s3.root().orElseThrow().length()));
+      assertTrue(model.text().contains("\"country\": \"US\""));
+      assertEquals(MainJob.FLOW, model.metadata().getOrDefault("metaflow-flow", MainJob.FLOW));
+    }
+  }
+}
