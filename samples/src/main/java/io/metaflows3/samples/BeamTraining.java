@@ -48,6 +48,10 @@ public final class BeamTraining {
       List<String> countries, long bundleBytes) {
     DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
     options.setTargetParallelism(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    // The DirectRunner's per-element immutability and encoding checks are for testing DoFns; they would cost
+    // more than the training itself here. Tests keep them on.
+    options.setEnforceImmutability(false);
+    options.setEnforceEncodability(false);
     Pipeline p = Pipeline.create(options);
     PCollection<KV<String, byte[]>> outputs = p
         .apply("ReadSales", MetaflowS3IO.read().withSettings(settings).withS3root(s3root).withRun(data)

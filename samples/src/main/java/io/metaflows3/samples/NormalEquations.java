@@ -64,6 +64,17 @@ public final class NormalEquations implements Serializable {
     return n;
   }
 
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof NormalEquations e && java.util.Arrays.deepEquals(xtx, e.xtx)
+        && java.util.Arrays.equals(xty, e.xty) && yty == e.yty && n == e.n;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Arrays.hashCode(xty) * 31 + Long.hashCode(n);
+  }
+
   /** Solves X'X b = X'y by Gaussian elimination with partial pivoting. */
   public Model solve() {
     if (n < k) {
