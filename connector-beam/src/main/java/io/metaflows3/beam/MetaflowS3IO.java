@@ -41,6 +41,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * // Key/bytes pairs stored under the run, race-free, with a manifest readers follow:
  * models.apply(MetaflowS3IO.write().withS3root("s3://bucket/data").to(FlowRun.of("TrainFlow", "7"), "models/"));
+ * rows.apply(MetaflowS3IO.write().to("s3://bucket/table/").asParquet("country"));
  * }</pre>
  */
 public final class MetaflowS3IO {
@@ -393,16 +394,46 @@ public final class MetaflowS3IO {
 
     @Override
     public WriteResult expand(PCollection<KV<String, byte[]>> input) {
+      WriteJob job = job();
+      return commit(job, input.apply("WriteObjects", ParDo.of(new WriteBundleFn(job, getContentType()))));
+    }
+
+    /**
+     * The same write for rows with a schema, stored as Parquet: each bundle writes one file per
+     * {@code partitionColumns} folder ({@code country=US/part-<bundle>-<writeId>.parquet}), the partition columns
+     * in the folder name only, as Spark lays tables out; the same manifest commit follows.
+     */
+    public PTransform<PCollection<Row>, WriteResult> asParquet(String... partitionColumns) {
+      Write write = this;
+      List<String> columns = List.of(partitionColumns);
+      return new PTransform<>("WriteParquet") {
+        @Override
+        public WriteResult expand(PCollection<Row> input) {
+          Schema schema = input.getSchema();
+          for (String column : columns) {
+            if (!schema.hasField(column)) {
+              throw new IllegalArgumentException("partition column '" + column + "' is not in " + schema);
+            }
+          }
+          WriteJob job = write.job();
+          return write.commit(job, input.apply("WriteParquet", ParDo.of(new WriteParquetFn(job, columns))));
+        }
+      };
+    }
+
+    private WriteJob job() {
       if (getPrefix() == null) {
         throw new IllegalArgumentException("MetaflowS3IO.write() needs to(..)");
       }
       String target = locate(rootOf(getSettings(), getS3root(), getRun()), getPrefix());
-      WriteJob job = WriteJob.create(getSettings(), target, getReplace());
-      PCollection<WrittenObject> written = input
-          .apply("WriteObjects", ParDo.of(new WriteBundleFn(job, getContentType())))
-          .setCoder(SerializableCoder.of(WrittenObject.class));
+      return WriteJob.create(getSettings(), target, getReplace());
+    }
+
+    /** After every bundle wrote and committed its output, stores the manifest of exactly those objects. */
+    private WriteResult commit(WriteJob job, PCollection<WrittenObject> written) {
+      written.setCoder(SerializableCoder.of(WrittenObject.class));
       PCollectionView<List<WrittenObject>> view = written.apply("CollectWritten", View.asList());
-      PCollection<String> urls = input.getPipeline()
+      PCollection<String> urls = written.getPipeline()
           .apply("CommitTrigger", Create.of(job.writeId()))
           .apply("Commit", ParDo.of(new CommitFn(job, view)).withSideInputs(view));
       return new WriteResult(urls);

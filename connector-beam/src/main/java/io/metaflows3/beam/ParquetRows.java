@@ -4,12 +4,17 @@ import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 import org.apache.parquet.example.data.Group;
+import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Types;
 
 /**
- * Turns Parquet records into Beam rows of a given schema: each field comes from the file's column of that
- * name, else from the object's hive-style partition ({@code country=US/}), else is null. Supports boolean,
- * int32, int64, float, double, string and bytes fields.
+ * Converts between Parquet records and Beam rows: on reads each field comes from the file's column of that
+ * name, else from the object's hive-style partition ({@code country=US/}), else is null; on writes each
+ * field becomes an optional column. Supports boolean, int32, int64, float, double, string and bytes fields.
  */
 final class ParquetRows {
   private ParquetRows() {}
@@ -57,6 +62,46 @@ final class ParquetRows {
       case BOOLEAN -> Boolean.valueOf(raw);
       default -> throw unsupported(field);
     };
+  }
+
+  /** The Parquet schema rows of {@code schema} are written with (every column optional). */
+  static MessageType parquetSchema(Schema schema) {
+    checkSupported(schema);
+    Types.MessageTypeBuilder b = Types.buildMessage();
+    for (Schema.Field field : schema.getFields()) {
+      b.addField(switch (field.getType().getTypeName()) {
+        case BOOLEAN -> Types.optional(PrimitiveTypeName.BOOLEAN).named(field.getName());
+        case INT32 -> Types.optional(PrimitiveTypeName.INT32).named(field.getName());
+        case INT64 -> Types.optional(PrimitiveTypeName.INT64).named(field.getName());
+        case FLOAT -> Types.optional(PrimitiveTypeName.FLOAT).named(field.getName());
+        case DOUBLE -> Types.optional(PrimitiveTypeName.DOUBLE).named(field.getName());
+        case STRING -> Types.optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType())
+            .named(field.getName());
+        default -> Types.optional(PrimitiveTypeName.BINARY).named(field.getName());
+      });
+    }
+    return b.named("row");
+  }
+
+  /** Fills a Parquet record from {@code row}; null fields are left out. */
+  static Group toGroup(Row row, Group group) {
+    for (Schema.Field field : row.getSchema().getFields()) {
+      Object v = row.getValue(field.getName());
+      if (v == null) {
+        continue;
+      }
+      String name = field.getName();
+      switch (field.getType().getTypeName()) {
+        case BOOLEAN -> group.append(name, (Boolean) v);
+        case INT32 -> group.append(name, (Integer) v);
+        case INT64 -> group.append(name, (Long) v);
+        case FLOAT -> group.append(name, (Float) v);
+        case DOUBLE -> group.append(name, (Double) v);
+        case STRING -> group.append(name, (String) v);
+        default -> group.append(name, Binary.fromConstantByteArray((byte[]) v));
+      }
+    }
+    return group;
   }
 
   static void checkSupported(Schema schema) {

@@ -32,6 +32,29 @@ import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith({LocalS3Extension.class, TestPipelineExtension.class})
 class ParquetReadTest {
+  @Test
+  void rowsWrittenAsPartitionedParquetReadBackTheSame(LocalS3Server server) {
+    S3Settings settings = LocalS3.settings(server).build();
+    List<Row> rows = new ArrayList<>();
+    for (long i = 0; i < 3000; i++) {
+      rows.add(Row.withSchema(ROW_SCHEMA).addValues(i, i % 5 == 0 ? null : i / 4.0, "l" + i, i % 3 == 0 ? "DE" : "FR")
+          .build());
+    }
+    String prefix = LocalS3.root(server, "pq/written/");
+    org.apache.beam.sdk.Pipeline write = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    WriteResult result = write.apply(org.apache.beam.sdk.transforms.Create.of(rows).withRowSchema(ROW_SCHEMA))
+        .apply(MetaflowS3IO.write().withSettings(settings).to(prefix).asParquet("country"));
+    PAssert.that(result.getWrittenUrls()).satisfies(urls -> {
+      urls.forEach(u -> assertTrue(u.matches(".*/pq/written/country=(DE|FR)/part-b[0-9a-f]+-.*\\.parquet"), u));
+      return null;
+    });
+    write.run().waitUntilFinish();
+    org.apache.beam.sdk.Pipeline read = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    PAssert.that(read.apply(MetaflowS3IO.read().withSettings(settings).from(prefix).asParquet(ROW_SCHEMA)))
+        .containsInAnyOrder(rows);
+    read.run().waitUntilFinish();
+  }
+
   private static final MessageType FILE_SCHEMA = MessageTypeParser.parseMessageType(
       "message sales { required int64 id; optional double amount; optional binary label (STRING); }");
   private static final Schema ROW_SCHEMA = Schema.builder().addInt64Field("id")

@@ -1,0 +1,118 @@
+package io.metaflows3.beam;
+
+import io.metaflows3.core.AttemptWriter;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.WriteJob;
+import io.metaflows3.core.WrittenObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.Row;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalOutputFile;
+
+/**
+ * Writes a bundle's rows as Parquet: one local file per hive-style partition folder (the partition columns
+ * name the folder and are left out of the file, as Spark does), uploaded at the end of the bundle under a key
+ * unique to the bundle attempt. Emits what it wrote, for the commit.
+ */
+final class WriteParquetFn extends DoFn<Row, WrittenObject> {
+  private final WriteJob job;
+  private final List<String> partitionColumns;
+  private transient S3 s3;
+  private transient Path localDir;
+  private transient Map<String, ParquetWriter<Group>> files;
+  private transient AttemptWriter writer;
+  private transient long[] reported;
+  private transient Schema dataSchema;
+  private transient SimpleGroupFactory groups;
+
+  WriteParquetFn(WriteJob job, List<String> partitionColumns) {
+    this.job = job;
+    this.partitionColumns = List.copyOf(partitionColumns);
+  }
+
+  @Setup
+  public void setup() throws IOException {
+    s3 = S3.builder().settings(job.settings()).build();
+    localDir = Files.createTempDirectory("metaflow-s3-beam-parquet");
+    reported = new long[2];
+  }
+
+  @StartBundle
+  public void startBundle() {
+    files = new LinkedHashMap<>();
+    writer = job.openAttempt(s3, "b" + UUID.randomUUID().toString().replace("-", "").substring(0, 16));
+  }
+
+  @ProcessElement
+  public void process(@Element Row row) throws IOException {
+    StringBuilder folder = new StringBuilder();
+    for (String column : partitionColumns) {
+      Object v = row.getValue(column);
+      folder.append(column).append('=').append(v == null ? "__HIVE_DEFAULT_PARTITION__" : v).append('/');
+    }
+    if (dataSchema == null) {
+      Schema.Builder b = Schema.builder();
+      row.getSchema().getFields().stream().filter(f -> !partitionColumns.contains(f.getName())).forEach(b::addField);
+      dataSchema = b.build();
+      groups = new SimpleGroupFactory(ParquetRows.parquetSchema(dataSchema));
+    }
+    ParquetWriter<Group> file = files.get(folder.toString());
+    if (file == null) {
+      file = ExampleParquetWriter.builder(new LocalOutputFile(localDir.resolve("f" + files.size() + ".parquet")))
+          .withType(ParquetRows.parquetSchema(dataSchema)).withCompressionCodec(CompressionCodecName.SNAPPY).build();
+      files.put(folder.toString(), file);
+    }
+    Row.Builder data = Row.withSchema(dataSchema);
+    dataSchema.getFields().forEach(f -> data.addValue(row.getValue(f.getName())));
+    file.write(ParquetRows.toGroup(data.build(), groups.newGroup()));
+  }
+
+  @FinishBundle
+  public void finishBundle(FinishBundleContext context) {
+    int n = 0;
+    for (Map.Entry<String, ParquetWriter<Group>> e : files.entrySet()) {
+      Path local = localDir.resolve("f" + n++ + ".parquet");
+      try {
+        e.getValue().close();
+        WrittenObject written = writer.writeFile(e.getKey() + "part.parquet", local, "application/vnd.apache.parquet");
+        S3Metrics.OBJECTS_WRITTEN.inc();
+        S3Metrics.BYTES_WRITTEN.inc(written.size());
+        context.output(written, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
+        Files.delete(local);
+      } catch (IOException ex) {
+        throw new UncheckedIOException("cannot finish Parquet file " + local, ex);
+      }
+    }
+    files = null;
+    reported = S3Metrics.report(s3.stats(), reported);
+  }
+
+  @Teardown
+  public void teardown() throws IOException {
+    if (s3 != null) {
+      s3.close();
+    }
+    if (localDir != null) {
+      try (var left = Files.list(localDir)) {
+        for (Path p : left.toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+      Files.deleteIfExists(localDir);
+    }
+  }
+}
