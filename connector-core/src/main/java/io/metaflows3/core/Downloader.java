@@ -1,11 +1,12 @@
 package io.metaflows3.core;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
+import java.nio.channels.AsynchronousFileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
@@ -32,12 +33,22 @@ final class Downloader {
    */
   CompletableFuture<Result> download(S3Url url, ByteRange range, long knownSize, String etag) {
     Path path = temp.newFile();
-    FileChannel channel;
+    // Creating a file can take a millisecond on a busy disk: do it on the disk threads, not the caller's.
+    return CompletableFuture.supplyAsync(() -> open(path, url), DiskThreads.POOL)
+        .thenCompose(channel -> download(url, range, knownSize, etag, path, channel));
+  }
+
+  private static AsynchronousFileChannel open(Path path, S3Url url) {
     try {
-      channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      return AsynchronousFileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+          DiskThreads.POOL);
     } catch (IOException e) {
-      return CompletableFuture.failedFuture(new MetaflowS3Exception("cannot create temp file", url.toString(), e));
+      throw new MetaflowS3Exception("cannot create temp file", url.toString(), e);
     }
+  }
+
+  private CompletableFuture<Result> download(S3Url url, ByteRange range, long knownSize, String etag, Path path,
+      AsynchronousFileChannel channel) {
     long part = engine.settings().partSize();
     CompletableFuture<Result> result;
     if (range == null && knownSize >= 0 && knownSize <= part) {
@@ -66,7 +77,7 @@ final class Downloader {
   }
 
   /** Size unknown: GET the first part, learn the total from Content-Range, then fetch the rest in parallel. */
-  private CompletableFuture<Result> probeThenRest(S3Url url, Path path, FileChannel channel, ByteRange range,
+  private CompletableFuture<Result> probeThenRest(S3Url url, Path path, AsynchronousFileChannel channel, ByteRange range,
       long part) {
     ByteRange first = range == null ? ByteRange.of(0, part)
         : range.isSuffix() ? range
@@ -93,7 +104,7 @@ final class Downloader {
   }
 
   /** GETs [from, to) of the object in parts, writing each at its offset from {@code windowStart}. */
-  private CompletableFuture<List<GetObjectResponse>> parts(S3Url url, FileChannel channel, long windowStart,
+  private CompletableFuture<List<GetObjectResponse>> parts(S3Url url, AsynchronousFileChannel channel, long windowStart,
       long from, long to, String etag) {
     long part = engine.settings().partSize();
     List<CompletableFuture<GetObjectResponse>> sent = new ArrayList<>();

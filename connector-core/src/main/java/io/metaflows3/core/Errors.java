@@ -37,6 +37,9 @@ final class Errors {
       return true;
     }
     if (e instanceof SdkClientException) {
+      if (String.valueOf(e.getMessage()).startsWith("Unable to execute HTTP request")) {
+        return true; // the transport failed (reset, closed or broken channel): the request may be sent again
+      }
       for (Throwable c = e; c != null; c = c.getCause()) {
         if (c instanceof IOException) {
           return true;

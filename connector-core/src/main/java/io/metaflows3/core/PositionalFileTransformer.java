@@ -1,10 +1,9 @@
 package io.metaflows3.core;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.nio.channels.AsynchronousFileChannel;
+import java.nio.channels.CompletionHandler;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
@@ -13,18 +12,18 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /**
  * Writes a GET's body into a shared file at a fixed position, so the byte ranges of one object land in one
- * file in parallel. Counts the bytes and fails with a retryable {@link TruncatedBodyException} when the body
- * is shorter than its Content-Length, so a cut connection never leaves a silent hole.
+ * file in parallel. Disk writes run on the file channel's own threads, one buffer at a time (the next is
+ * requested when the last is written), so the HTTP event loop never waits for the disk and memory stays
+ * bounded. A body shorter than its Content-Length fails with a retryable {@link TruncatedBodyException}.
  */
 final class PositionalFileTransformer implements AsyncResponseTransformer<GetObjectResponse, GetObjectResponse> {
-  private final FileChannel channel;
+  private final AsynchronousFileChannel channel;
   private final long position;
-  private final AtomicLong received = new AtomicLong();
   private final TransferStats stats;
   private volatile CompletableFuture<GetObjectResponse> result;
   private volatile GetObjectResponse response;
 
-  PositionalFileTransformer(FileChannel channel, long position, TransferStats stats) {
+  PositionalFileTransformer(AsynchronousFileChannel channel, long position, TransferStats stats) {
     this.channel = channel;
     this.position = position;
     this.stats = stats;
@@ -33,7 +32,6 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
   @Override
   public CompletableFuture<GetObjectResponse> prepare() {
     result = new CompletableFuture<>();
-    received.set(0);
     return result;
   }
 
@@ -44,52 +42,91 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
 
   @Override
   public void onStream(SdkPublisher<ByteBuffer> publisher) {
-    publisher.subscribe(new Subscriber<ByteBuffer>() {
-      private Subscription subscription;
-
-      @Override
-      public void onSubscribe(Subscription s) {
-        subscription = s;
-        s.request(Long.MAX_VALUE);
-      }
-
-      @Override
-      public void onNext(ByteBuffer buffer) {
-        try {
-          int n = buffer.remaining();
-          long at = position + received.get();
-          while (buffer.hasRemaining()) {
-            at += channel.write(buffer, at);
-          }
-          received.addAndGet(n);
-          stats.bytesRead.addAndGet(n);
-        } catch (IOException e) {
-          subscription.cancel();
-          result.completeExceptionally(e);
-        }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        result.completeExceptionally(t);
-      }
-
-      @Override
-      public void onComplete() {
-        Long expected = response == null ? null : response.contentLength();
-        if (expected != null && expected != received.get()) {
-          result.completeExceptionally(new TruncatedBodyException(expected, received.get()));
-        } else {
-          result.complete(response);
-        }
-      }
-    });
+    publisher.subscribe(new BodyWriter());
   }
 
   @Override
   public void exceptionOccurred(Throwable error) {
     if (result != null) {
       result.completeExceptionally(error);
+    }
+  }
+
+  /** Writes each buffer at its place, asks for the next when done, and finishes after the last write. */
+  private final class BodyWriter implements Subscriber<ByteBuffer> {
+    private Subscription subscription;
+    private long written;
+    private boolean writing;
+    private boolean ended;
+
+    @Override
+    public void onSubscribe(Subscription s) {
+      subscription = s;
+      s.request(1);
+    }
+
+    @Override
+    public void onNext(ByteBuffer buffer) {
+      synchronized (this) {
+        writing = true;
+      }
+      write(buffer, position + written);
+    }
+
+    private void write(ByteBuffer buffer, long at) {
+      channel.write(buffer, at, null, new CompletionHandler<Integer, Void>() {
+        @Override
+        public void completed(Integer n, Void attachment) {
+          written += n;
+          stats.bytesRead.addAndGet(n);
+          if (buffer.hasRemaining()) {
+            write(buffer, at + n);
+            return;
+          }
+          boolean finish;
+          synchronized (BodyWriter.this) {
+            writing = false;
+            finish = ended;
+          }
+          if (finish) {
+            finish();
+          } else {
+            subscription.request(1);
+          }
+        }
+
+        @Override
+        public void failed(Throwable error, Void attachment) {
+          subscription.cancel();
+          result.completeExceptionally(error);
+        }
+      });
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      boolean finish;
+      synchronized (this) {
+        ended = true;
+        finish = !writing;
+      }
+      if (finish) {
+        finish();
+      }
+    }
+
+    private void finish() {
+      Long expected = response == null ? null : response.contentLength();
+      if (expected != null && expected != written) {
+        result.completeExceptionally(new TruncatedBodyException(expected, written));
+      } else {
+        result.complete(response);
+      }
     }
   }
 }

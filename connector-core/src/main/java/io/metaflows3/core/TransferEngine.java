@@ -1,7 +1,7 @@
 package io.metaflows3.core;
 
 import java.net.URI;
-import java.nio.channels.FileChannel;
+import java.nio.channels.AsynchronousFileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +33,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
  * request (plus its retries); composing them into transfers is the callers' job.
  */
 final class TransferEngine implements AutoCloseable {
+  private static final long EXPECT_CONTINUE_ABOVE = 1L << 20;
   private final S3AsyncClient client;
   private final RequestQueue queue;
   private final S3Settings settings;
@@ -47,7 +48,9 @@ final class TransferEngine implements AutoCloseable {
             .maxConcurrency(settings.maxInFlight())
             .connectionAcquisitionTimeout(Duration.ofMinutes(2)))
         // Retries are ours (below): one policy for every failure, truncated bodies included, and counted.
-        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+        // "Expect: 100-continue" costs a round trip per PUT; only worth it for bodies large enough to waste.
+        .serviceConfiguration(c -> c.expectContinueThresholdInBytes(EXPECT_CONTINUE_ABOVE));
     if (settings.endpoint() != null) {
       b.endpointOverride(URI.create(settings.endpoint())).forcePathStyle(true);
     }
@@ -70,7 +73,7 @@ final class TransferEngine implements AutoCloseable {
    */
   private static final class SharedEventLoop {
     static final SdkEventLoopGroup GROUP = SdkEventLoopGroup.builder()
-        .numberOfThreads(Math.max(2, Runtime.getRuntime().availableProcessors()))
+        .numberOfThreads(2 * Runtime.getRuntime().availableProcessors())
         .threadFactory(runnable -> {
           Thread t = new Thread(runnable, "metaflow-s3-io");
           t.setDaemon(true);
@@ -98,7 +101,7 @@ final class TransferEngine implements AutoCloseable {
   }
 
   /** GETs {@code range} (null: all) of {@code url} into {@code channel} at {@code position}. */
-  CompletableFuture<GetObjectResponse> getInto(S3Url url, String range, String ifMatch, FileChannel channel,
+  CompletableFuture<GetObjectResponse> getInto(S3Url url, String range, String ifMatch, AsynchronousFileChannel channel,
       long position) {
     stats.getRequests.incrementAndGet();
     GetObjectRequest request = GetObjectRequest.builder().bucket(url.bucket()).key(url.key()).range(range)
