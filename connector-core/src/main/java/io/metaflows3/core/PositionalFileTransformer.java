@@ -12,9 +12,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /**
  * Writes a GET's body into a shared file at a fixed position, so the byte ranges of one object land in one
- * file in parallel. Disk writes run on the file channel's own threads, one buffer at a time (the next is
- * requested when the last is written), so the HTTP event loop never waits for the disk and memory stays
- * bounded. A body shorter than its Content-Length fails with a retryable {@link TruncatedBodyException}.
+ * file in parallel. Disk writes run on the file channel's own threads, a bounded number at a time, so the
+ * HTTP event loop never waits for the disk and memory stays bounded. A body shorter than its Content-Length fails with a retryable {@link TruncatedBodyException}.
  */
 final class PositionalFileTransformer implements AsyncResponseTransformer<GetObjectResponse, GetObjectResponse> {
   private final AsynchronousFileChannel channel;
@@ -52,32 +51,39 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
     }
   }
 
-  /** Writes each buffer at its place, asks for the next when done, and finishes after the last write. */
+  /**
+   * Writes each buffer at its place as it arrives, up to {@link #WINDOW} writes at a time (the next buffer is
+   * requested when one finishes), and completes when the body has ended and every write is done.
+   */
   private final class BodyWriter implements Subscriber<ByteBuffer> {
+    private static final int WINDOW = 16;
     private Subscription subscription;
-    private long written;
-    private boolean writing;
+    private long received;
+    private int pending;
     private boolean ended;
+    private boolean failed;
 
     @Override
     public void onSubscribe(Subscription s) {
       subscription = s;
-      s.request(1);
+      s.request(WINDOW);
     }
 
     @Override
     public void onNext(ByteBuffer buffer) {
+      long at;
       synchronized (this) {
-        writing = true;
+        at = position + received;
+        received += buffer.remaining();
+        pending++;
       }
-      write(buffer, position + written);
+      write(buffer, at);
     }
 
     private void write(ByteBuffer buffer, long at) {
       channel.write(buffer, at, null, new CompletionHandler<Integer, Void>() {
         @Override
         public void completed(Integer n, Void attachment) {
-          written += n;
           stats.bytesRead.addAndGet(n);
           if (buffer.hasRemaining()) {
             write(buffer, at + n);
@@ -85,8 +91,8 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
           }
           boolean finish;
           synchronized (BodyWriter.this) {
-            writing = false;
-            finish = ended;
+            pending--;
+            finish = ended && pending == 0 && !failed;
           }
           if (finish) {
             finish();
@@ -97,6 +103,9 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
 
         @Override
         public void failed(Throwable error, Void attachment) {
+          synchronized (BodyWriter.this) {
+            failed = true;
+          }
           subscription.cancel();
           result.completeExceptionally(error);
         }
@@ -113,7 +122,7 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
       boolean finish;
       synchronized (this) {
         ended = true;
-        finish = !writing;
+        finish = pending == 0 && !failed;
       }
       if (finish) {
         finish();
@@ -122,8 +131,12 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
 
     private void finish() {
       Long expected = response == null ? null : response.contentLength();
-      if (expected != null && expected != written) {
-        result.completeExceptionally(new TruncatedBodyException(expected, written));
+      long got;
+      synchronized (this) {
+        got = received;
+      }
+      if (expected != null && expected != got) {
+        result.completeExceptionally(new TruncatedBodyException(expected, got));
       } else {
         result.complete(response);
       }
