@@ -67,25 +67,9 @@ public final class MetaflowS3IO {
         .setContentType("application/octet-stream").build();
   }
 
-  /** Where a location config points: the run root, an s3root, or nothing (full URLs only). */
-  private static @Nullable String rootOf(S3Settings settings, @Nullable String s3root, @Nullable FlowRun run) {
-    S3.Builder b = S3.builder().settings(settings).s3root(s3root).run(run);
-    return b.resolveRoot().orElse(null);
-  }
-
-  private static String locate(@Nullable String root, String location) {
-    if (S3Url.isUrl(location)) {
-      if (root != null) {
-        throw new IllegalArgumentException("a run or s3root is set: give paths relative to " + root
-            + ", not " + location);
-      }
-      return S3Url.parse(location).toString();
-    }
-    if (root == null) {
-      throw new IllegalArgumentException("'" + location + "' is relative: set withRun(..) or withS3root(..), "
-          + "or give a full s3:// URL");
-    }
-    return S3Url.parse(root).resolve(location).toString();
+  /** Resolves locations of a transform: under {@code <s3root>/<flow>/<runId>/}, an s3root, or as full URLs. */
+  private static S3.Builder context(@Nullable String s3root, @Nullable FlowRun run) {
+    return S3.builder().s3root(s3root).run(run);
   }
 
   /** Reads objects below prefixes or exact keys; see {@link #read()}. */
@@ -211,14 +195,14 @@ public final class MetaflowS3IO {
       if (getPrefixes().isEmpty() && getKeys().isEmpty()) {
         throw new IllegalArgumentException("MetaflowS3IO.read() needs from(..), withPrefixes(..) or withKeys(..)");
       }
-      String root = rootOf(getSettings(), getS3root(), getRun());
+      S3.Builder where = context(getS3root(), getRun());
       List<PCollection<ReadSplit>> parts = new ArrayList<>();
       if (!getPrefixes().isEmpty()) {
-        parts.add(input.apply("Prefixes", Create.of(getPrefixes().stream().map(p -> locate(root, p)).toList()))
+        parts.add(input.apply("Prefixes", Create.of(getPrefixes().stream().map(where::locate).toList()))
             .apply("PlanPrefixes", getReadAll().planning()));
       }
       if (!getKeys().isEmpty()) {
-        parts.add(input.apply("Keys", Create.of(getKeys().stream().map(k -> locate(root, k)).toList()))
+        parts.add(input.apply("Keys", Create.of(getKeys().stream().map(where::locate).toList()))
             .apply("PlanKeys", getReadAll().withExactKeys().planning()));
       }
       return parts.size() == 1 ? parts.get(0) : PCollectionList.of(parts).apply(Flatten.pCollections());
@@ -425,7 +409,7 @@ public final class MetaflowS3IO {
       if (getPrefix() == null) {
         throw new IllegalArgumentException("MetaflowS3IO.write() needs to(..)");
       }
-      String target = locate(rootOf(getSettings(), getS3root(), getRun()), getPrefix());
+      String target = context(getS3root(), getRun()).locate(getPrefix());
       return WriteJob.create(getSettings(), target, getReplace());
     }
 

@@ -369,9 +369,14 @@ public final class S3 implements AutoCloseable {
     return resolvePrefix(prefix);
   }
 
-  /** Reads a small object (a manifest) as UTF-8 text. */
+  /** Reads a small object (a manifest) as UTF-8 text; its temp file goes at once (clients may live long). */
   String readText(S3Url url) {
-    return join(download(url, null, null, -1, null, false), url).text();
+    S3Object object = join(download(url, null, null, -1, null, false), url);
+    try {
+      return object.text();
+    } finally {
+      release(object);
+    }
   }
 
   /** Reads {@code length} bytes from {@code offset} into memory (for streams that hold one part at a time). */
@@ -565,6 +570,27 @@ public final class S3 implements AutoCloseable {
     /** The root a client built now would resolve keys under, without building one; empty without a context. */
     public Optional<String> resolveRoot() {
       return Optional.ofNullable(roots()[0]).map(S3Url::toString);
+    }
+
+    /**
+     * Where {@code location} points for a client built now: with a root (run or s3root), a path relative to it
+     * ({@code ""} is the root itself); without one, a full {@code s3://} URL. For engines, which take locations
+     * as options: a location that does not fit the context is an {@link IllegalArgumentException} there.
+     */
+    public String locate(String location) {
+      S3Url root = roots()[0];
+      if (S3Url.isUrl(location)) {
+        if (root != null) {
+          throw new IllegalArgumentException("a run or s3root is set: give paths relative to " + root + ", not "
+              + location);
+        }
+        return S3Url.parse(location).toString();
+      }
+      if (root == null) {
+        throw new IllegalArgumentException("'" + location + "' is relative: set a run and an s3root, or give a "
+            + "full s3:// URL");
+      }
+      return location.isEmpty() ? root.toString() : root.resolve(location).toString();
     }
 
     public S3 build() {

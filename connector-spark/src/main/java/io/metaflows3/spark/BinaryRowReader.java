@@ -4,6 +4,7 @@ import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.ReadSplit;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Object;
+import io.metaflows3.core.S3Url;
 import java.util.Map;
 import org.apache.spark.sql.catalyst.util.ArrayBasedMapData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
@@ -55,7 +56,7 @@ final class BinaryRowReader extends RowReader {
     S3Object object = needsContent ? s3.get(range.url()) : needsInfo ? s3.info(range.url()) : null;
     try {
       set(values, "url", UTF8String.fromString(range.url()));
-      set(values, "key", UTF8String.fromString(range.url().substring(range.url().indexOf('/', 5) + 1)));
+      set(values, "key", UTF8String.fromString(S3Url.parse(range.url()).key()));
       set(values, "size", range.size());
       if (object != null) {
         set(values, "last_modified", object.lastModified().map(t -> t.toEpochMilli() * 1000).orElse(null));

@@ -46,10 +46,11 @@ final class SourceOptions implements Serializable {
     Format format = parseFormat(options.getOrDefault("format", "parquet"));
     long splitBytes = options.containsKey("splitSize")
         ? S3Settings.parseBytes("splitSize", options.get("splitSize")) : DEFAULT_SPLIT_BYTES;
-    String root = root(options, settings);
+    String run = options.get("run");
+    S3.Builder where = S3.builder().s3root(options.get("s3root")).run(run == null ? null : FlowRun.parse(run));
     List<String> paths = paths(options);
     if (paths.isEmpty()) {
-      if (root == null) {
+      if (where.resolveRoot().isEmpty()) {
         throw new IllegalArgumentException("metaflow-s3 needs a location: load(\"s3://bucket/prefix/\"), or the "
             + "options run and s3root with a relative path");
       }
@@ -57,9 +58,9 @@ final class SourceOptions implements Serializable {
     }
     List<String> locations = new ArrayList<>();
     for (String p : paths) {
-      locations.add(locate(root, p));
+      locations.add(where.locate(p));
     }
-    String basePath = options.containsKey("basePath") ? S3Url.parse(locate(root, options.get("basePath")))
+    String basePath = options.containsKey("basePath") ? S3Url.parse(where.locate(options.get("basePath")))
         .asPrefix().toString() : null;
     if (basePath != null) {
       for (String l : locations) {
@@ -88,17 +89,6 @@ final class SourceOptions implements Serializable {
   }
 
 
-  /** The root relative paths resolve under: {@code <s3root>/<Flow>/<runId>/} with option run, else s3root. */
-  private static String root(Map<String, String> options, S3Settings settings) {
-    String run = options.get("run");
-    String s3root = options.get("s3root");
-    if (run == null && s3root == null) {
-      return null;
-    }
-    return S3.builder().settings(settings).s3root(s3root).run(run == null ? null : FlowRun.parse(run))
-        .resolveRoot().orElse(null);
-  }
-
   private static List<String> paths(Map<String, String> options) {
     List<String> paths = new ArrayList<>();
     if (options.containsKey("paths")) {
@@ -112,19 +102,5 @@ final class SourceOptions implements Serializable {
       paths.add(options.get("path"));
     }
     return paths;
-  }
-
-  static String locate(String root, String path) {
-    if (S3Url.isUrl(path)) {
-      if (root != null) {
-        throw new IllegalArgumentException("run/s3root is set: give paths relative to " + root + ", not " + path);
-      }
-      return S3Url.parse(path).toString();
-    }
-    if (root == null) {
-      throw new IllegalArgumentException("'" + path + "' is relative: set the options run and s3root, or give a "
-          + "full s3:// URL");
-    }
-    return path.isEmpty() ? root : S3Url.parse(root).resolve(path).toString();
   }
 }
