@@ -13,7 +13,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 /**
  * Writes a GET's body into a shared file at a fixed position, so the byte ranges of one object land in one
  * file in parallel. Disk writes run on the file channel's own threads, a bounded number at a time, so the
- * HTTP event loop never waits for the disk and memory stays bounded. A body shorter than its Content-Length fails with a retryable {@link TruncatedBodyException}.
+ * HTTP event loop never waits for the disk and memory stays bounded. A body shorter than its Content-Length
+ * fails with a retryable {@link TruncatedBodyException}.
  */
 final class PositionalFileTransformer implements AsyncResponseTransformer<GetObjectResponse, GetObjectResponse> {
   private final AsynchronousFileChannel channel;
@@ -52,32 +53,75 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
   }
 
   /**
-   * Writes each buffer at its place as it arrives, up to {@link #WINDOW} writes at a time (the next buffer is
-   * requested when one finishes), and completes when the body has ended and every write is done.
+   * Copies the body's small network buffers into batches of up to {@link #BATCH} bytes and writes each batch
+   * at its place: one disk write per batch instead of one per network read (8 KiB), which is what kept large
+   * downloads at a third of the wire's speed. At most {@link #MAX_PENDING} batches wait for the disk; the next
+   * network buffer is requested only below that, so memory per body stays bounded. Completes when the body
+   * has ended and every write is done.
    */
   private final class BodyWriter implements Subscriber<ByteBuffer> {
-    private static final int WINDOW = 16;
+    private static final int BATCH = 256 * 1024;
+    private static final int MAX_PENDING = 4;
+    /** Network buffers asked for ahead: asking one at a time leaves the socket idle between reads. */
+    private static final int DEMAND = 64;
     private Subscription subscription;
-    private long received;
+    private int demand;
+    private ByteBuffer batch;
+    private long batched;
     private int pending;
+    private boolean owed;
     private boolean ended;
     private boolean failed;
 
     @Override
     public void onSubscribe(Subscription s) {
       subscription = s;
-      s.request(WINDOW);
+      demand = DEMAND;
+      s.request(DEMAND);
     }
 
     @Override
     public void onNext(ByteBuffer buffer) {
-      long at;
+      while (buffer.hasRemaining()) {
+        if (batch == null) {
+          batch = ByteBuffer.allocate(batchSize());
+        }
+        int n = Math.min(batch.remaining(), buffer.remaining());
+        batch.put(buffer.slice(buffer.position(), n));
+        buffer.position(buffer.position() + n);
+        if (!batch.hasRemaining()) {
+          flush();
+        }
+      }
+      int more = 0;
       synchronized (this) {
-        at = position + received;
-        received += buffer.remaining();
+        demand--;
+        owed = pending >= MAX_PENDING;
+        if (!owed && demand <= DEMAND / 2) {
+          more = DEMAND - demand;
+          demand = DEMAND;
+        }
+      }
+      if (more > 0) {
+        subscription.request(more);
+      }
+    }
+
+    /** A batch never exceeds what is left of the body, so a small object costs one buffer of its own size. */
+    private int batchSize() {
+      Long length = response == null ? null : response.contentLength();
+      return length == null ? BATCH : (int) Math.max(1, Math.min(BATCH, length - batched));
+    }
+
+    private void flush() {
+      ByteBuffer full = batch.flip();
+      batch = null;
+      long at = position + batched;
+      batched += full.remaining();
+      synchronized (this) {
         pending++;
       }
-      write(buffer, at);
+      write(full, at);
     }
 
     private void write(ByteBuffer buffer, long at) {
@@ -90,14 +134,20 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
             return;
           }
           boolean finish;
+          int more = 0;
           synchronized (BodyWriter.this) {
             pending--;
             finish = ended && pending == 0 && !failed;
+            if (owed && !ended && !failed) {
+              owed = false;
+              more = DEMAND - demand;
+              demand = DEMAND;
+            }
           }
           if (finish) {
             finish();
-          } else {
-            subscription.request(1);
+          } else if (more > 0) {
+            subscription.request(more);
           }
         }
 
@@ -119,6 +169,9 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
 
     @Override
     public void onComplete() {
+      if (batch != null && batch.position() > 0) {
+        flush();
+      }
       boolean finish;
       synchronized (this) {
         ended = true;
@@ -131,12 +184,8 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
 
     private void finish() {
       Long expected = response == null ? null : response.contentLength();
-      long got;
-      synchronized (this) {
-        got = received;
-      }
-      if (expected != null && expected != got) {
-        result.completeExceptionally(new TruncatedBodyException(expected, got));
+      if (expected != null && expected != batched) {
+        result.completeExceptionally(new TruncatedBodyException(expected, batched));
       } else {
         result.complete(response);
       }

@@ -247,7 +247,7 @@ public final class S3Settings implements Serializable {
     private String endpoint;
     private String region;
     private int maxInFlight = 64;
-    private long partSize = 8 * MIB;
+    private long partSize = 16 * MIB;
     private long multipartThreshold = 16 * MIB;
     private int maxAttempts = 6;
     private long backoffBaseMillis = 50;
