@@ -7,8 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** One tool's result on one workload: the median of several measured runs after a warm-up. */
-record Measurement(String workload, String tool, long objects, long bytes, double seconds, long peakHeapBytes) {
+/**
+ * One tool's result on one workload: the median of several measured runs after a warm-up, and a note (such
+ * as the requests it sent).
+ */
+record Measurement(String workload, String tool, long objects, long bytes, double seconds, long peakHeapBytes,
+    String note) {
 
   double objectsPerSecond() {
     return objects / seconds;
@@ -38,7 +42,11 @@ record Measurement(String workload, String tool, long objects, long bytes, doubl
       peak = Math.max(peak, peakHeap());
     }
     times.sort(null);
-    return new Measurement(workload, tool, work.objects(), work.bytes(), times.get(times.size() / 2), peak);
+    return new Measurement(workload, tool, work.objects(), work.bytes(), times.get(times.size() / 2), peak, "");
+  }
+
+  Measurement withNote(String value) {
+    return new Measurement(workload, tool, objects, bytes, seconds, peakHeapBytes, value);
   }
 
   private static void resetPeaks() {

@@ -15,20 +15,34 @@ final class MemoryCheck {
 
   private MemoryCheck() {}
 
-  /** Runs the check in a child JVM; returns what it printed. */
-  static String run(String endpoint, List<String> urls) throws Exception {
+  /**
+   * Runs the check in a child JVM: one getMany of the large objects, listed again and again until the call
+   * asks for at least {@code mib} MiB. Returns what it printed.
+   */
+  static String run(String endpoint, List<String> largeKeys, long mib) throws Exception {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + HEAP, "-cp", System.getProperty("java.class.path"), MemoryCheck.class.getName(), endpoint));
-    command.addAll(urls);
+    List<String> urls = BenchData.urls(largeKeys);
+    long each = 0;
+    try (S3 s3 = S3.builder().settings(settings(endpoint)).build()) {
+      each = s3.infoMany(urls).stream().mapToLong(S3Object::size).sum();
+    }
+    for (long asked = 0; asked < mib << 20; asked += each) {
+      command.addAll(urls);
+    }
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes()).trim();
-    return p.waitFor() == 0 ? out : "FAILED: " + out;
+    return "Memory: one getMany of " + (command.size() - 5) + " objects in a JVM with -Xmx" + HEAP + ": "
+        + (p.waitFor() == 0 ? out : "FAILED: " + out);
+  }
+
+  private static S3Settings settings(String endpoint) {
+    return S3Settings.builder().endpoint(endpoint)
+        .credentials(LocalS3Server.ACCESS_KEY_ID, LocalS3Server.SECRET_ACCESS_KEY, null).build();
   }
 
   public static void main(String[] args) {
-    S3Settings settings = S3Settings.builder().endpoint(args[0])
-        .credentials(LocalS3Server.ACCESS_KEY_ID, LocalS3Server.SECRET_ACCESS_KEY, null).build();
-    try (S3 s3 = S3.builder().settings(settings).build()) {
+    try (S3 s3 = S3.builder().settings(settings(args[0])).build()) {
       long bytes = s3.getMany(Arrays.asList(args).subList(1, args.length)).stream().mapToLong(S3Object::size).sum();
       System.out.println("ok, " + (bytes >> 20) + " MiB downloaded with max heap "
           + (Runtime.getRuntime().maxMemory() >> 20) + " MiB");

@@ -22,7 +22,6 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.transfer.s3.S3TransferManager;
 
 /** The peers a user would otherwise pick, each configured for the same server and credentials. */
@@ -30,12 +29,12 @@ final class Peers implements AutoCloseable {
   private final URI endpoint;
   private final String bucket;
   private final StaticCredentialsProvider credentials;
-  final S3Client sync;
+  private final S3Client sync;
   private final S3AsyncClient crt;
   private final S3AsyncClient javaMultipart;
   private final S3AsyncClient raw;
-  final S3TransferManager crtTransfers;
-  final S3TransferManager javaTransfers;
+  private final S3TransferManager crtTransfers;
+  private final S3TransferManager javaTransfers;
 
   Peers(URI endpoint, String bucket, String accessKey, String secretKey) {
     this.endpoint = endpoint;
@@ -105,10 +104,54 @@ final class Peers implements AutoCloseable {
     return new Measurement.Work(keys.size(), bytes);
   }
 
+  Measurement.Work downloadDirectory(String prefix, Path into, long objects, long bytes) {
+    var done = crtTransfers.downloadDirectory(b -> b.bucket(bucket)
+        .listObjectsV2RequestTransformer(l -> l.prefix(prefix)).destination(into)).completionFuture().join();
+    if (!done.failedTransfers().isEmpty()) {
+      throw new IllegalStateException("downloadDirectory failed: " + done.failedTransfers().get(0).exception());
+    }
+    return new Measurement.Work(objects, bytes);
+  }
+
+  Measurement.Work uploadDirectory(Path dir, String prefix, long objects, long bytes) {
+    var done = crtTransfers.uploadDirectory(b -> b.source(dir).bucket(bucket).s3Prefix(prefix))
+        .completionFuture().join();
+    if (!done.failedTransfers().isEmpty()) {
+      throw new IllegalStateException("uploadDirectory failed: " + done.failedTransfers().get(0).exception());
+    }
+    return new Measurement.Work(objects, bytes);
+  }
+
+  Measurement.Work downloadFiles(List<String> keys, Path into, long bytes) {
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      String key = keys.get(i);
+      Path dest = into.resolve("large-" + i);
+      all.add(crtTransfers.downloadFile(b -> b.getObjectRequest(g -> g.bucket(bucket).key(key)).destination(dest))
+          .completionFuture());
+    }
+    all.forEach(CompletableFuture::join);
+    return new Measurement.Work(keys.size(), bytes);
+  }
+
+  Measurement.Work uploadFiles(List<Path> files, String prefix) throws IOException {
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    long bytes = 0;
+    for (int i = 0; i < files.size(); i++) {
+      String key = prefix + "f" + i;
+      Path f = files.get(i);
+      bytes += Files.size(f);
+      all.add(javaTransfers.uploadFile(b -> b.putObjectRequest(p -> p.bucket(bucket).key(key)).source(f))
+          .completionFuture());
+    }
+    all.forEach(CompletableFuture::join);
+    return new Measurement.Work(files.size(), bytes);
+  }
+
   /** {@code aws s3 cp --recursive}, or null when the AWS CLI is not installed. */
-  Measurement.Work awsCli(String from, String to, long objects, long bytes) throws IOException, InterruptedException {
+  Measurement.Work awsCli(String from, Path to, long objects, long bytes) throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder("aws", "--endpoint-url", endpoint.toString(), "s3", "cp", "--recursive",
-        "--only-show-errors", from, to).redirectErrorStream(true);
+        "--only-show-errors", from, to.toString()).redirectErrorStream(true);
     pb.environment().put("AWS_ACCESS_KEY_ID", ((AwsBasicCredentials) credentials.resolveCredentials()).accessKeyId());
     pb.environment().put("AWS_SECRET_ACCESS_KEY",
         ((AwsBasicCredentials) credentials.resolveCredentials()).secretAccessKey());
@@ -173,14 +216,6 @@ final class Peers implements AutoCloseable {
     public void exceptionOccurred(Throwable error) {
       result.completeExceptionally(error);
     }
-  }
-
-  static List<String> keysOf(S3Client s3, String bucket, String prefix) {
-    List<String> keys = new ArrayList<>();
-    for (var page : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))) {
-      page.contents().stream().map(S3Object::key).forEach(keys::add);
-    }
-    return keys;
   }
 
   @Override

@@ -6,9 +6,10 @@ import java.io.InputStream;
 /**
  * Reads an object sequentially from any offset by ranged GETs of one part each, so a reader of a large
  * object holds one part in memory, never the object. {@link #seek} moves anywhere (Parquet footers, row
- * groups); data already in the current part is reused.
+ * groups); data already in the current part is reused, and a read in the last 64 KiB fetches all of them.
  */
 public final class RangeStream extends InputStream {
+  private static final long TAIL = 64 * 1024;
   private final S3 s3;
   private final S3Url url;
   private final long size;
@@ -84,9 +85,11 @@ public final class RangeStream extends InputStream {
     if (position >= bufferStart && position < bufferStart + buffer.length) {
       return true;
     }
-    long length = Math.min(chunk, size - position);
-    buffer = s3.readBytes(url, position, length);
-    bufferStart = position;
+    // A read near the end (a Parquet footer's length, then the footer) takes the whole tail in one GET.
+    long tail = Math.min(TAIL, chunk);
+    long start = size - position <= tail ? Math.max(0, size - tail) : position;
+    buffer = s3.readBytes(url, start, Math.min(chunk, size - start));
+    bufferStart = start;
     if (buffer.length == 0) {
       throw new MetaflowS3Exception("object shrank while being read (at byte " + position + ")", url.toString());
     }

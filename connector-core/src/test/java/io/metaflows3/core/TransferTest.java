@@ -3,6 +3,7 @@ package io.metaflows3.core;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.local.LocalS3Extension;
@@ -53,6 +54,28 @@ class TransferTest {
       assertEquals(new RangeInfo(data.length, 0, data.length), whole.range().orElseThrow());
       // Known sizes from a listing fan out at once, without a probe.
       assertArrayEquals(data, s3.getRecursive(List.of("")).get(0).blob());
+    }
+  }
+
+  @Test
+  void rangeStreamSeeksReadsAndTakesTheTailInOneGet() throws Exception {
+    byte[] data = random(PART * 3 + 500, 9);
+    try (S3 s3 = client("stream")) {
+      s3.put("table.parquet", data);
+      S3Object info = s3.info("table.parquet");
+      try (RangeStream in = new RangeStream(s3, info.url(), info.size())) {
+        long before = s3.stats().getRequests();
+        // A Parquet reader's opening moves: the footer's length at the end, then the footer before it.
+        in.seek(data.length - 8);
+        assertArrayEquals(Arrays.copyOfRange(data, data.length - 8, data.length), in.readNBytes(8));
+        in.seek(data.length - 40_000);
+        assertArrayEquals(Arrays.copyOfRange(data, data.length - 40_000, data.length - 39_000), in.readNBytes(1000));
+        assertEquals(1, s3.stats().getRequests() - before, "the last 64 KiB come in one GET");
+        in.seek(0);
+        assertArrayEquals(data, in.readAllBytes());
+        assertEquals(-1, in.read());
+        assertThrows(MetaflowS3InvalidRange.class, () -> in.seek(data.length + 1));
+      }
     }
   }
 

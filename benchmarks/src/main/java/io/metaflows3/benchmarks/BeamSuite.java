@@ -1,0 +1,154 @@
+package io.metaflows3.benchmarks;
+
+import io.metaflows3.beam.MetaflowS3IO;
+import io.metaflows3.beam.MetaflowS3Object;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.local.LocalS3Server;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.util.List;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.aws2.options.S3ClientBuilderFactory;
+import org.apache.beam.sdk.io.aws2.options.S3Options;
+import org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+/**
+ * Beam on the DirectRunner: {@code MetaflowS3IO.read()} against {@code FileIO.match().readMatches()} over
+ * Beam's own S3 filesystem (amazon-web-services2), and listing against that filesystem's match. Both
+ * pipelines sum the bytes they read and fail unless the sum is the data's size.
+ */
+final class BeamSuite {
+  private final S3Options options;
+  private final S3Settings settings;
+  private final BenchData data;
+  private final int runs;
+  private final List<Measurement> results;
+
+  BeamSuite(URI endpoint, S3Settings settings, BenchData data, int runs, List<Measurement> results) {
+    this.settings = settings;
+    this.data = data;
+    this.runs = runs;
+    this.results = results;
+    options = PipelineOptionsFactory.as(S3Options.class);
+    options.setRunner(DirectRunner.class);
+    // The runner's per-element checks re-encode every element; off for both sides, as for a real run.
+    options.as(DirectOptions.class).setEnforceImmutability(false);
+    options.as(DirectOptions.class).setEnforceEncodability(false);
+    options.setEndpoint(endpoint);
+    options.setAwsRegion(Region.US_EAST_1);
+    options.setAwsCredentialsProvider(StaticCredentialsProvider.create(
+        AwsBasicCredentials.create(LocalS3Server.ACCESS_KEY_ID, LocalS3Server.SECRET_ACCESS_KEY)));
+    options.setS3ClientFactoryClass(PathStyleClients.class);
+    FileSystems.setDefaultPipelineOptions(options);
+  }
+
+  /** Beam's S3 clients with path-style addressing, as a local endpoint needs (bucket names are not hosts). */
+  public static final class PathStyleClients implements S3ClientBuilderFactory {
+    @Override
+    public S3ClientBuilder createBuilder(S3Options options) {
+      return new DefaultS3ClientBuilderFactory().createBuilder(options).forcePathStyle(true);
+    }
+  }
+
+  void run(boolean listing) throws Exception {
+    read("beam read small", BenchData.SMALL, data.smallKeys.size(), data.smallBytes);
+    read("beam read large", BenchData.LARGE, data.largeKeys.size(), data.largeBytes);
+    if (listing) {
+      List<String> globs = data.listPrefixes.stream().map(p -> BenchData.url(p) + "*").toList();
+      results.add(Measurement.of("listRecursive", "Beam FileSystems.match (aws2)", runs, () -> { },
+          () -> new Measurement.Work(FileSystems.match(globs).stream().mapToLong(m -> metadataCount(m)).sum(), 0)));
+    }
+  }
+
+  private static long metadataCount(org.apache.beam.sdk.io.fs.MatchResult m) {
+    try {
+      return m.metadata().size();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private void read(String workload, String prefix, long objects, long bytes) throws Exception {
+    String url = BenchData.url(prefix);
+    results.add(Measurement.of(workload, "metaflow-s3 MetaflowS3IO.read()", runs, () -> { },
+        () -> runSummingBytes(MetaflowS3IO.read().from(url).withSettings(settings), objects, bytes,
+            o -> (long) o.bytes.length)));
+    results.add(Measurement.of(workload, "Beam FileIO.match().readMatches() (aws2)", runs, () -> { },
+        () -> runSummingBytes(new MatchAndRead(url + "*"), objects, bytes, n -> n)));
+  }
+
+  private <T> Measurement.Work runSummingBytes(PTransform<PBegin, PCollection<T>> read, long objects, long bytes,
+      org.apache.beam.sdk.transforms.SerializableFunction<T, Long> size) {
+    Pipeline p = Pipeline.create(options);
+    p.apply(read)
+        .apply(MapElements.into(TypeDescriptors.longs()).via(size))
+        .apply(Sum.longsGlobally())
+        .apply(ParDo.of(new Expect(bytes)));
+    p.run().waitUntilFinish();
+    return new Measurement.Work(objects, bytes);
+  }
+
+  /** FileIO's match and read, each file streamed through a 1 MiB buffer (no file held whole in memory). */
+  private static final class MatchAndRead extends PTransform<PBegin, PCollection<Long>> {
+    private final String glob;
+
+    MatchAndRead(String glob) {
+      this.glob = glob;
+    }
+
+    @Override
+    public PCollection<Long> expand(PBegin input) {
+      return input.apply(FileIO.match().filepattern(glob)).apply(FileIO.readMatches())
+          .apply(ParDo.of(new CountBytes()));
+    }
+  }
+
+  private static final class CountBytes extends DoFn<FileIO.ReadableFile, Long> {
+    @ProcessElement
+    public void process(@Element FileIO.ReadableFile file, OutputReceiver<Long> out) throws IOException {
+      ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+      long n = 0;
+      try (ReadableByteChannel channel = file.open()) {
+        for (int r; (r = channel.read(buffer)) >= 0; buffer.clear()) {
+          n += r;
+        }
+      }
+      out.output(n);
+    }
+  }
+
+  /** Fails the pipeline unless the bytes summed are the bytes expected. */
+  private static final class Expect extends DoFn<Long, Void> {
+    private final long expected;
+
+    Expect(long expected) {
+      this.expected = expected;
+    }
+
+    @ProcessElement
+    public void process(@Element Long got) {
+      if (got != expected) {
+        throw new IllegalStateException("read " + got + " bytes, expected " + expected);
+      }
+    }
+  }
+}
