@@ -1,6 +1,7 @@
 package io.metaflows3.benchmarks;
 
 import io.metaflows3.beam.MetaflowS3IO;
+import io.metaflows3.benchmarks.Measurement.Tool;
 import io.metaflows3.beam.MetaflowS3Object;
 import io.metaflows3.core.S3Settings;
 import io.metaflows3.local.LocalS3Server;
@@ -17,6 +18,7 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.aws2.options.S3ClientBuilderFactory;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -69,31 +71,31 @@ final class BeamSuite {
     }
   }
 
-  void run(boolean listing) throws Exception {
+  void run() throws Exception {
     read("beam read small", BenchData.SMALL, data.smallKeys.size(), data.smallBytes);
     read("beam read large", BenchData.LARGE, data.largeKeys.size(), data.largeBytes);
-    if (listing) {
-      List<String> globs = data.listPrefixes.stream().map(p -> BenchData.url(p) + "*").toList();
-      results.add(Measurement.of("listRecursive", "Beam FileSystems.match (aws2)", runs, () -> { },
-          () -> new Measurement.Work(FileSystems.match(globs).stream().mapToLong(m -> metadataCount(m)).sum(), 0)));
-    }
   }
 
-  private static long metadataCount(org.apache.beam.sdk.io.fs.MatchResult m) {
-    try {
-      return m.metadata().size();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+  /** The listing peer: Beam's S3 filesystem matching every prefix's keys. */
+  Tool listingPeer() {
+    List<String> globs = data.listPrefixes.stream().map(p -> BenchData.url(p) + "*").toList();
+    return new Tool("Beam FileSystems.match (aws2)", () -> { }, () -> {
+      long n = 0;
+      for (MatchResult m : FileSystems.match(globs)) {
+        n += m.metadata().size();
+      }
+      return new Measurement.Work(n, 0);
+    });
   }
 
   private void read(String workload, String prefix, long objects, long bytes) throws Exception {
     String url = BenchData.url(prefix);
-    results.add(Measurement.of(workload, "metaflow-s3 MetaflowS3IO.read()", runs, () -> { },
-        () -> runSummingBytes(MetaflowS3IO.read().from(url).withSettings(settings), objects, bytes,
-            o -> (long) o.bytes.length)));
-    results.add(Measurement.of(workload, "Beam FileIO.match().readMatches() (aws2)", runs, () -> { },
-        () -> runSummingBytes(new MatchAndRead(url + "*"), objects, bytes, n -> n)));
+    results.addAll(Measurement.interleaved(workload, runs, List.of(
+        new Tool("metaflow-s3 MetaflowS3IO.read()", () -> { },
+            () -> runSummingBytes(MetaflowS3IO.read().from(url).withSettings(settings), objects, bytes,
+                o -> (long) o.bytes.length)),
+        new Tool("Beam FileIO.match().readMatches() (aws2)", () -> { },
+            () -> runSummingBytes(new MatchAndRead(url + "*"), objects, bytes, n -> n)))));
   }
 
   private <T> Measurement.Work runSummingBytes(PTransform<PBegin, PCollection<T>> read, long objects, long bytes,

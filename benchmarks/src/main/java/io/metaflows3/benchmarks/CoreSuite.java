@@ -1,6 +1,7 @@
 package io.metaflows3.benchmarks;
 
 import io.metaflows3.core.S3;
+import io.metaflows3.benchmarks.Measurement.Tool;
 import io.metaflows3.core.S3Object;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,31 +37,26 @@ final class CoreSuite {
   }
 
   void small() throws Exception {
-    add("get small", "metaflow-s3 getMany", release, () -> get(BenchData.urls(data.smallKeys)));
-    add("get small", "SDK sync loop", this::cleanDownloads, () -> peers.sdkLoopDownload(data.smallKeys, into));
-    add("get small", "TransferManager (CRT) downloadDirectory", this::cleanDownloads,
-        () -> peers.downloadDirectory(BenchData.SMALL, into, data.smallKeys.size(), data.smallBytes));
+    List<Tool> get = new ArrayList<>(List.of(
+        new Tool("metaflow-s3 getMany", release, () -> get(BenchData.urls(data.smallKeys))),
+        new Tool("SDK sync loop", this::cleanDownloads, () -> peers.sdkLoopDownload(data.smallKeys, into)),
+        new Tool("TransferManager (CRT) downloadDirectory", this::cleanDownloads,
+            () -> peers.downloadDirectory(BenchData.SMALL, into, data.smallKeys.size(), data.smallBytes))));
     if (Peers.awsCliAvailable()) {
-      add("get small", "aws s3 cp --recursive", this::cleanDownloads,
-          () -> peers.awsCli(BenchData.url(BenchData.SMALL), into, data.smallKeys.size(), data.smallBytes));
+      get.add(new Tool("aws s3 cp --recursive", this::cleanDownloads,
+          () -> peers.awsCli(BenchData.url(BenchData.SMALL), into, data.smallKeys.size(), data.smallBytes)));
     }
-    add("get small", "ceiling: raw GETs, 64 in flight", () -> { }, () -> peers.ceiling(data.smallKeys, null));
+    get.add(new Tool("ceiling: raw GETs, 64 in flight", () -> { }, () -> peers.ceiling(data.smallKeys, null)));
+    results.addAll(Measurement.interleaved("get small", runs, get));
 
-    add("put small", "metaflow-s3 putFiles", () -> { }, () -> put("bench/up-small/", data.smallFiles));
-    add("put small", "SDK sync loop", () -> { }, () -> peers.sdkLoopUpload("bench/up-small-sdk/", data.smallFiles));
-    add("put small", "TransferManager (CRT) uploadDirectory", () -> { },
-        () -> peers.uploadDirectory(data.smallDir, "bench/up-small-tm/", data.smallFiles.size(), data.smallBytes));
+    results.addAll(Measurement.interleaved("put small", runs, List.of(
+        new Tool("metaflow-s3 putFiles", () -> { }, () -> put("bench/up-small/", data.smallFiles)),
+        new Tool("SDK sync loop", () -> { }, () -> peers.sdkLoopUpload("bench/up-small-sdk/", data.smallFiles)),
+        new Tool("TransferManager (CRT) uploadDirectory", () -> { }, () -> peers.uploadDirectory(data.smallDir,
+            "bench/up-small-tm/", data.smallFiles.size(), data.smallBytes)))));
   }
 
   void large() throws Exception {
-    add("get large", "metaflow-s3 getMany", release, () -> get(BenchData.urls(data.largeKeys)));
-    add("get large", "SDK sync loop", this::cleanDownloads, () -> peers.sdkLoopDownload(data.largeKeys, into));
-    add("get large", "TransferManager (CRT) downloadFile", this::cleanDownloads,
-        () -> peers.downloadFiles(data.largeKeys, into, data.largeBytes));
-    if (Peers.awsCliAvailable()) {
-      add("get large", "aws s3 cp --recursive", this::cleanDownloads,
-          () -> peers.awsCli(BenchData.url(BenchData.LARGE), into, data.largeKeys.size(), data.largeBytes));
-    }
     List<String> rangeKeys = new ArrayList<>();
     List<long[]> ranges = new ArrayList<>();
     long part = s3.settings().partSize();
@@ -70,27 +66,38 @@ final class CoreSuite {
         ranges.add(new long[] {at, part});
       }
     }
-    add("get large", "ceiling: raw ranged GETs, 64 in flight", () -> { }, () -> peers.ceiling(rangeKeys, ranges));
+    List<Tool> get = new ArrayList<>(List.of(
+        new Tool("metaflow-s3 getMany", release, () -> get(BenchData.urls(data.largeKeys))),
+        new Tool("SDK sync loop", this::cleanDownloads, () -> peers.sdkLoopDownload(data.largeKeys, into)),
+        new Tool("TransferManager (CRT) downloadFile", this::cleanDownloads,
+            () -> peers.downloadFiles(data.largeKeys, into, data.largeBytes))));
+    if (Peers.awsCliAvailable()) {
+      get.add(new Tool("aws s3 cp --recursive", this::cleanDownloads,
+          () -> peers.awsCli(BenchData.url(BenchData.LARGE), into, data.largeKeys.size(), data.largeBytes)));
+    }
+    get.add(new Tool("ceiling: raw ranged GETs, 64 in flight", () -> { }, () -> peers.ceiling(rangeKeys, ranges)));
+    results.addAll(Measurement.interleaved("get large", runs, get));
 
-    add("put large", "metaflow-s3 putFiles", () -> { }, () -> put("bench/up-large/", data.largeFiles));
-    add("put large", "SDK sync loop", () -> { }, () -> peers.sdkLoopUpload("bench/up-large-sdk/", data.largeFiles));
-    add("put large", "TransferManager (Java multipart) uploadFile", () -> { },
-        () -> peers.uploadFiles(data.largeFiles, "bench/up-large-tm/"));
+    results.addAll(Measurement.interleaved("put large", runs, List.of(
+        new Tool("metaflow-s3 putFiles", () -> { }, () -> put("bench/up-large/", data.largeFiles)),
+        new Tool("SDK sync loop", () -> { }, () -> peers.sdkLoopUpload("bench/up-large-sdk/", data.largeFiles)),
+        new Tool("TransferManager (Java multipart) uploadFile", () -> { },
+            () -> peers.uploadFiles(data.largeFiles, "bench/up-large-tm/")))));
   }
 
-  void list() throws Exception {
+  /** Listing, with {@code morePeers} (Beam's match, when that suite runs) in the same rounds. */
+  void list(List<Tool> morePeers) throws Exception {
     List<String> prefixUrls = BenchData.urls(data.listPrefixes);
-    add("listRecursive", "metaflow-s3 listRecursive", () -> { },
-        () -> new Measurement.Work(s3.listRecursive(prefixUrls).size(), 0));
-    add("listRecursive", "SDK sync paginator loop", () -> { }, () -> peers.sdkLoopList(data.listPrefixes, null));
-    add("listPaths", "metaflow-s3 listPaths", () -> { },
-        () -> new Measurement.Work(s3.listPaths(List.of(BenchData.url(BenchData.LIST))).size(), 0));
-    add("listPaths", "SDK sync paginator loop", () -> { }, () -> peers.sdkLoopList(List.of(BenchData.LIST), "/"));
-  }
-
-  private void add(String workload, String tool, Runnable reset, java.util.concurrent.Callable<Measurement.Work> body)
-      throws Exception {
-    results.add(Measurement.of(workload, tool, runs, reset, body));
+    List<Tool> recursive = new ArrayList<>(List.of(
+        new Tool("metaflow-s3 listRecursive", () -> { },
+            () -> new Measurement.Work(s3.listRecursive(prefixUrls).size(), 0)),
+        new Tool("SDK sync paginator loop", () -> { }, () -> peers.sdkLoopList(data.listPrefixes, null))));
+    recursive.addAll(morePeers);
+    results.addAll(Measurement.interleaved("listRecursive", runs, recursive));
+    results.addAll(Measurement.interleaved("listPaths", runs, List.of(
+        new Tool("metaflow-s3 listPaths", () -> { },
+            () -> new Measurement.Work(s3.listPaths(List.of(BenchData.url(BenchData.LIST))).size(), 0)),
+        new Tool("SDK sync paginator loop", () -> { }, () -> peers.sdkLoopList(List.of(BenchData.LIST), "/")))));
   }
 
   private void cleanDownloads() {

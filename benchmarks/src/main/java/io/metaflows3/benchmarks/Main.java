@@ -34,6 +34,7 @@ public final class Main {
           .credentials(LocalS3Server.ACCESS_KEY_ID, LocalS3Server.SECRET_ACCESS_KEY, null).build();
       BenchData data = BenchData.create(work, settings, o);
       System.out.println("Data: " + o);
+      BeamSuite beam = o.runs("beam") ? new BeamSuite(server.endpoint(), settings, data, o.runs(), results) : null;
       try (S3 s3 = S3.builder().settings(settings).build()) {
         CoreSuite core = new CoreSuite(s3, peers, data, o.runs(), work.resolve("download"), results);
         if (o.runs("small")) {
@@ -43,11 +44,11 @@ public final class Main {
           core.large();
         }
         if (o.runs("list")) {
-          core.list();
+          core.list(beam == null ? List.of() : List.of(beam.listingPeer()));
         }
       }
-      if (o.runs("beam")) {
-        new BeamSuite(server.endpoint(), settings, data, o.runs(), results).run(o.runs("list"));
+      if (beam != null) {
+        beam.run();
       }
       if (o.runs("spark")) {
         try (SparkSuite spark = new SparkSuite(server.endpoint(), settings, data, o.runs(), results)) {

@@ -25,24 +25,40 @@ record Measurement(String workload, String tool, long objects, long bytes, doubl
   /** Work done by one run: objects and bytes moved. */
   record Work(long objects, long bytes) {}
 
-  /** Runs {@code body} once to warm up, then {@code runs} times; {@code reset} runs untimed before each. */
-  static Measurement of(String workload, String tool, int runs, Runnable reset, Callable<Work> body) throws Exception {
-    reset.run();
-    body.call();
-    List<Double> times = new ArrayList<>();
-    Work work = null;
-    long peak = 0;
-    for (int i = 0; i < runs; i++) {
-      reset.run();
-      System.gc();
-      resetPeaks();
-      long start = System.nanoTime();
-      work = body.call();
-      times.add((System.nanoTime() - start) / 1e9);
-      peak = Math.max(peak, peakHeap());
+  /** One tool on a workload: its name, an untimed reset before each run, and the timed body. */
+  record Tool(String name, Runnable reset, Callable<Work> body) {}
+
+  /**
+   * Runs each tool once to warm up, then the tools in turn, {@code runs} rounds, so a slow phase of the
+   * machine falls on every tool alike; each tool's median run counts.
+   */
+  static List<Measurement> interleaved(String workload, int runs, List<Tool> tools) throws Exception {
+    for (Tool t : tools) {
+      t.reset().run();
+      t.body().call();
     }
-    times.sort(null);
-    return new Measurement(workload, tool, work.objects(), work.bytes(), times.get(times.size() / 2), peak, "");
+    List<List<Double>> times = new ArrayList<>();
+    Work[] work = new Work[tools.size()];
+    long[] peak = new long[tools.size()];
+    tools.forEach(t -> times.add(new ArrayList<>()));
+    for (int r = 0; r < runs; r++) {
+      for (int i = 0; i < tools.size(); i++) {
+        tools.get(i).reset().run();
+        System.gc();
+        resetPeaks();
+        long start = System.nanoTime();
+        work[i] = tools.get(i).body().call();
+        times.get(i).add((System.nanoTime() - start) / 1e9);
+        peak[i] = Math.max(peak[i], peakHeap());
+      }
+    }
+    List<Measurement> out = new ArrayList<>();
+    for (int i = 0; i < tools.size(); i++) {
+      List<Double> sorted = times.get(i).stream().sorted().toList();
+      out.add(new Measurement(workload, tools.get(i).name(), work[i].objects(), work[i].bytes(),
+          sorted.get(sorted.size() / 2), peak[i], ""));
+    }
+    return out;
   }
 
   Measurement withNote(String value) {

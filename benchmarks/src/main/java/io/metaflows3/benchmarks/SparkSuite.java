@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
+import io.metaflows3.benchmarks.Measurement.Tool;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Object;
 import io.metaflows3.core.S3Settings;
@@ -91,26 +92,26 @@ final class SparkSuite implements AutoCloseable {
       throws Exception {
     String[] answers = new String[2];
     Measurement.Work work = new Measurement.Work(filesAndBytes[0], filesAndBytes[1]);
-    Measurement m = Measurement.of(workload, "metaflow-s3 format(\"metaflow-s3\")", runs, () -> { }, () -> {
-      answers[0] = query.apply(ours.apply(spark.read().options(connection(endpoint))));
-      return work;
-    });
+    List<Measurement> both = Measurement.interleaved(workload, runs, List.of(
+        new Tool("metaflow-s3 format(\"metaflow-s3\")", () -> { }, () -> {
+          answers[0] = query.apply(ours.apply(spark.read().options(connection(endpoint))));
+          return work;
+        }),
+        new Tool(peer, () -> { }, () -> {
+          answers[1] = query.apply(theirs.apply(spark.read()));
+          return work;
+        })));
+    if (!answers[0].equals(answers[1])) {
+      throw new IllegalStateException(workload + ": we answered " + answers[0] + ", " + peer + " " + answers[1]);
+    }
     long before = counter.requests();
     query.apply(ours.apply(spark.read().options(connection(counter.endpoint()))));
-    results.add(m.withNote((counter.requests() - before) + " requests"));
-
-    m = Measurement.of(workload, peer, runs, () -> { }, () -> {
-      answers[1] = query.apply(theirs.apply(spark.read()));
-      return work;
-    });
+    results.add(both.get(0).withNote((counter.requests() - before) + " requests"));
     useS3aEndpoint(counter.endpoint());
     before = counter.requests();
     query.apply(theirs.apply(spark.read()));
     useS3aEndpoint(endpoint);
-    results.add(m.withNote((counter.requests() - before) + " requests"));
-    if (!answers[0].equals(answers[1])) {
-      throw new IllegalStateException(workload + ": we answered " + answers[0] + ", " + peer + " " + answers[1]);
-    }
+    results.add(both.get(1).withNote((counter.requests() - before) + " requests"));
   }
 
   /** Points S3A at {@code uri}; its cached filesystems are closed so the next read connects anew. */

@@ -18,10 +18,13 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 final class Downloader {
   private final TransferEngine engine;
   private final TempDir temp;
+  /** Downloads with an open file: a getMany of 100,000 keys must not hold 100,000 file descriptors. */
+  private final InFlightLimit openFiles;
 
   Downloader(TransferEngine engine, TempDir temp) {
     this.engine = engine;
     this.temp = temp;
+    this.openFiles = new InFlightLimit(2 * engine.settings().maxInFlight());
   }
 
   /** What a download produced: the file, the first response (for the object's info) and the bytes it holds. */
@@ -32,10 +35,12 @@ final class Downloader {
    * from a listing when there was one (-1 and null otherwise); they let a large object fan out at once.
    */
   CompletableFuture<Result> download(S3Url url, ByteRange range, long knownSize, String etag) {
-    Path path = temp.newFile();
-    // Creating a file can take a millisecond on a busy disk: do it on the disk threads, not the caller's.
-    return CompletableFuture.supplyAsync(() -> open(path, url), DiskThreads.POOL)
-        .thenCompose(channel -> download(url, range, knownSize, etag, path, channel));
+    return openFiles.submit(() -> {
+      Path path = temp.newFile();
+      // Creating a file can take a millisecond on a busy disk: do it on the disk threads, not the caller's.
+      return CompletableFuture.supplyAsync(() -> open(path, url), DiskThreads.POOL)
+          .thenCompose(channel -> download(url, range, knownSize, etag, path, channel));
+    });
   }
 
   private static AsynchronousFileChannel open(Path path, S3Url url) {

@@ -8,8 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 
 /**
- * Lists prefixes. One level at a time uses the '/' delimiter; a recursive listing first lists one level and
- * then lists every sub-prefix in parallel, so a wide tree is not walked one page after another.
+ * Lists prefixes. One level at a time uses the '/' delimiter. A recursive listing is one flat page when the
+ * tree is small; a larger tree is listed one level and then every sub-prefix in parallel, so it is not
+ * walked one page after another.
  */
 final class Lister {
   /** One listing entry: an object with its size and ETag, or a common prefix. */
@@ -33,11 +34,39 @@ final class Lister {
   }
 
   /**
-   * Every object below {@code prefix} in partitions {@code filter} allows, in key order. Hive-style
-   * {@code column=value/} prefixes are walked level by level and pruned before they are listed; any other
-   * sub-prefix is listed whole, all of them in parallel.
+   * Every object below {@code prefix} in partitions {@code filter} allows, in key order. A tree that fits in
+   * one page (1,000 keys) costs one flat listing, filtered here. A larger one is walked instead: Hive-style
+   * {@code column=value/} prefixes level by level, pruned before they are listed, and any other sub-prefix
+   * listed whole, all of them in parallel.
    */
   CompletableFuture<List<Listed>> recursive(S3Url prefix, PartitionFilter filter) {
+    return engine.listPage(prefix, null, null).thenCompose(page -> {
+      if (Boolean.TRUE.equals(page.isTruncated())) {
+        return walk(prefix, filter);
+      }
+      List<Listed> all = new ArrayList<>();
+      collect(prefix, page, all);
+      all.removeIf(entry -> !inAllowedPartitions(entry.url().relativeTo(prefix), filter));
+      return CompletableFuture.completedFuture(sorted(all));
+    });
+  }
+
+  /** The walk's rule for one key: its leading {@code column=value/} folders, up to the first other one. */
+  private static boolean inAllowedPartitions(String relativeKey, PartitionFilter filter) {
+    String[] folders = relativeKey.split("/", -1);
+    for (int i = 0; i < folders.length - 1; i++) {
+      String[] partition = HivePartitions.columnAndValue(folders[i]);
+      if (partition == null) {
+        return true;
+      }
+      if (!filter.allows(partition[0], partition[1])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private CompletableFuture<List<Listed>> walk(S3Url prefix, PartitionFilter filter) {
     return level(prefix).thenCompose(top -> {
       List<Listed> objects = new ArrayList<>();
       List<CompletableFuture<List<Listed>>> below = new ArrayList<>();
@@ -51,7 +80,7 @@ final class Lister {
         if (partition == null) {
           below.add(pages(entry.url(), null, null, new ArrayList<>()));
         } else if (filter.allows(partition[0], partition[1])) {
-          below.add(recursive(entry.url(), filter));
+          below.add(walk(entry.url(), filter));
         }
       }
       return CompletableFuture.allOf(below.toArray(CompletableFuture[]::new)).thenApply(v -> {

@@ -10,9 +10,12 @@ import java.util.stream.Stream;
 
 /**
  * A client's private temp folder. File names are counters, never derived from keys, so no key can place a
- * file outside it; {@link #close()} deletes the folder with everything in it.
+ * file outside it; {@link #close()} deletes the folder with everything in it. Files are spread over
+ * {@link #SHARDS} sub-folders: creating and deleting files in one folder serializes on the folder's lock,
+ * which capped many-small-object downloads.
  */
 final class TempDir implements AutoCloseable {
+  private static final int SHARDS = 16;
   private final Path dir;
   private final AtomicLong counter = new AtomicLong();
 
@@ -21,6 +24,9 @@ final class TempDir implements AutoCloseable {
       Path base = Path.of(parent == null ? System.getProperty("java.io.tmpdir") : parent);
       Files.createDirectories(base);
       this.dir = Files.createTempDirectory(base, "metaflow.s3.");
+      for (int i = 0; i < SHARDS; i++) {
+        Files.createDirectory(dir.resolve(Integer.toString(i)));
+      }
     } catch (IOException e) {
       throw new MetaflowS3Exception("cannot create a temp folder under " + parent + " (" + e.getMessage() + ")",
           null, e);
@@ -32,7 +38,8 @@ final class TempDir implements AutoCloseable {
   }
 
   Path newFile() {
-    return dir.resolve("obj-" + counter.incrementAndGet());
+    long n = counter.incrementAndGet();
+    return dir.resolve(Long.toString(n % SHARDS)).resolve("obj-" + n);
   }
 
   static void deleteQuietly(Path file) {

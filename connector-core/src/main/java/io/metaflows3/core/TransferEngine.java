@@ -35,13 +35,13 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 final class TransferEngine implements AutoCloseable {
   private static final long EXPECT_CONTINUE_ABOVE = 1L << 20;
   private final S3AsyncClient client;
-  private final RequestQueue queue;
+  private final InFlightLimit queue;
   private final S3Settings settings;
   private final TransferStats stats = new TransferStats();
 
   TransferEngine(S3Settings settings) {
     this.settings = settings;
-    this.queue = new RequestQueue(settings.maxInFlight());
+    this.queue = new InFlightLimit(settings.maxInFlight());
     S3AsyncClientBuilder b = S3AsyncClient.builder()
         .httpClientBuilder(NettyNioAsyncHttpClient.builder()
             .eventLoopGroup(SharedEventLoop.GROUP)

@@ -76,7 +76,7 @@ class BadInputTest {
       MetaflowS3InvalidRange e = assertThrows(MetaflowS3InvalidRange.class,
           () -> s3.get(S3GetObject.of("small", 10, 5)));
       assertTrue(e.getMessage().contains("/bad/small"), e.getMessage());
-      assertEquals(List.of(), listTemp(s3), "no partial file is left behind");
+      assertEquals(List.of(), LocalS3.tempFiles(s3), "no partial file is left behind");
     }
   }
 
@@ -87,7 +87,7 @@ class BadInputTest {
       assertEquals(LocalS3.root(server, "bad/no/such/key"), e.url());
       assertThrows(MetaflowS3NotFound.class, () -> s3.info("no/such/key"));
       assertThrows(MetaflowS3NotFound.class, () -> s3.getMany(List.of("no/such/key")));
-      assertEquals(List.of(), listTemp(s3));
+      assertEquals(List.of(), LocalS3.tempFiles(s3));
     }
     try (S3 s3 = unrooted()) {
       assertThrows(MetaflowS3NotFound.class, () -> s3.get("s3://no-such-bucket/key"));
@@ -130,13 +130,5 @@ class BadInputTest {
     S3 s3 = rooted();
     s3.close();
     assertInstanceOf(MetaflowS3Exception.class, assertThrows(RuntimeException.class, () -> s3.get("x")));
-  }
-
-  private static List<Path> listTemp(S3 s3) {
-    try (var files = Files.list(s3.tempDir())) {
-      return files.toList();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
   }
 }

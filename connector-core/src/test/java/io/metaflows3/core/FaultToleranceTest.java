@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -133,7 +132,7 @@ class FaultToleranceTest {
         MetaflowS3Exception e = assertThrows(MetaflowS3Exception.class, () -> limited.get("x"));
         assertTrue(e.getMessage().contains("503"), e.getMessage());
         assertEquals(3, limited.stats().requests(), "bounded: exactly maxAttempts requests");
-        assertEquals(List.of(), files(limited.tempDir()));
+        assertEquals(List.of(), LocalS3.tempFiles(limited));
       }
     }
   }
@@ -181,14 +180,6 @@ class FaultToleranceTest {
         String stored = a.get(key).text();
         assertEquals(fa.get().isEmpty() ? "from b" : "from a", stored, "the loser's data never appears");
       }
-    }
-  }
-
-  private static List<Path> files(Path dir) {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.toList();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
     }
   }
 }

@@ -1,8 +1,17 @@
 package io.metaflows3.core;
 
 import io.metaflows3.local.LocalS3Server;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
-/** Settings for the embedded server a test class runs; shared with the engine modules' tests. */
+/**
+ * Settings for the embedded server a test class runs, and a look into a client's temp folder; shared with the
+ * engine modules' tests.
+ */
 public final class LocalS3 {
   private LocalS3() {}
 
@@ -13,5 +22,14 @@ public final class LocalS3 {
 
   public static String root(LocalS3Server server, String prefix) {
     return "s3://" + server.bucket() + "/" + prefix;
+  }
+
+  /** The files in {@code s3}'s temp folder (its sub-folders are not files). */
+  public static List<Path> tempFiles(S3 s3) {
+    try (Stream<Path> all = Files.walk(s3.tempDir())) {
+      return all.filter(Files::isRegularFile).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

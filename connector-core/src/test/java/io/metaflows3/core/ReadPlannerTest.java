@@ -44,7 +44,7 @@ class ReadPlannerTest {
       ReadPlanner planner = new ReadPlanner(s3);
       long before = s3.stats().listRequests();
       List<ObjectRange> us = planner.listPrefixes(List.of(url("sales/")), PartitionFilter.of("country", List.of("US")));
-      assertEquals(2, s3.stats().listRequests() - before, "the root level and country=US/ only");
+      assertEquals(1, s3.stats().listRequests() - before, "a tree of one page is listed flat, once");
       assertEquals(List.of("US0", "US1", "US2"), us.stream().map(o -> s3.get(o.url()).text()).toList());
       assertEquals(Map.of("country", "US"), us.get(0).partitionValues());
       List<ObjectRange> all = planner.listPrefixes(List.of(url("sales")), PartitionFilter.ALL);
@@ -53,6 +53,26 @@ class ReadPlannerTest {
           List.of("XX"))));
       assertThrows(MetaflowS3NotFound.class, () -> planner.listPrefixes(List.of(url("nothing/")),
           PartitionFilter.ALL));
+    }
+  }
+
+  @Test
+  void aTreeLargerThanAPageIsWalkedAndPrunedBeforeListing() {
+    try (S3 s3 = client()) {
+      List<S3PutObject> puts = new ArrayList<>();
+      for (String c : List.of("DE", "FR", "US")) {
+        for (int i = 0; i < 400; i++) {
+          puts.add(S3PutObject.of(url("big/country=" + c + "/part-" + i + ".csv"), c));
+        }
+      }
+      s3.putMany(puts);
+      long before = s3.stats().listRequests();
+      List<ObjectRange> us = new ReadPlanner(s3).listPrefixes(List.of(url("big/")),
+          PartitionFilter.of("country", List.of("US")));
+      assertEquals(3, s3.stats().listRequests() - before,
+          "a flat page that came back truncated, then the root level and country=US/ only");
+      assertEquals(400, us.size());
+      assertTrue(us.stream().allMatch(o -> o.url().contains("/country=US/")));
     }
   }
 

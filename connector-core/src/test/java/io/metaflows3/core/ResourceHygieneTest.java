@@ -13,7 +13,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -50,6 +53,42 @@ class ResourceHygieneTest {
     assertTrue(openFileDescriptors() <= fds + 5, "file descriptors " + fds + " -> " + openFileDescriptors());
     assertTrue(connectionsTo(server.port()) <= connections + 2,
         "connections " + connections + " -> " + connectionsTo(server.port()));
+  }
+
+  @Test
+  void aGetManyOfManyKeysHoldsFewFilesOpenAtOnce() throws Exception {
+    int inFlight = 4;
+    try (S3 s3 = S3.builder().settings(LocalS3.settings(server).maxInFlight(inFlight).build())
+        .s3root(LocalS3.root(server, "hyg-many/")).build()) {
+      List<S3PutObject> puts = new ArrayList<>();
+      List<String> keys = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        keys.add("k" + i);
+        puts.add(S3PutObject.of("k" + i, "v" + i));
+      }
+      s3.putMany(puts);
+      long before = openFileDescriptors();
+      AtomicLong peak = new AtomicLong(before);
+      AtomicBoolean done = new AtomicBoolean();
+      Thread sampler = new Thread(() -> {
+        while (!done.get()) {
+          try {
+            peak.accumulateAndGet(openFileDescriptors(), Math::max);
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      sampler.start();
+      try {
+        assertEquals(300, s3.getMany(keys).size());
+      } finally {
+        done.set(true);
+        sampler.join();
+      }
+      // Files of downloads under way (twice the requests in flight) plus the connections, not one per key.
+      assertTrue(peak.get() - before <= 3 * inFlight + 8, "file descriptors " + before + " -> peak " + peak.get());
+    }
   }
 
   @Test

@@ -5,15 +5,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * Keeps at most {@code limit} requests in flight; the rest wait in arrival order. Never blocks a thread, so
- * callbacks on the HTTP client's event loop may submit follow-up requests (e.g. the remaining byte ranges).
+ * Keeps at most {@code limit} asynchronous tasks (requests, downloads) in flight; the rest wait in arrival
+ * order. Never blocks a thread, so callbacks on the HTTP client's event loop may submit follow-up tasks
+ * (e.g. the remaining byte ranges).
  */
-final class RequestQueue {
+final class InFlightLimit {
   private final int limit;
   private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
   private int running;
 
-  RequestQueue(int limit) {
+  InFlightLimit(int limit) {
     this.limit = limit;
   }
 
