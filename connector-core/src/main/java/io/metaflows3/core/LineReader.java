@@ -21,7 +21,7 @@ public final class LineReader {
   /** A reader of the lines starting in {@code range}; holds at most one part of the object in memory. */
   public LineReader(S3 s3, ObjectRange range) {
     this.range = range;
-    RangeStream raw = new RangeStream(s3, range.url(), range.size());
+    RangeStream raw = new RangeStream(s3, range.url(), range.size(), range.etag());
     this.in = new BufferedInputStream(raw, 1 << 16);
     this.lineStart = range.start();
     if (range.start() > 0 && range.length() > 0) {

@@ -29,7 +29,7 @@ public final class ParquetRangeReader implements AutoCloseable {
   /** Opens {@code range}, reading only {@code columns} that exist in the file (all when null). */
   public ParquetRangeReader(S3 s3, ObjectRange range, Collection<String> columns) {
     try {
-      file = ParquetFileReader.open(new S3InputFile(s3, range.url(), range.size()),
+      file = ParquetFileReader.open(new S3InputFile(s3, range.url(), range.size(), range.etag()),
           ParquetReadOptions.builder().withRange(range.start(), range.end()).build());
     } catch (IOException e) {
       throw new MetaflowS3Exception("cannot read the Parquet footer", range.url(), e);
@@ -51,7 +51,7 @@ public final class ParquetRangeReader implements AutoCloseable {
 
   /** The schema of the file, read from the footer of {@code url} ({@code size} bytes) alone. */
   public static MessageType schemaOf(S3 s3, String url, long size) {
-    try (ParquetFileReader reader = ParquetFileReader.open(new S3InputFile(s3, url, size))) {
+    try (ParquetFileReader reader = ParquetFileReader.open(new S3InputFile(s3, url, size, null))) {
       return reader.getFooter().getFileMetaData().getSchema();
     } catch (IOException e) {
       throw new MetaflowS3Exception("cannot read the Parquet footer", url, e);

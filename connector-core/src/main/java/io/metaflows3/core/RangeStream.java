@@ -13,16 +13,21 @@ public final class RangeStream extends InputStream {
   private final S3 s3;
   private final S3Url url;
   private final long size;
+  private final String etag;
   private final int chunk;
   private byte[] buffer = new byte[0];
   private long bufferStart;
   private long position;
 
-  /** A stream over {@code url} (a full URL) of {@code size} bytes (from a listing), starting at 0. */
-  public RangeStream(S3 s3, String url, long size) {
+  /**
+   * A stream over {@code url} (a full URL) of {@code size} bytes, starting at 0; {@code size} and
+   * {@code etag} come from a listing, and every read is pinned to that version (null: any).
+   */
+  public RangeStream(S3 s3, String url, long size, String etag) {
     this.s3 = s3;
     this.url = S3Url.parse(url);
     this.size = size;
+    this.etag = etag;
     this.chunk = (int) Math.min(Integer.MAX_VALUE - 8, s3.settings().partSize());
   }
 
@@ -88,7 +93,7 @@ public final class RangeStream extends InputStream {
     // A read near the end (a Parquet footer's length, then the footer) takes the whole tail in one GET.
     long tail = Math.min(TAIL, chunk);
     long start = size - position <= tail ? Math.max(0, size - tail) : position;
-    buffer = s3.readBytes(url, start, Math.min(chunk, size - start));
+    buffer = s3.readBytes(url, start, Math.min(chunk, size - start), etag);
     bufferStart = start;
     if (buffer.length == 0) {
       throw new MetaflowS3Exception("object shrank while being read (at byte " + position + ")", url.toString());

@@ -51,6 +51,7 @@ public final class S3 implements AutoCloseable {
   private final TransferEngine engine;
   private final TempDir temp;
   private final Downloader downloader;
+  private final MemoryReader memory;
   private final Uploader uploader;
   private final Lister lister;
   private volatile boolean closed;
@@ -63,6 +64,7 @@ public final class S3 implements AutoCloseable {
     this.temp = new TempDir(b.settings.tmpRoot());
     this.engine = new TransferEngine(b.settings);
     this.downloader = new Downloader(engine, temp);
+    this.memory = new MemoryReader(engine);
     this.uploader = new Uploader(engine);
     this.lister = new Lister(engine);
   }
@@ -379,14 +381,21 @@ public final class S3 implements AutoCloseable {
     }
   }
 
-  /** Reads {@code length} bytes from {@code offset} into memory (for streams that hold one part at a time). */
-  byte[] readBytes(S3Url url, long offset, long length) {
-    S3Object part = join(download(url, null, ByteRange.of(offset, length), -1, null, false), url);
-    try {
-      return part.blob();
-    } finally {
-      part.path().ifPresent(TempDir::deleteQuietly);
-    }
+  /**
+   * Reads a planned range (from {@link ReadPlanner}) into memory, in parallel parts, with no temp file: for
+   * engine readers, which hold what they read anyway. Pinned to the ETag the listing saw, so an object
+   * replaced since fails instead of mixing versions.
+   */
+  public ObjectBytes readRange(ObjectRange range) {
+    checkOpen();
+    S3Url url = S3Url.parse(range.url());
+    return join(memory.read(url, keyOf(url), range.start(), range.length(), range.etag()), url);
+  }
+
+  /** Reads {@code length} bytes from {@code offset} of version {@code etag} (null: any) into memory. */
+  byte[] readBytes(S3Url url, long offset, long length, String etag) {
+    checkOpen();
+    return join(memory.read(url, keyOf(url), offset, length, etag), url).bytes();
   }
 
   /** Stores bytes at an absolute URL, returning its ETag, or null when {@code ifAbsent} found it taken. */

@@ -13,12 +13,17 @@ public final class S3InputFile implements InputFile {
   private final S3 s3;
   private final String url;
   private final long size;
+  private final String etag;
 
-  /** {@code size} comes from a listing, so opening the file costs no HEAD. */
-  public S3InputFile(S3 s3, String url, long size) {
+  /**
+   * {@code size} and {@code etag} come from a listing, so opening the file costs no HEAD, and every read is
+   * pinned to that version (etag null: any).
+   */
+  public S3InputFile(S3 s3, String url, long size, String etag) {
     this.s3 = s3;
     this.url = url;
     this.size = size;
+    this.etag = etag;
   }
 
   @Override
@@ -28,7 +33,7 @@ public final class S3InputFile implements InputFile {
 
   @Override
   public SeekableInputStream newStream() {
-    RangeStream stream = new RangeStream(s3, url, size);
+    RangeStream stream = new RangeStream(s3, url, size, etag);
     return new DelegatingSeekableInputStream(stream) {
       @Override
       public long getPos() {

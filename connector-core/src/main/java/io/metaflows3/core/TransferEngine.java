@@ -109,6 +109,22 @@ final class TransferEngine implements AutoCloseable {
     return send(url, () -> client.getObject(request, new PositionalFileTransformer(channel, position, stats)));
   }
 
+  /**
+   * GETs {@code range} (null: all) of {@code url} into {@code target} from {@code offset}, at most
+   * {@code capacity} bytes; returns the response and the bytes received.
+   */
+  CompletableFuture<GetObjectResponse> getIntoArray(S3Url url, String range, String ifMatch, byte[] target,
+      int offset, int capacity) {
+    stats.getRequests.incrementAndGet();
+    GetObjectRequest request = GetObjectRequest.builder().bucket(url.bucket()).key(url.key()).range(range)
+        .ifMatch(ifMatch).build();
+    return send(url, () -> client.getObject(request, new ArraySliceTransformer(target, offset, capacity)))
+        .thenApply(r -> {
+          stats.bytesRead.addAndGet(r.contentLength());
+          return r;
+        });
+  }
+
   CompletableFuture<PutObjectResponse> put(S3Url url, Supplier<AsyncRequestBody> body, long length,
       String contentType, Map<String, String> metadata, boolean ifAbsent) {
     return send(url, () -> client.putObject(r -> r.bucket(url.bucket()).key(url.key()).contentType(contentType)

@@ -63,7 +63,7 @@ class TransferTest {
     try (S3 s3 = client("stream")) {
       s3.put("table.parquet", data);
       S3Object info = s3.info("table.parquet");
-      try (RangeStream in = new RangeStream(s3, info.url(), info.size())) {
+      try (RangeStream in = new RangeStream(s3, info.url(), info.size(), info.etag().orElseThrow())) {
         long before = s3.stats().getRequests();
         // A Parquet reader's opening moves: the footer's length at the end, then the footer before it.
         in.seek(data.length - 8);
@@ -76,6 +76,29 @@ class TransferTest {
         assertEquals(-1, in.read());
         assertThrows(MetaflowS3InvalidRange.class, () -> in.seek(data.length + 1));
       }
+    }
+  }
+
+  @Test
+  void readRangeReadsPartsIntoMemoryPinnedToTheListedVersion() {
+    byte[] data = random(PART * 3 + 700, 11);
+    try (S3 s3 = client("memory")) {
+      s3.putMany(List.of(S3PutObject.of("m.bin", data).withContentType("application/x-test")
+          .withMetadata(Map.of("origin", "test"))));
+      S3Object listed = s3.info("m.bin");
+      ObjectRange middle = new ObjectRange(listed.url(), listed.size(), listed.etag().orElseThrow(), 100,
+          100 + 2L * PART + 5, Map.of());
+      long before = s3.stats().getRequests();
+      ObjectBytes read = s3.readRange(middle);
+      assertArrayEquals(Arrays.copyOfRange(data, 100, 100 + 2 * PART + 5), read.bytes());
+      assertEquals(3, s3.stats().getRequests() - before, "one GET per 64 KiB part");
+      assertEquals("application/x-test", read.info().contentType().orElseThrow());
+      assertEquals("test", read.info().metadata().get("origin"));
+      assertEquals(new RangeInfo(data.length, 100, 2L * PART + 5), read.info().range().orElseThrow());
+      assertEquals(List.of(), LocalS3.tempFiles(s3), "nothing went through a temp file");
+
+      s3.put("m.bin", random(data.length, 12));
+      assertThrows(MetaflowS3Exception.class, () -> s3.readRange(middle), "a replaced object is not mixed in");
     }
   }
 

@@ -1,5 +1,6 @@
 package io.metaflows3.spark;
 
+import io.metaflows3.core.ObjectBytes;
 import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.ReadSplit;
 import io.metaflows3.core.S3;
@@ -53,21 +54,16 @@ final class BinaryRowReader extends RowReader {
     }
     ObjectRange range = current;
     current = null;
-    S3Object object = needsContent ? s3.get(range.url()) : needsInfo ? s3.info(range.url()) : null;
-    try {
-      set(values, "url", UTF8String.fromString(range.url()));
-      set(values, "key", UTF8String.fromString(S3Url.parse(range.url()).key()));
-      set(values, "size", range.size());
-      if (object != null) {
-        set(values, "last_modified", object.lastModified().map(t -> t.toEpochMilli() * 1000).orElse(null));
-        set(values, "content_type", object.contentType().map(UTF8String::fromString).orElse(null));
-        set(values, "metadata", map(object.metadata()));
-        set(values, "content", needsContent ? object.blob() : null);
-      }
-    } finally {
-      if (object != null) {
-        s3.release(object);
-      }
+    ObjectBytes content = needsContent ? s3.readRange(range) : null;
+    S3Object info = content != null ? content.info() : needsInfo ? s3.info(range.url()) : null;
+    set(values, "url", UTF8String.fromString(range.url()));
+    set(values, "key", UTF8String.fromString(S3Url.parse(range.url()).key()));
+    set(values, "size", range.size());
+    if (info != null) {
+      set(values, "last_modified", info.lastModified().map(t -> t.toEpochMilli() * 1000).orElse(null));
+      set(values, "content_type", info.contentType().map(UTF8String::fromString).orElse(null));
+      set(values, "metadata", map(info.metadata()));
+      set(values, "content", content != null ? content.bytes() : null);
     }
     counts.objects++;
     return true;
