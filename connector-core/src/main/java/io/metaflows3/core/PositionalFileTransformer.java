@@ -3,12 +3,8 @@ package io.metaflows3.core;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.CompletionHandler;
-import java.util.concurrent.CompletableFuture;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
-import software.amazon.awssdk.core.async.SdkPublisher;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /**
  * Writes a GET's body into a shared file at a fixed position, so the byte ranges of one object land in one
@@ -16,12 +12,10 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * HTTP event loop never waits for the disk and memory stays bounded. A body shorter than its Content-Length
  * fails with a retryable {@link TruncatedBodyException}.
  */
-final class PositionalFileTransformer implements AsyncResponseTransformer<GetObjectResponse, GetObjectResponse> {
+final class PositionalFileTransformer extends BodyTransformer {
   private final AsynchronousFileChannel channel;
   private final long position;
   private final TransferStats stats;
-  private volatile CompletableFuture<GetObjectResponse> result;
-  private volatile GetObjectResponse response;
 
   PositionalFileTransformer(AsynchronousFileChannel channel, long position, TransferStats stats) {
     this.channel = channel;
@@ -30,26 +24,8 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
   }
 
   @Override
-  public CompletableFuture<GetObjectResponse> prepare() {
-    result = new CompletableFuture<>();
-    return result;
-  }
-
-  @Override
-  public void onResponse(GetObjectResponse r) {
-    this.response = r;
-  }
-
-  @Override
-  public void onStream(SdkPublisher<ByteBuffer> publisher) {
-    publisher.subscribe(new BodyWriter());
-  }
-
-  @Override
-  public void exceptionOccurred(Throwable error) {
-    if (result != null) {
-      result.completeExceptionally(error);
-    }
+  Subscriber<ByteBuffer> bodyTaker() {
+    return new BodyWriter();
   }
 
   /**
@@ -109,8 +85,8 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
 
     /** A batch never exceeds what is left of the body, so a small object costs one buffer of its own size. */
     private int batchSize() {
-      Long length = response == null ? null : response.contentLength();
-      return length == null ? BATCH : (int) Math.max(1, Math.min(BATCH, length - batched));
+      long length = announcedLength();
+      return length < 0 ? BATCH : (int) Math.max(1, Math.min(BATCH, length - batched));
     }
 
     private void flush() {
@@ -157,14 +133,14 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
             failed = true;
           }
           subscription.cancel();
-          result.completeExceptionally(error);
+          fail(error);
         }
       });
     }
 
     @Override
     public void onError(Throwable t) {
-      result.completeExceptionally(t);
+      fail(t);
     }
 
     @Override
@@ -183,12 +159,7 @@ final class PositionalFileTransformer implements AsyncResponseTransformer<GetObj
     }
 
     private void finish() {
-      Long expected = response == null ? null : response.contentLength();
-      if (expected != null && expected != batched) {
-        result.completeExceptionally(new TruncatedBodyException(expected, batched));
-      } else {
-        result.complete(response);
-      }
+      complete(batched);
     }
   }
 }
