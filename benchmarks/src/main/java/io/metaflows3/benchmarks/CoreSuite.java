@@ -42,7 +42,7 @@ final class CoreSuite {
         new Tool("SDK sync loop", this::cleanDownloads, () -> peers.sdkLoopDownload(data.smallKeys, into)),
         new Tool("TransferManager (CRT) downloadDirectory", this::cleanDownloads,
             () -> peers.downloadDirectory(BenchData.SMALL, into, data.smallKeys.size(), data.smallBytes))));
-    if (Peers.awsCliAvailable()) {
+    if (peers.hasAwsCli) {
       get.add(new Tool("aws s3 cp --recursive", this::cleanDownloads,
           () -> peers.awsCli(BenchData.url(BenchData.SMALL), into, data.smallKeys.size(), data.smallBytes)));
     }
@@ -71,7 +71,7 @@ final class CoreSuite {
         new Tool("SDK sync loop", this::cleanDownloads, () -> peers.sdkLoopDownload(data.largeKeys, into)),
         new Tool("TransferManager (CRT) downloadFile", this::cleanDownloads,
             () -> peers.downloadFiles(data.largeKeys, into, data.largeBytes))));
-    if (Peers.awsCliAvailable()) {
+    if (peers.hasAwsCli) {
       get.add(new Tool("aws s3 cp --recursive", this::cleanDownloads,
           () -> peers.awsCli(BenchData.url(BenchData.LARGE), into, data.largeKeys.size(), data.largeBytes)));
     }

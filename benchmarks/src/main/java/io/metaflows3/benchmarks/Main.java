@@ -56,7 +56,7 @@ public final class Main {
         }
       }
       print(results);
-      if (!Peers.awsCliAvailable()) {
+      if (!peers.hasAwsCli) {
         System.out.println("(the AWS CLI is not installed: apt-get install awscli to add it as a peer)");
       }
       if (o.runs("memory")) {

@@ -26,6 +26,8 @@ import software.amazon.awssdk.transfer.s3.S3TransferManager;
 
 /** The peers a user would otherwise pick, each configured for the same server and credentials. */
 final class Peers implements AutoCloseable {
+  /** Whether the AWS CLI is installed (asked once: starting it costs a second). */
+  final boolean hasAwsCli;
   private final URI endpoint;
   private final String bucket;
   private final StaticCredentialsProvider credentials;
@@ -37,6 +39,7 @@ final class Peers implements AutoCloseable {
   private final S3TransferManager javaTransfers;
 
   Peers(URI endpoint, String bucket, String accessKey, String secretKey) {
+    this.hasAwsCli = awsCliInstalled();
     this.endpoint = endpoint;
     this.bucket = bucket;
     this.credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
@@ -164,7 +167,7 @@ final class Peers implements AutoCloseable {
     return new Measurement.Work(objects, bytes);
   }
 
-  static boolean awsCliAvailable() {
+  private static boolean awsCliInstalled() {
     try {
       return new ProcessBuilder("aws", "--version").redirectErrorStream(true).start().waitFor() == 0;
     } catch (IOException | InterruptedException e) {

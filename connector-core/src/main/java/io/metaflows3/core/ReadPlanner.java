@@ -1,5 +1,6 @@
 package io.metaflows3.core;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -117,7 +118,8 @@ public final class ReadPlanner {
       PartitionFilter filter) {
     List<String> keys = new ArrayList<>();
     for (Lister.Listed m : manifests) {
-      for (Manifest.Entry e : Manifest.parse(s3.readText(m.url()), m.url().toString())) {
+      String text = new String(s3.readBytes(m.url(), 0, m.size(), m.etag()), StandardCharsets.UTF_8);
+      for (Manifest.Entry e : Manifest.parse(text, m.url().toString())) {
         Lister.Listed l = data.get(e.key());
         if (l == null) {
           if (allowedByFilter(e.key(), filter)) {

@@ -111,7 +111,7 @@ final class TransferEngine implements AutoCloseable {
 
   /**
    * GETs {@code range} (null: all) of {@code url} into {@code target} from {@code offset}, at most
-   * {@code capacity} bytes; returns the response and the bytes received.
+   * {@code capacity} bytes (its Content-Length tells how many arrived).
    */
   CompletableFuture<GetObjectResponse> getIntoArray(S3Url url, String range, String ifMatch, byte[] target,
       int offset, int capacity) {
