@@ -2,13 +2,13 @@ package io.metaflows3.beam;
 
 import com.google.auto.value.AutoValue;
 import io.metaflows3.core.FlowRun;
-import io.metaflows3.core.PartitionFilter;
 import io.metaflows3.core.ReadSplit;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
 import io.metaflows3.core.S3Url;
-import io.metaflows3.core.WriteJob;
-import io.metaflows3.core.WrittenObject;
+import io.metaflows3.core.table.PartitionFilter;
+import io.metaflows3.core.table.TableWrite;
+import io.metaflows3.core.table.WrittenObject;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -20,6 +20,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -39,7 +40,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * PCollection<String> lines = p.apply(MetaflowS3IO.read().from("s3://bucket/logs/").asLines());
  * PCollection<Row> rows = p.apply(MetaflowS3IO.read().from("s3://bucket/table/").asParquet(schema));
  *
- * // Key/bytes pairs stored under the run, race-free, with a manifest readers follow:
+ * // Key/bytes pairs stored under the run, race-free, committed to the table's log readers follow:
  * models.apply(MetaflowS3IO.write().withS3root("s3://bucket/data").to(FlowRun.of("TrainFlow", "7"), "models/"));
  * rows.apply(MetaflowS3IO.write().to("s3://bucket/table/").asParquet("country"));
  * }</pre>
@@ -378,14 +379,15 @@ public final class MetaflowS3IO {
 
     @Override
     public WriteResult expand(PCollection<KV<String, byte[]>> input) {
-      WriteJob job = job();
-      return commit(job, input.apply("WriteObjects", ParDo.of(new WriteBundleFn(job, getContentType()))));
+      PCollectionView<TableWrite> job = begin(input);
+      return commit(job, input.apply("WriteObjects",
+          ParDo.of(new WriteBundleFn(job, getSettings(), getContentType())).withSideInputs(job)));
     }
 
     /**
      * The same write for rows with a schema, stored as Parquet: each bundle writes one file per
-     * {@code partitionColumns} folder ({@code country=US/part-<bundle>-<writeId>.parquet}), the partition columns
-     * in the folder name only, as Spark lays tables out; the same manifest commit follows.
+     * {@code partitionColumns} folder ({@code country=US/part-<id>-<bundle>-<writeId>.parquet}), the partition
+     * columns in the folder name only, escaped as Spark names them; the same commit follows.
      */
     public PTransform<PCollection<Row>, WriteResult> asParquet(String... partitionColumns) {
       Write write = this;
@@ -399,27 +401,43 @@ public final class MetaflowS3IO {
               throw new IllegalArgumentException("partition column '" + column + "' is not in " + schema);
             }
           }
-          WriteJob job = write.job();
-          return write.commit(job, input.apply("WriteParquet", ParDo.of(new WriteParquetFn(job, columns))));
+          PCollectionView<TableWrite> job = write.begin(input);
+          return write.commit(job, input.apply("WriteParquet",
+              ParDo.of(new WriteParquetFn(job, write.getSettings(), columns)).withSideInputs(job)));
         }
       };
     }
 
-    private WriteJob job() {
+    /**
+     * Begins the write when the pipeline runs: one element, one write id per run, marked on the table before
+     * any bundle writes; shared with the writers and the commit as a singleton side input.
+     */
+    private PCollectionView<TableWrite> begin(PCollection<?> input) {
       if (getPrefix() == null) {
         throw new IllegalArgumentException("MetaflowS3IO.write() needs to(..)");
       }
+      if (input.isBounded() == PCollection.IsBounded.UNBOUNDED
+          || !(input.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+        throw new IllegalArgumentException("MetaflowS3IO.write() commits once per run, after all input: it takes "
+            + "bounded input in the global window, got " + input.isBounded() + " input windowed by "
+            + input.getWindowingStrategy().getWindowFn() + " (apply Window.into(new GlobalWindows()) first)");
+      }
       String target = context(getS3root(), getRun()).locate(getPrefix());
-      return WriteJob.create(getSettings(), target, getReplace());
+      TableWrite.Mode mode = getReplace() ? TableWrite.Mode.OVERWRITE : TableWrite.Mode.APPEND;
+      return input.getPipeline()
+          .apply("Begin", Create.of(target))
+          .apply("MarkTable", ParDo.of(new BeginWriteFn(getSettings(), mode)))
+          .setCoder(SerializableCoder.of(TableWrite.class))
+          .apply("WriteId", View.asSingleton());
     }
 
-    /** After every bundle wrote and committed its output, stores the manifest of exactly those objects. */
-    private WriteResult commit(WriteJob job, PCollection<WrittenObject> written) {
+    /** After every bundle wrote and committed its output, commits exactly those objects as one table version. */
+    private WriteResult commit(PCollectionView<TableWrite> job, PCollection<WrittenObject> written) {
       written.setCoder(SerializableCoder.of(WrittenObject.class));
       PCollectionView<List<WrittenObject>> view = written.apply("CollectWritten", View.asList());
       PCollection<String> urls = written.getPipeline()
-          .apply("CommitTrigger", Create.of(job.writeId()))
-          .apply("Commit", ParDo.of(new CommitFn(job, view)).withSideInputs(view));
+          .apply("CommitTrigger", Create.of("commit"))
+          .apply("Commit", ParDo.of(new CommitFn(job, view)).withSideInputs(job, view));
       return new WriteResult(urls);
     }
 

@@ -1,11 +1,11 @@
 package io.metaflows3.beam;
 
 import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.PartitionFilter;
-import io.metaflows3.core.ReadPlanner;
 import io.metaflows3.core.ReadSplit;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.table.PartitionFilter;
+import io.metaflows3.core.table.ReadPlanner;
 import java.util.List;
 import org.apache.beam.sdk.transforms.DoFn;
 

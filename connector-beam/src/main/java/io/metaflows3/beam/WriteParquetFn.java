@@ -1,9 +1,11 @@
 package io.metaflows3.beam;
 
-import io.metaflows3.core.AttemptWriter;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.WriteJob;
-import io.metaflows3.core.WrittenObject;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.table.AttemptWriter;
+import io.metaflows3.core.table.PartitionPaths;
+import io.metaflows3.core.table.TableWrite;
+import io.metaflows3.core.table.WrittenObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,6 +17,7 @@ import java.util.UUID;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
@@ -29,7 +32,8 @@ import org.apache.parquet.io.LocalOutputFile;
  * unique to the bundle attempt. Emits what it wrote, for the commit.
  */
 final class WriteParquetFn extends DoFn<Row, WrittenObject> {
-  private final WriteJob job;
+  private final PCollectionView<TableWrite> job;
+  private final S3Settings settings;
   private final List<String> partitionColumns;
   private transient S3 s3;
   private transient Path localDir;
@@ -39,14 +43,15 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
   private transient Schema dataSchema;
   private transient SimpleGroupFactory groups;
 
-  WriteParquetFn(WriteJob job, List<String> partitionColumns) {
+  WriteParquetFn(PCollectionView<TableWrite> job, S3Settings settings, List<String> partitionColumns) {
     this.job = job;
+    this.settings = settings;
     this.partitionColumns = List.copyOf(partitionColumns);
   }
 
   @Setup
   public void setup() throws IOException {
-    s3 = S3.builder().settings(job.settings()).build();
+    s3 = S3.builder().settings(settings).build();
     localDir = Files.createTempDirectory("metaflow-s3-beam-parquet");
     reported = new long[2];
   }
@@ -54,15 +59,19 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
   @StartBundle
   public void startBundle() {
     files = new LinkedHashMap<>();
-    writer = job.openAttempt(s3, "b" + UUID.randomUUID().toString().replace("-", "").substring(0, 16));
+    writer = null;
   }
 
   @ProcessElement
-  public void process(@Element Row row) throws IOException {
+  public void process(ProcessContext context) throws IOException {
+    if (writer == null) {
+      writer = WriteBundleFn.openAttempt(context.sideInput(job), s3);
+    }
+    Row row = context.element();
     StringBuilder folder = new StringBuilder();
     for (String column : partitionColumns) {
       Object v = row.getValue(column);
-      folder.append(column).append('=').append(v == null ? "__HIVE_DEFAULT_PARTITION__" : v).append('/');
+      folder.append(PartitionPaths.folder(column, v == null ? null : v.toString()));
     }
     if (dataSchema == null) {
       Schema.Builder b = Schema.builder();
@@ -84,11 +93,12 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
   @FinishBundle
   public void finishBundle(FinishBundleContext context) {
     int n = 0;
+    String name = "part-" + UUID.randomUUID().toString().substring(0, 8) + ".parquet";
     for (Map.Entry<String, ParquetWriter<Group>> e : files.entrySet()) {
       Path local = localDir.resolve("f" + n++ + ".parquet");
       try {
         e.getValue().close();
-        WrittenObject written = writer.writeFile(e.getKey() + "part.parquet", local, "application/vnd.apache.parquet");
+        WrittenObject written = writer.writeFile(e.getKey() + name, local, "application/vnd.apache.parquet");
         S3Metrics.OBJECTS_WRITTEN.inc();
         S3Metrics.BYTES_WRITTEN.inc(written.size());
         context.output(written, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);

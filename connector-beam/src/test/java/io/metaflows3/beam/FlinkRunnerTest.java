@@ -100,7 +100,8 @@ class FlinkRunnerTest {
 
     try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
       long stored = s3.listRecursive(List.of(s3root + "/FlinkFlow/1/items/")).size();
-      assertEquals(201, stored, "200 items and one manifest: the failed attempt's objects were deleted");
+      assertEquals(200 + 2, stored, "200 items and two log versions (adopt, commit): the failed attempt's objects "
+          + "were deleted");
     }
   }
 }

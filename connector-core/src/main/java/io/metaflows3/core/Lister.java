@@ -5,12 +5,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 
 /**
  * Lists prefixes. One level at a time uses the '/' delimiter. A recursive listing is one flat page when the
  * tree is small; a larger tree is listed one level and then every sub-prefix in parallel, so it is not
- * walked one page after another.
+ * walked one page after another, and partition folders a reader does not want are never listed.
  */
 final class Lister {
   /** One listing entry: an object with its size and ETag, or a common prefix. */
@@ -30,57 +31,41 @@ final class Lister {
 
   /** Every object below {@code prefix}, in key order. */
   CompletableFuture<List<Listed>> recursive(S3Url prefix) {
-    return recursive(prefix, PartitionFilter.ALL);
+    return recursive(prefix, folder -> true);
   }
 
   /**
-   * Every object below {@code prefix} in partitions {@code filter} allows, in key order. A tree that fits in
-   * one page (1,000 keys) costs one flat listing, filtered here. A larger one is walked instead: Hive-style
-   * {@code column=value/} prefixes level by level, pruned before they are listed, and any other sub-prefix
-   * listed whole, all of them in parallel.
+   * Every object below {@code prefix}, in key order, except below partition folders {@code descend} refuses.
+   * A tree that fits in one page (1,000 keys) costs one flat listing and is returned whole (callers filter
+   * what they read). A larger one is walked instead: {@code column=value/} folders level by level, each
+   * offered to {@code descend} (with its path relative to {@code prefix}) before it is listed, and any other
+   * folder listed whole, all of them in parallel.
    */
-  CompletableFuture<List<Listed>> recursive(S3Url prefix, PartitionFilter filter) {
+  CompletableFuture<List<Listed>> recursive(S3Url prefix, Predicate<String> descend) {
     return engine.listPage(prefix, null, null).thenCompose(page -> {
       if (Boolean.TRUE.equals(page.isTruncated())) {
-        return walk(prefix, filter);
+        return walk(prefix, prefix, descend);
       }
       List<Listed> all = new ArrayList<>();
       collect(prefix, page, all);
-      all.removeIf(entry -> !inAllowedPartitions(entry.url().relativeTo(prefix), filter));
       return CompletableFuture.completedFuture(sorted(all));
     });
   }
 
-  /** The walk's rule for one key: its leading {@code column=value/} folders, up to the first other one. */
-  private static boolean inAllowedPartitions(String relativeKey, PartitionFilter filter) {
-    String[] folders = relativeKey.split("/", -1);
-    for (int i = 0; i < folders.length - 1; i++) {
-      String[] partition = HivePartitions.columnAndValue(folders[i]);
-      if (partition == null) {
-        return true;
-      }
-      if (!filter.allows(partition[0], partition[1])) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private CompletableFuture<List<Listed>> walk(S3Url prefix, PartitionFilter filter) {
-    return level(prefix).thenCompose(top -> {
+  private CompletableFuture<List<Listed>> walk(S3Url top, S3Url prefix, Predicate<String> descend) {
+    return level(prefix).thenCompose(entries -> {
       List<Listed> objects = new ArrayList<>();
       List<CompletableFuture<List<Listed>>> below = new ArrayList<>();
-      for (Listed entry : top) {
+      for (Listed entry : entries) {
         if (!entry.isPrefix()) {
           objects.add(entry);
           continue;
         }
         String folder = entry.url().relativeTo(prefix);
-        String[] partition = HivePartitions.columnAndValue(folder.substring(0, folder.length() - 1));
-        if (partition == null) {
+        if (folder.indexOf('=') <= 0) {
           below.add(pages(entry.url(), null, null, new ArrayList<>()));
-        } else if (filter.allows(partition[0], partition[1])) {
-          below.add(walk(entry.url(), filter));
+        } else if (descend.test(entry.url().relativeTo(top))) {
+          below.add(walk(top, entry.url(), descend));
         }
       }
       return CompletableFuture.allOf(below.toArray(CompletableFuture[]::new)).thenApply(v -> {

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -210,6 +211,15 @@ public final class S3 implements AutoCloseable {
     return list(prefixes, lister::recursive);
   }
 
+  /**
+   * Every object below {@code prefix}, in key order, for planners of table reads: a large tree is walked, and
+   * partition folders ({@code column=value/}) that {@code descend} refuses, given their path relative to the
+   * prefix, are never listed (a small tree is one flat listing, returned whole).
+   */
+  public List<S3Object> listRecursive(String prefix, Predicate<String> descend) {
+    return list(List.of(prefix), url -> lister.recursive(url, descend));
+  }
+
   private List<S3Object> list(List<String> prefixes,
       Function<S3Url, CompletableFuture<List<Lister.Listed>>> how) {
     List<CompletableFuture<List<S3Object>>> results = new ArrayList<>();
@@ -303,6 +313,18 @@ public final class S3 implements AutoCloseable {
     }
   }
 
+  // ---- delete ----
+
+  /** Deletes one object; deleting a missing object is not an error (S3 semantics). */
+  public void delete(String key) {
+    deleteMany(List.of(key));
+  }
+
+  /** Deletes objects in parallel; waits for all, then throws the first failure, typed and naming its URL. */
+  public void deleteMany(List<String> keys) {
+    deleteUrls(keys.stream().map(this::resolve).toList());
+  }
+
   // ---- runs ----
 
   /**
@@ -382,7 +404,7 @@ public final class S3 implements AutoCloseable {
   }
 
   /**
-   * Reads a planned range (from {@link ReadPlanner}) into memory, in parallel parts, with no temp file: for
+   * Reads a planned range (from {@link io.metaflows3.core.table.ReadPlanner}) into memory, in parallel parts, with no temp file: for
    * engine readers, which hold what they read anyway. Pinned to the ETag the listing saw, so an object
    * replaced since fails instead of mixing versions.
    */

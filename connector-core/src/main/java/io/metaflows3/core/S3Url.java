@@ -76,7 +76,7 @@ public record S3Url(String bucket, String key) implements Serializable, Comparab
   }
 
   /** Validates a key relative to a root: it must name something below the root. */
-  static void checkRelativeKey(String key, String root) {
+  public static void checkRelativeKey(String key, String root) {
     if (key == null || key.isEmpty()) {
       throw new MetaflowS3URLException("empty key", root);
     }

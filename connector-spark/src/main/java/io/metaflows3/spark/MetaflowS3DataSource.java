@@ -1,8 +1,8 @@
 package io.metaflows3.spark;
 
 import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.PartitionFilter;
 import io.metaflows3.core.ParquetRangeReader;
+import io.metaflows3.core.table.PartitionFilter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +10,7 @@ import org.apache.spark.sql.connector.catalog.Table;
 import org.apache.spark.sql.connector.catalog.TableProvider;
 import org.apache.spark.sql.connector.expressions.Expressions;
 import org.apache.spark.sql.connector.expressions.Transform;
+import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.sources.DataSourceRegister;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -62,7 +63,7 @@ public final class MetaflowS3DataSource implements TableProvider, DataSourceRegi
       partitionFields.add(schema.apply(column));
     }
     return new MetaflowS3Table(schema, partitioning,
-        PartitionColumns.of(DataTypes.createStructType(partitionFields)), properties);
+        PartitionColumns.of(DataTypes.createStructType(partitionFields), sessionZone()), properties);
   }
 
   /** Lists the locations once per options (Spark asks for schema and partitioning separately). */
@@ -72,8 +73,9 @@ public final class MetaflowS3DataSource implements TableProvider, DataSourceRegi
       return;
     }
     SourceOptions parsed = SourceOptions.parse(options);
-    List<ObjectRange> objects = MetaflowS3Scan.listObjects(parsed, PartitionFilter.ALL);
-    PartitionColumns partitions = PartitionColumns.infer(objects);
+    List<ObjectRange> objects = MetaflowS3Scan.listObjects(parsed,
+        PartitionColumns.of(new StructType(), sessionZone()), PartitionFilter.ALL);
+    PartitionColumns partitions = PartitionColumns.infer(objects, sessionZone());
     StructType data = switch (parsed.format) {
       case BINARY -> BinaryRowReader.SCHEMA;
       case TEXT -> DataTypes.createStructType(List.of(DataTypes.createStructField("value", DataTypes.StringType,
@@ -99,6 +101,10 @@ public final class MetaflowS3DataSource implements TableProvider, DataSourceRegi
     ObjectRange first = objects.get(0);
     return ParquetSchemas.toSpark(ParquetRangeReader.schemaOf(ExecutorClients.get(options.settings), first.url(),
         first.size()));
+  }
+
+  private static String sessionZone() {
+    return SQLConf.get().sessionLocalTimeZone();
   }
 
   private static Transform[] identity(String[] columns) {

@@ -1,10 +1,8 @@
 package io.metaflows3.spark;
 
 import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.PartitionFilter;
-import io.metaflows3.core.ReadPlanner;
-import io.metaflows3.core.S3Url;
-import java.util.ArrayList;
+import io.metaflows3.core.table.PartitionFilter;
+import io.metaflows3.core.table.ReadPlanner;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.connector.metric.CustomMetric;
@@ -56,7 +54,7 @@ final class MetaflowS3Scan implements Scan, Batch {
   @Override
   public synchronized InputPartition[] planInputPartitions() {
     if (planned == null) {
-      List<ObjectRange> objects = listObjects(options, filter);
+      List<ObjectRange> objects = listObjects(options, partitions, filter);
       // A binary row is a whole object: never cut one.
       long target = options.format == SourceOptions.Format.BINARY ? Long.MAX_VALUE : options.splitBytes;
       planned = ReadPlanner.split(objects, target).stream().map(SplitPartition::new).toArray(InputPartition[]::new);
@@ -64,18 +62,10 @@ final class MetaflowS3Scan implements Scan, Batch {
     return planned;
   }
 
-  /** The objects to read, with partition values taken relative to basePath when one is set. */
-  static List<ObjectRange> listObjects(SourceOptions options, PartitionFilter filter) {
-    ReadPlanner planner = new ReadPlanner(ExecutorClients.get(options.settings));
-    List<ObjectRange> objects = new ArrayList<>();
-    for (String location : options.locations) {
-      S3Url base = S3Url.parse(options.partitionBase(location));
-      for (ObjectRange o : planner.listPrefixes(List.of(location), filter)) {
-        objects.add(new ObjectRange(o.url(), o.size(), o.etag(), o.start(), o.end(),
-            io.metaflows3.core.HivePartitions.parse(S3Url.parse(o.url()).relativeTo(base))));
-      }
-    }
-    return objects;
+  /** The objects to read (the table contract's), with partition values taken relative to basePath if set. */
+  static List<ObjectRange> listObjects(SourceOptions options, PartitionColumns partitions, PartitionFilter filter) {
+    ReadPlanner planner = new ReadPlanner(ExecutorClients.get(options.settings), partitions.zone());
+    return planner.list(options.locations, options.basePath, partitions.coreSchema(), filter);
   }
 
   @Override

@@ -1,21 +1,18 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.PartitionFilter;
+import io.metaflows3.core.table.PartitionFilter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.ScanBuilder;
 import org.apache.spark.sql.connector.read.SupportsPushDownFilters;
 import org.apache.spark.sql.connector.read.SupportsPushDownRequiredColumns;
-import org.apache.spark.sql.sources.EqualTo;
 import org.apache.spark.sql.sources.Filter;
-import org.apache.spark.sql.sources.In;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Takes Spark's filters and column list: equality and IN filters on partition columns become a partition
- * filter applied while listing; unselected columns are never read (no GET for an unselected content).
+ * Takes Spark's filters and column list: filters on partition columns become a typed partition filter
+ * applied while listing; unselected columns are never read (no GET for an unselected content).
  */
 final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilters, SupportsPushDownRequiredColumns {
   private final SourceOptions options;
@@ -34,13 +31,9 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
   public Filter[] pushFilters(Filter[] filters) {
     List<Filter> used = new ArrayList<>();
     for (Filter f : filters) {
-      if (f instanceof EqualTo eq && partitions.contains(eq.attribute()) && eq.value() != null) {
-        filter = filter.and(eq.attribute(), List.of(eq.value().toString()));
-        used.add(f);
-      } else if (f instanceof In in && partitions.contains(in.attribute())
-          && Arrays.stream(in.values()).anyMatch(v -> v != null)) {
-        filter = filter.and(in.attribute(), Arrays.stream(in.values()).filter(v -> v != null)
-            .map(Object::toString).toList());
+      PartitionFilter translated = PartitionFilters.translate(f, partitions::contains);
+      if (translated != null) {
+        filter = filter.and(translated);
         used.add(f);
       }
     }

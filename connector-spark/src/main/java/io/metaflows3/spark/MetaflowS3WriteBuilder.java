@@ -1,7 +1,7 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.WriteJob;
-import io.metaflows3.core.WrittenObject;
+import io.metaflows3.core.table.TableWrite;
+import io.metaflows3.core.table.WrittenObject;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.connector.metric.CustomMetric;
@@ -12,11 +12,13 @@ import org.apache.spark.sql.connector.write.SupportsTruncate;
 import org.apache.spark.sql.connector.write.Write;
 import org.apache.spark.sql.connector.write.WriteBuilder;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
+import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * A batch write below one location: tasks write keys unique to their attempt; the job commit stores a
- * manifest of exactly the committed tasks' objects (mode "overwrite" hides what earlier writes committed);
+ * A batch write into one table (core's table contract): tasks write keys unique to their attempt; the job
+ * commit adds exactly the committed tasks' objects as the next version of the table's commit log (mode
+ * "overwrite" replaces what was visible, or only the partitions written with partitionOverwriteMode=dynamic);
  * an aborted job deletes what it wrote.
  */
 final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
@@ -54,9 +56,20 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
     return this;
   }
 
+  /** Overwrite replaces the table, or with partitionOverwriteMode=dynamic only the partitions written. */
+  private TableWrite.Mode mode() {
+    if (!replace) {
+      return TableWrite.Mode.APPEND;
+    }
+    String dynamic = options.partitionOverwriteMode != null ? options.partitionOverwriteMode
+        : SQLConf.get().getConfString("spark.sql.sources.partitionOverwriteMode", "static");
+    return dynamic.equalsIgnoreCase("dynamic") ? TableWrite.Mode.OVERWRITE_PARTITIONS : TableWrite.Mode.OVERWRITE;
+  }
+
   @Override
   public Write build() {
-    WriteJob job = WriteJob.create(options.settings, options.locations.get(0), replace);
+    // The table is marked here, when the query runs, before any task writes.
+    TableWrite job = TableWrite.begin(options.settings, options.locations.get(0), mode());
     return new Write() {
       @Override
       public String description() {
@@ -79,9 +92,9 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
   record TaskObjects(List<WrittenObject> objects) implements WriterCommitMessage {}
 
   private final class JobWrite implements BatchWrite {
-    private final WriteJob job;
+    private final TableWrite job;
 
-    JobWrite(WriteJob job) {
+    JobWrite(TableWrite job) {
       this.job = job;
     }
 
@@ -92,7 +105,7 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
 
     @Override
     public boolean useCommitCoordinator() {
-      // One committed attempt per partition, even with speculation: the others' keys never reach the manifest.
+      // One committed attempt per partition, even with speculation: the others' keys are never committed.
       return true;
     }
 

@@ -1,43 +1,46 @@
 package io.metaflows3.spark;
 
 import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.table.PartitionSchema;
+import io.metaflows3.core.table.PartitionType;
 import java.io.Serializable;
-import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.execution.datasources.PartitioningUtils;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * Hive-style partition columns ({@code country=US/}) of a table: their names in order of appearance and types
- * inferred from the values as Spark's file sources do (int, long, double, date, else string).
+ * The partition columns of a table as Spark sees them: names and types from core's table contract (inferred
+ * as Spark's file sources infer them), values cast from the folder text by Spark's own
+ * {@code PartitioningUtils.castPartValueToDesiredType}, in the session's time zone.
  */
 final class PartitionColumns implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
   private final StructType schema;
+  private final String zone;
 
-  private PartitionColumns(StructType schema) {
+  private PartitionColumns(StructType schema, String zone) {
     this.schema = schema;
+    this.zone = zone;
   }
 
-  static PartitionColumns infer(List<ObjectRange> objects) {
-    Map<String, List<String>> values = new LinkedHashMap<>();
-    for (ObjectRange o : objects) {
-      o.partitionValues().forEach((k, v) -> values.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
-    }
+  /** The partition columns of the listed objects (an error when they name different columns, as in Spark). */
+  static PartitionColumns infer(List<ObjectRange> objects, String zone) {
+    PartitionSchema inferred = PartitionSchema.infer(objects.stream().map(ObjectRange::partitionValues).toList());
     List<StructField> fields = new ArrayList<>();
-    values.forEach((name, vs) -> fields.add(DataTypes.createStructField(name, typeOf(vs), true)));
-    return new PartitionColumns(DataTypes.createStructType(fields));
+    inferred.types().forEach((name, type) -> fields.add(DataTypes.createStructField(name, sparkType(type), true)));
+    return new PartitionColumns(DataTypes.createStructType(fields), zone);
   }
 
-  static PartitionColumns of(StructType schema) {
-    return new PartitionColumns(schema);
+  static PartitionColumns of(StructType schema, String zone) {
+    return new PartitionColumns(schema, zone);
   }
 
   StructType schema() {
@@ -48,47 +51,54 @@ final class PartitionColumns implements Serializable {
     return schema.getFieldIndex(name).isDefined();
   }
 
-  /** The value of partition column {@code name} for an object, converted to Spark's internal type. */
+  /** The columns' types in core's terms, for typed pruning while listing (columns of other types left out). */
+  PartitionSchema coreSchema() {
+    Map<String, PartitionType> types = new LinkedHashMap<>();
+    for (StructField f : schema.fields()) {
+      PartitionType t = coreType(f.dataType());
+      if (t != null) {
+        types.put(f.name(), t);
+      }
+    }
+    return new PartitionSchema(types);
+  }
+
+  ZoneId zone() {
+    return ZoneId.of(zone);
+  }
+
+  /** The value of partition column {@code name} for an object, in Spark's internal form. */
   Object value(String name, Map<String, String> partitionValues) {
     String raw = partitionValues.get(name);
-    if (raw == null || raw.equals("__HIVE_DEFAULT_PARTITION__")) {
+    if (raw == null) {
       return null;
     }
-    DataType type = schema.apply(name).dataType();
-    if (type == DataTypes.IntegerType) {
-      return Integer.valueOf(raw);
-    } else if (type == DataTypes.LongType) {
-      return Long.valueOf(raw);
-    } else if (type == DataTypes.DoubleType) {
-      return Double.valueOf(raw);
-    } else if (type == DataTypes.DateType) {
-      return (int) LocalDate.parse(raw).toEpochDay();
-    }
-    return UTF8String.fromString(raw);
+    return PartitioningUtils.castPartValueToDesiredType(schema.apply(name).dataType(), raw, zone());
   }
 
-  private static DataType typeOf(List<String> values) {
-    if (values.stream().allMatch(v -> parses(() -> Integer.parseInt(v)))) {
-      return DataTypes.IntegerType;
-    }
-    if (values.stream().allMatch(v -> parses(() -> Long.parseLong(v)))) {
-      return DataTypes.LongType;
-    }
-    if (values.stream().allMatch(v -> parses(() -> Double.parseDouble(v)))) {
-      return DataTypes.DoubleType;
-    }
-    if (values.stream().allMatch(v -> parses(() -> LocalDate.parse(v)))) {
-      return DataTypes.DateType;
-    }
-    return DataTypes.StringType;
+  private static DataType sparkType(PartitionType type) {
+    return switch (type.kind()) {
+      case NULL -> DataTypes.NullType;
+      case INT -> DataTypes.IntegerType;
+      case LONG -> DataTypes.LongType;
+      case DECIMAL -> DataTypes.createDecimalType(type.precision(), 0);
+      case DOUBLE -> DataTypes.DoubleType;
+      case DATE -> DataTypes.DateType;
+      case TIMESTAMP -> DataTypes.TimestampType;
+      case STRING -> DataTypes.StringType;
+    };
   }
 
-  private static boolean parses(Runnable parse) {
-    try {
-      parse.run();
-      return true;
-    } catch (NumberFormatException | DateTimeParseException e) {
-      return false;
+  private static PartitionType coreType(DataType type) {
+    if (type instanceof DecimalType d) {
+      return d.scale() == 0 ? PartitionType.decimal(d.precision()) : null;
     }
+    for (PartitionType t : List.of(PartitionType.NULL, PartitionType.INT, PartitionType.LONG, PartitionType.DOUBLE,
+        PartitionType.DATE, PartitionType.TIMESTAMP, PartitionType.STRING)) {
+      if (sparkType(t).equals(type)) {
+        return t;
+      }
+    }
+    return null;
   }
 }

@@ -29,10 +29,12 @@ final class SourceOptions implements Serializable {
   final String basePath;
   final S3Settings settings;
   final long parquetRowGroupBytes;
+  final String partitionOverwriteMode;
 
   private SourceOptions(List<String> locations, Format format, long splitBytes, String basePath,
-      S3Settings settings, long parquetRowGroupBytes) {
+      S3Settings settings, long parquetRowGroupBytes, String partitionOverwriteMode) {
     this.parquetRowGroupBytes = parquetRowGroupBytes;
+    this.partitionOverwriteMode = partitionOverwriteMode;
     this.locations = locations;
     this.format = format;
     this.splitBytes = splitBytes;
@@ -72,12 +74,13 @@ final class SourceOptions implements Serializable {
     long rowGroup = options.containsKey("parquetRowGroupSize")
         ? S3Settings.parseBytes("parquetRowGroupSize", options.get("parquetRowGroupSize"))
         : DEFAULT_ROW_GROUP_BYTES;
-    return new SourceOptions(List.copyOf(locations), format, splitBytes, basePath, settings, rowGroup);
-  }
-
-  /** The prefix partition values are read relative to: basePath, else the location itself. */
-  String partitionBase(String location) {
-    return basePath != null ? basePath : S3Url.parse(location).asPrefix().toString();
+    String overwriteMode = options.get("partitionOverwriteMode");
+    if (overwriteMode != null && !overwriteMode.equalsIgnoreCase("static") && !overwriteMode.equalsIgnoreCase("dynamic")) {
+      throw new IllegalArgumentException("option partitionOverwriteMode must be static or dynamic, got '"
+          + overwriteMode + "'");
+    }
+    return new SourceOptions(List.copyOf(locations), format, splitBytes, basePath, settings, rowGroup,
+        overwriteMode);
   }
 
   private static Format parseFormat(String value) {

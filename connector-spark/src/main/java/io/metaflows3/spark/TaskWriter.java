@@ -1,22 +1,26 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.AttemptWriter;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.WriteJob;
-import java.time.LocalDate;
+import io.metaflows3.core.table.AttemptWriter;
+import io.metaflows3.core.table.TableWrite;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.catalog.ExternalCatalogUtils;
+import org.apache.spark.sql.catalyst.expressions.Cast;
+import org.apache.spark.sql.catalyst.expressions.EvalMode;
+import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import org.apache.spark.sql.connector.write.DataWriter;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
-import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.Option;
 
 /** What every task attempt's writer shares: its attempt writer, partition folders, commit and abort. */
 abstract class TaskWriter implements DataWriter<InternalRow> {
   /** Where and as whom a task attempt writes. */
-  record Target(WriteJob job, S3 s3, StructType schema, PartitionColumns partitions, String fileName,
+  record Target(TableWrite job, S3 s3, StructType schema, PartitionColumns partitions, String fileName,
       String attemptId) {}
 
   final Target target;
@@ -29,19 +33,24 @@ abstract class TaskWriter implements DataWriter<InternalRow> {
     this.counts = new S3TaskMetrics.Counts(target.s3().stats());
   }
 
-  /** The hive-style folder of a row, e.g. {@code country=US/}; empty when the write is not partitioned. */
+  /**
+   * The partition folder of a row, e.g. {@code country=US/}, exactly as Spark's file writers name it: each
+   * value cast to text by Spark's {@code Cast} in the session time zone, escaped by Spark's
+   * {@code ExternalCatalogUtils}; empty when the write is not partitioned.
+   */
   String folderOf(InternalRow row) {
     StringBuilder folder = new StringBuilder();
     for (StructField f : target.partitions().schema().fields()) {
       int i = target.schema().fieldIndex(f.name());
-      folder.append(f.name()).append('=').append(row.isNullAt(i) ? "__HIVE_DEFAULT_PARTITION__"
-          : text(row.get(i, f.dataType()), f.dataType())).append('/');
+      String text = null;
+      if (!row.isNullAt(i)) {
+        Cast cast = new Cast(new Literal(row.get(i, f.dataType()), f.dataType()), DataTypes.StringType,
+            Option.apply(target.partitions().zone().getId()), EvalMode.fromSQLConf(SQLConf.get()));
+        text = cast.eval(null).toString();
+      }
+      folder.append(ExternalCatalogUtils.getPartitionPathString(f.name(), text)).append('/');
     }
     return folder.toString();
-  }
-
-  private static String text(Object value, DataType type) {
-    return type == DataTypes.DateType ? LocalDate.ofEpochDay((Integer) value).toString() : value.toString();
   }
 
   /** Uploads what the task produced; called by {@link #commit()} before the message is made. */

@@ -1,6 +1,6 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.WriteJob;
+import io.metaflows3.core.table.TableWrite;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.write.DataWriter;
 import org.apache.spark.sql.connector.write.DataWriterFactory;
@@ -9,13 +9,13 @@ import org.apache.spark.sql.types.StructType;
 /** Shipped to executors: makes a task attempt's writer with the executor's own client. */
 final class WriterFactory implements DataWriterFactory {
   private static final long serialVersionUID = 1L;
-  private final WriteJob job;
+  private final TableWrite job;
   private final SourceOptions.Format format;
   private final StructType schema;
   private final PartitionColumns partitions;
   private final long rowGroupBytes;
 
-  WriterFactory(WriteJob job, SourceOptions.Format format, StructType schema, PartitionColumns partitions,
+  WriterFactory(TableWrite job, SourceOptions.Format format, StructType schema, PartitionColumns partitions,
       long rowGroupBytes) {
     this.job = job;
     this.format = format;

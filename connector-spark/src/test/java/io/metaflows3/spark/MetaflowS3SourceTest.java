@@ -147,7 +147,8 @@ class MetaflowS3SourceTest {
     Dataset<Row> us = reader("parquet").load(url("table/")).where(col("country").equalTo("US"))
         .select("id", "x", "label", "country").orderBy("id");
     String plan = us.queryExecution().executedPlan().toString();
-    assertTrue(plan.contains("pushedFilters=[EqualTo(country,US)]"), plan);
+    assertTrue(plan.contains("pushedFilters=[IsNotNull(country), EqualTo(country,US)]"), plan);
+    assertTrue(plan.contains("partitions=(country IS NOT NULL AND country = US)"), plan);
     List<Row> usRows = us.collectAsList();
     assertEquals(100, usRows.size());
     assertEquals(2L, usRows.get(0).getLong(0));
@@ -155,8 +156,9 @@ class MetaflowS3SourceTest {
     assertEquals("US", usRows.get(0).getString(3));
     assertTrue(usRows.stream().anyMatch(r -> r.isNullAt(2)));
     long lists = ExecutorClients.get(readerSettings).stats().listRequests() - listsBefore;
-    // A table this small is one flat page: schema inference lists it once, and the scan once more.
-    assertEquals(2, lists, "one flat listing each for inference and scan");
+    // A table this small is one flat page: schema inference lists it once, and the scan once more; each also
+    // probes the 3 folders from spark/table/ up to the bucket for a commit log and lists the table's log.
+    assertEquals(2 * (1 + 3 + 1), lists, "one flat listing, 3 probes and the log, each for inference and scan");
   }
 
   @Test

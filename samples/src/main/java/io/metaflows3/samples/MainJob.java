@@ -2,8 +2,8 @@ package io.metaflows3.samples;
 
 import io.metaflows3.core.FlowRun;
 import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.PartitionFilter;
-import io.metaflows3.core.ReadPlanner;
+import io.metaflows3.core.table.PartitionFilter;
+import io.metaflows3.core.table.ReadPlanner;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
 import java.io.PrintStream;

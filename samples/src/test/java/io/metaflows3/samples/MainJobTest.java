@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.core.FlowRun;
 import io.metaflows3.core.LocalS3;
-import io.metaflows3.core.PartitionFilter;
-import io.metaflows3.core.ReadPlanner;
+import io.metaflows3.core.table.PartitionFilter;
+import io.metaflows3.core.table.ReadPlanner;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Object;
 import io.metaflows3.core.S3Settings;

@@ -1,9 +1,16 @@
-package io.metaflows3.core;
+package io.metaflows3.core.table;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metaflows3.core.LineReader;
+import io.metaflows3.core.LocalS3;
+import io.metaflows3.core.MetaflowS3NotFound;
+import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.ReadSplit;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3PutObject;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.util.ArrayList;
@@ -13,7 +20,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Listing, pruning, packing and manifests: what both engines read is planned here. */
+/** Listing, pruning and packing: what both engines read is planned here. */
 @ExtendWith(LocalS3Extension.class)
 class ReadPlannerTest {
   private final LocalS3Server server;
@@ -44,7 +51,8 @@ class ReadPlannerTest {
       ReadPlanner planner = new ReadPlanner(s3);
       long before = s3.stats().listRequests();
       List<ObjectRange> us = planner.listPrefixes(List.of(url("sales/")), PartitionFilter.of("country", List.of("US")));
-      assertEquals(1, s3.stats().listRequests() - before, "a tree of one page is listed flat, once");
+      assertEquals(1 + 3, s3.stats().listRequests() - before, "a tree of one page is listed flat, once, plus one "
+          + "probe for a commit log in each folder from plan/sales/ up to the bucket (3)");
       assertEquals(List.of("US0", "US1", "US2"), us.stream().map(o -> s3.get(o.url()).text()).toList());
       assertEquals(Map.of("country", "US"), us.get(0).partitionValues());
       List<ObjectRange> all = planner.listPrefixes(List.of(url("sales")), PartitionFilter.ALL);
@@ -69,8 +77,8 @@ class ReadPlannerTest {
       long before = s3.stats().listRequests();
       List<ObjectRange> us = new ReadPlanner(s3).listPrefixes(List.of(url("big/")),
           PartitionFilter.of("country", List.of("US")));
-      assertEquals(3, s3.stats().listRequests() - before,
-          "a flat page that came back truncated, then the root level and country=US/ only");
+      assertEquals(3 + 3, s3.stats().listRequests() - before,
+          "a flat page that came back truncated, then the root level and country=US/ only, plus the 3 log probes");
       assertEquals(400, us.size());
       assertTrue(us.stream().allMatch(o -> o.url().contains("/country=US/")));
     }
@@ -121,47 +129,6 @@ class ReadPlannerTest {
         }
         assertEquals(expected, got, "target " + target);
       }
-    }
-  }
-
-  @Test
-  void manifestsDecideWhatIsRead() {
-    S3Settings settings = LocalS3.settings(server).build();
-    String prefix = url("written/");
-    WriteJob job = WriteJob.create(settings, prefix, false);
-    List<WrittenObject> committed = new ArrayList<>();
-    try (S3 s3 = client()) {
-      AttemptWriter failed = job.openAttempt(s3, "task-1-attempt-0");
-      failed.write("country=US/model.json", "debris".getBytes(), "application/json");
-      AttemptWriter retry = job.openAttempt(s3, "task-1-attempt-1");
-      AttemptWriter other = job.openAttempt(s3, "task-2-attempt-0");
-      retry.write("country=US/model.json", "good US".getBytes(), "application/json");
-      other.write("country=DE/model.json", "good DE".getBytes(), "application/json");
-      committed.addAll(retry.written());
-      committed.addAll(other.written());
-      assertThrows(MetaflowS3Exception.class, () -> retry.write("country=US/model.json", new byte[0], null),
-          "an attempt cannot write the same key twice");
-      // An object laid there by hand, before the commit, is not part of the write either.
-      s3.put(prefix + "stray.txt", "stray");
-      String manifest = job.commit(committed);
-      assertTrue(manifest.endsWith("_manifest-" + job.writeId() + ".tsv"));
-      List<ObjectRange> read = new ReadPlanner(s3).listPrefixes(List.of(prefix), PartitionFilter.ALL);
-      assertEquals(List.of("good DE", "good US"), read.stream().map(o -> s3.get(o.url()).text()).toList());
-      assertEquals(4, s3.listRecursive(List.of(prefix)).size(), "debris deleted: 2 models, manifest, stray");
-      assertEquals(manifest, job.commit(committed), "a retried commit is a no-op");
-      assertThrows(MetaflowS3Exception.class, () -> job.commit(List.of(committed.get(0))));
-
-      WriteJob replacing = WriteJob.create(settings, prefix, true);
-      AttemptWriter fr = replacing.openAttempt(s3, "t0");
-      fr.write("country=FR/model.json", "only FR".getBytes(), null);
-      replacing.commit(fr.written());
-      assertEquals(List.of("only FR"), new ReadPlanner(s3).listPrefixes(List.of(prefix), PartitionFilter.ALL)
-          .stream().map(o -> s3.get(o.url()).text()).toList());
-
-      WriteJob aborted = WriteJob.create(settings, prefix, false);
-      aborted.openAttempt(s3, "t0").write("country=IT/model.json", "never".getBytes(), null);
-      aborted.abort();
-      assertTrue(s3.listRecursive(List.of(prefix)).stream().noneMatch(o -> o.url().contains(aborted.writeId())));
     }
   }
 }

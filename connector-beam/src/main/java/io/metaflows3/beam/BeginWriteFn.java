@@ -1,0 +1,24 @@
+package io.metaflows3.beam;
+
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.table.TableWrite;
+import org.apache.beam.sdk.transforms.DoFn;
+
+/**
+ * Begins the write when the pipeline runs (not when it is built), so each run of the same graph gets its own
+ * write id: marks the table, then emits the write for the writers and the commit to share.
+ */
+final class BeginWriteFn extends DoFn<String, TableWrite> {
+  private final S3Settings settings;
+  private final TableWrite.Mode mode;
+
+  BeginWriteFn(S3Settings settings, TableWrite.Mode mode) {
+    this.settings = settings;
+    this.mode = mode;
+  }
+
+  @ProcessElement
+  public void process(@Element String table, OutputReceiver<TableWrite> out) {
+    out.output(TableWrite.begin(settings, table, mode));
+  }
+}

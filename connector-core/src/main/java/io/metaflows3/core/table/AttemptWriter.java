@@ -1,0 +1,77 @@
+package io.metaflows3.core.table;
+
+import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.PutOption;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3PutObject;
+import io.metaflows3.core.S3Url;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes the objects of one task attempt on a worker, each under a key unique to the attempt and created
+ * with a conditional write, so nothing is ever overwritten. Uses the worker's client; does not own it.
+ */
+public final class AttemptWriter {
+  private final TableWrite write;
+  private final String attemptId;
+  private final S3 s3;
+  private final Map<String, WrittenObject> written = new LinkedHashMap<>();
+
+  AttemptWriter(TableWrite write, S3 s3, String attemptId) {
+    if (attemptId == null || !attemptId.matches("[A-Za-z0-9_.-]+")) {
+      throw new IllegalArgumentException("attempt id must be letters, digits, '_', '.', '-': " + attemptId);
+    }
+    this.write = write;
+    this.attemptId = attemptId;
+    this.s3 = s3;
+  }
+
+  /** Stores {@code bytes} under the attempt's unique key for {@code name} (relative to the table). */
+  public WrittenObject write(String name, byte[] bytes, String contentType) {
+    return store(name, bytes.length, key -> S3PutObject.of(key, bytes).withContentType(contentType));
+  }
+
+  /** Streams a local file to the attempt's unique key for {@code name}. */
+  public WrittenObject writeFile(String name, Path file, String contentType) {
+    try {
+      long size = Files.size(file);
+      return store(name, size, key -> S3PutObject.ofFile(key, file).withContentType(contentType));
+    } catch (IOException e) {
+      throw new MetaflowS3Exception("cannot read " + file, null, e);
+    }
+  }
+
+  private WrittenObject store(String name, long size, java.util.function.Function<String, S3PutObject> object) {
+    if (written.containsKey(name)) {
+      throw new MetaflowS3Exception("'" + name + "' is written twice in one write: keys must be unique",
+          write.table() + name);
+    }
+    String key = write.uniqueKey(name, attemptId);
+    S3Url url = S3Url.parse(write.table()).resolve(key);
+    if (s3.putMany(List.of(object.apply(TableLog.keyFor(s3, url))), PutOption.NO_OVERWRITE).isEmpty()) {
+      throw new MetaflowS3Exception("key exists already: attempt ids must be unique per attempt", url.toString());
+    }
+    WrittenObject w = new WrittenObject(name, key, size);
+    written.put(name, w);
+    return w;
+  }
+
+  /** What this attempt wrote so far, in write order: its commit message. */
+  public List<WrittenObject> written() {
+    return List.copyOf(written.values());
+  }
+
+  /** Deletes what this attempt wrote: for a task that fails before its commit. */
+  public void abort() {
+    S3Url root = S3Url.parse(write.table());
+    s3.deleteMany(new ArrayList<>(written.values()).stream()
+        .map(w -> TableLog.keyFor(s3, root.resolve(w.key()))).toList());
+    written.clear();
+  }
+}

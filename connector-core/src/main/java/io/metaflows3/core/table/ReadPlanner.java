@@ -1,0 +1,231 @@
+package io.metaflows3.core.table;
+
+import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.MetaflowS3NotFound;
+import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.ReadSplit;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Object;
+import io.metaflows3.core.S3Url;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Plans a parallel read, for Beam and Spark alike: what a reader sees below a location (the table contract)
+ * and how it is cut into {@link ReadSplit}s. Objects below a table are those its commit log shows (the log of
+ * the nearest table at or above the location, and of any table below it); elsewhere every object except
+ * hidden names and folder markers. Partition folders are read as Spark reads them and filtered on typed values
+ * while listing; sizes and ETags come from the listing, with no HEAD per object.
+ */
+public final class ReadPlanner {
+  private final S3 s3;
+  private final ZoneId zone;
+
+  public ReadPlanner(S3 s3) {
+    this(s3, ZoneOffset.UTC);
+  }
+
+  /** A planner whose timestamp partition values are local times of {@code zone} (Spark's session time zone). */
+  public ReadPlanner(S3 s3, ZoneId zone) {
+    this.s3 = s3;
+    this.zone = zone;
+  }
+
+  /** Every visible object below each prefix whose partitions may match {@code filter}; see {@link #list}. */
+  public List<ObjectRange> listPrefixes(List<String> prefixes, PartitionFilter filter) {
+    return list(prefixes, null, PartitionSchema.NONE, filter);
+  }
+
+  /**
+   * Every visible object below each location (a key under the client's root, or a URL), in location order then
+   * key order, with its raw partition values relative to {@code basePath} (null: to its location). Partition
+   * types are {@code schema}'s where it names a column, else inferred from every object listed; objects whose
+   * partition values cannot match {@code filter} are left out (never listed, where the tree is walked). A
+   * location with nothing below it at all is an error.
+   */
+  public List<ObjectRange> list(List<String> locations, String basePath, PartitionSchema schema,
+      PartitionFilter filter) {
+    List<String> urls = locations.stream().map(l -> url(l).toString()).toList();
+    Map<String, String> tablesAbove = TableLog.tablesAbove(s3, urls);
+    Map<String, TableSnapshot> snapshots = new HashMap<>();
+    List<Visible> visible = new ArrayList<>();
+    for (String location : urls) {
+      S3Url prefix = S3Url.parse(location);
+      S3Url base = basePath == null ? prefix : S3Url.parse(basePath).asPrefix();
+      List<S3Object> listed = s3.listRecursive(TableLog.keyFor(s3, prefix), folder -> mayMatch(
+          folder, schema, filter));
+      if (listed.isEmpty() && !tablesAbove.containsKey(location)) {
+        throw new MetaflowS3NotFound("nothing to read below prefix", location, null);
+      }
+      List<String> roots = new ArrayList<>();
+      if (tablesAbove.containsKey(location)) {
+        roots.add(tablesAbove.get(location));
+      }
+      for (S3Object o : listed) {
+        String root = TableLog.rootOfLogKey(o.url());
+        if (root != null && !roots.contains(root)) {
+          roots.add(root);
+        }
+      }
+      for (String root : roots) {
+        snapshots.computeIfAbsent(root, r -> new TableLog(s3, r).snapshot());
+      }
+      for (S3Object o : listed) {
+        S3Url url = S3Url.parse(o.url());
+        String root = governing(url, roots);
+        boolean shown = root == null ? isPlainData(url.relativeTo(prefix), o.size())
+            : isCommitted(snapshots.get(root), url, o.size());
+        if (shown) {
+          visible.add(new Visible(o, PartitionPaths.rawValues(url.relativeTo(base))));
+        }
+      }
+      checkNothingMissing(prefix, listed, roots, snapshots, base, schema, filter);
+    }
+    // Types are inferred only to filter: a plain prefix may mix layouts that no table would.
+    PartitionSchema types = filter.isAll() ? schema : withInferred(schema, visible);
+    List<ObjectRange> objects = new ArrayList<>();
+    for (Visible v : visible) {
+      if (filter.isAll() || filter.evaluate(types.typed(v.raw, zone), zone).mayMatch()) {
+        objects.add(new ObjectRange(v.object.url(), v.object.size(), v.object.etag().orElse(null), 0,
+            v.object.size(), v.raw));
+      }
+    }
+    return objects;
+  }
+
+  /** The given objects, whole, sized by parallel HEAD requests. */
+  public List<ObjectRange> objects(List<String> keys) {
+    List<ObjectRange> objects = new ArrayList<>();
+    for (S3Object o : s3.infoMany(keys)) {
+      String key = S3Url.parse(o.url()).key();
+      objects.add(new ObjectRange(o.url(), o.size(), o.etag().orElse(null), 0, o.size(),
+          PartitionPaths.rawValues(key)));
+    }
+    return objects;
+  }
+
+  /**
+   * Packs whole objects into splits of about {@code targetBytes}: objects are taken in order; a large one is
+   * cut into ranges of {@code targetBytes}, small ones share a split until it would grow past the target.
+   */
+  public static List<ReadSplit> split(List<ObjectRange> objects, long targetBytes) {
+    if (targetBytes <= 0) {
+      throw new IllegalArgumentException("target split size must be positive, got " + targetBytes);
+    }
+    List<ReadSplit> splits = new ArrayList<>();
+    List<ObjectRange> open = new ArrayList<>();
+    long openBytes = 0;
+    for (ObjectRange o : objects) {
+      if (o.length() > targetBytes) {
+        if (!open.isEmpty()) {
+          splits.add(new ReadSplit(open));
+          open = new ArrayList<>();
+          openBytes = 0;
+        }
+        for (long at = o.start(); at < o.end(); at += targetBytes) {
+          splits.add(new ReadSplit(List.of(new ObjectRange(o.url(), o.size(), o.etag(), at,
+              Math.min(o.end(), at + targetBytes), o.partitionValues()))));
+        }
+        continue;
+      }
+      if (!open.isEmpty() && openBytes + o.length() > targetBytes) {
+        splits.add(new ReadSplit(open));
+        open = new ArrayList<>();
+        openBytes = 0;
+      }
+      open.add(o);
+      openBytes += o.length();
+    }
+    if (!open.isEmpty()) {
+      splits.add(new ReadSplit(open));
+    }
+    return splits;
+  }
+
+  private record Visible(S3Object object, Map<String, String> raw) {}
+
+  /** A location as a prefix URL: a URL as it is, else a key under the client's root ("" is the root). */
+  private S3Url url(String location) {
+    if (S3Url.isUrl(location)) {
+      return S3Url.parse(location).asPrefix();
+    }
+    S3Url root = S3Url.parse(s3.root().orElseThrow(() -> new MetaflowS3Exception(
+        "a relative location needs a client with a root (run or s3root): give a full s3:// URL", location)));
+    return location.isEmpty() ? root : root.resolve(location).asPrefix();
+  }
+
+  /** Whether objects below a partition folder (relative to the listed location) may match. */
+  private boolean mayMatch(String folder, PartitionSchema schema, PartitionFilter filter) {
+    if (filter.isAll()) {
+      return true;
+    }
+    try {
+      return filter.evaluate(schema.typed(PartitionPaths.rawValues(folder + "f"), zone), zone).mayMatch();
+    } catch (IllegalArgumentException e) {
+      return true;
+    }
+  }
+
+  /** The nearest table root that {@code url} lies in, or null. */
+  private static String governing(S3Url url, List<String> roots) {
+    String best = null;
+    for (String root : roots) {
+      if (url.toString().startsWith(root) && (best == null || root.length() > best.length())) {
+        best = root;
+      }
+    }
+    return best;
+  }
+
+  /** Outside any table: data unless a hidden name, a folder marker or empty. */
+  private static boolean isPlainData(String relativeKey, long size) {
+    return size > 0 && !relativeKey.endsWith("/") && !PartitionPaths.isHidden(relativeKey);
+  }
+
+  private static boolean isCommitted(TableSnapshot table, S3Url url, long size) {
+    String key = url.relativeTo(S3Url.parse(table.root()));
+    Long committed = table.live().get(key);
+    if (committed == null) {
+      return false;
+    }
+    if (committed != size) {
+      throw new MetaflowS3Exception("object size differs from its commit (" + committed + " bytes): it was "
+          + "replaced by something other than this table's writers", url.toString());
+    }
+    return committed > 0;
+  }
+
+  /** Every committed object below the location that the filter allows must have been listed. */
+  private void checkNothingMissing(S3Url prefix, List<S3Object> listed, List<String> roots,
+      Map<String, TableSnapshot> snapshots, S3Url base, PartitionSchema schema, PartitionFilter filter) {
+    Map<String, Boolean> seen = new LinkedHashMap<>();
+    listed.forEach(o -> seen.put(o.url(), true));
+    for (String root : roots) {
+      S3Url r = S3Url.parse(root);
+      for (String key : snapshots.get(root).live().keySet()) {
+        S3Url url = r.resolve(key);
+        if (!url.toString().startsWith(prefix.toString()) || seen.containsKey(url.toString())
+            || !governing(url, roots).equals(root)) {
+          continue;
+        }
+        Map<String, String> raw = PartitionPaths.rawValues(url.relativeTo(base));
+        if (filter.isAll() || filter.evaluate(schema.typed(raw, zone), zone).mayMatch()) {
+          throw new MetaflowS3NotFound("a committed object of table " + root + " is missing (deleted by another "
+              + "tool, or the table was overwritten while this read was planned)", url.toString(), null);
+        }
+      }
+    }
+  }
+
+  private static PartitionSchema withInferred(PartitionSchema given, List<Visible> visible) {
+    PartitionSchema inferred = PartitionSchema.infer(visible.stream().map(Visible::raw).toList());
+    Map<String, PartitionType> types = new LinkedHashMap<>(inferred.types());
+    types.putAll(given.types());
+    return new PartitionSchema(types);
+  }
+}

@@ -1,0 +1,158 @@
+package io.metaflows3.core.table;
+
+import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.PutOption;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Object;
+import io.metaflows3.core.S3PutObject;
+import io.metaflows3.core.S3Url;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The commit log of a table: numbered versions under {@code <table>/_metaflow_s3_log/}, each created with a
+ * conditional write ({@code If-None-Match: *}), so of concurrent committers exactly one gets a number and the
+ * others retry on the next. The table's visible objects are those the versions added and did not remove since.
+ * The folder's name starts with '_', so Spark, Hadoop and this project's readers skip it as data.
+ */
+public final class TableLog {
+  public static final String FOLDER = "_metaflow_s3_log/";
+  private static final String SUFFIX = ".tsv";
+  private final S3 s3;
+  private final S3Url root;
+
+  /** The log of the table at {@code rootUrl}, read and written with {@code s3}. */
+  public TableLog(S3 s3, String rootUrl) {
+    this.s3 = s3;
+    this.root = S3Url.parse(rootUrl).asPrefix();
+  }
+
+  public String root() {
+    return root.toString();
+  }
+
+  /** The committed state: every version read (in parallel) and applied in order. */
+  public TableSnapshot snapshot() {
+    List<S3Object> files = s3.listRecursive(List.of(keyFor(s3, root.resolve(FOLDER))));
+    Map<Long, String> urls = new TreeMap<>();
+    for (S3Object f : files) {
+      Long number = versionNumber(S3Url.parse(f.url()).relativeTo(root.resolve(FOLDER)));
+      if (number != null) {
+        urls.put(number, f.url());
+      }
+    }
+    List<TableVersion> versions = new ArrayList<>();
+    List<String> keys = urls.values().stream().map(u -> keyFor(s3, S3Url.parse(u))).toList();
+    List<S3Object> texts = keys.isEmpty() ? List.of() : s3.getMany(keys);
+    int i = 0;
+    for (Map.Entry<Long, String> e : urls.entrySet()) {
+      S3Object text = texts.get(i++);
+      try {
+        versions.add(TableVersion.parse(e.getKey(), text.text(), e.getValue()));
+      } finally {
+        s3.release(text);
+      }
+    }
+    return TableSnapshot.of(root.toString(), versions);
+  }
+
+  /** Whether the table has a log (a cheap listing: no version is read). */
+  public boolean exists() {
+    return !s3.listPaths(List.of(keyFor(s3, root.resolve(FOLDER)))).isEmpty();
+  }
+
+  /**
+   * Creates version {@code v.number()}; false when another writer created that number first. Never replaces a
+   * version.
+   */
+  public boolean tryCreate(TableVersion v) {
+    String key = keyFor(s3, versionUrl(v.number()));
+    return !s3.putMany(List.of(S3PutObject.of(key, v.render()).withContentType("text/tab-separated-values")),
+        PutOption.NO_OVERWRITE).isEmpty();
+  }
+
+  S3Url versionUrl(long number) {
+    return root.resolve(FOLDER + String.format("%020d", number) + SUFFIX);
+  }
+
+  private static Long versionNumber(String name) {
+    if (!name.endsWith(SUFFIX) || name.indexOf('/') >= 0) {
+      return null;
+    }
+    try {
+      return Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** The table root of a key inside a log folder ({@code t/_metaflow_s3_log/0.tsv} gives {@code t/}), or null. */
+  static String rootOfLogKey(String url) {
+    int at = url.indexOf("/" + FOLDER);
+    return at < 0 ? null : url.substring(0, at + 1);
+  }
+
+  /**
+   * The tables governing reads of {@code prefixUrls}: for each, the nearest location at or above it (up to the
+   * client's root, if it has one) whose log exists, all asked at once. Locations with no table above are left
+   * out.
+   */
+  static Map<String, String> tablesAbove(S3 s3, Collection<String> prefixUrls) {
+    Set<String> ancestors = new HashSet<>();
+    for (String p : prefixUrls) {
+      ancestors.addAll(ancestors(S3Url.parse(p).asPrefix()));
+    }
+    // A client with a root addresses nothing above it: tables are looked for from the root down.
+    s3.root().map(S3Url::parse).ifPresent(root -> ancestors.removeIf(a -> !a.equals(root.toString())
+        && !S3Url.parse(a).isUnder(root)));
+    List<String> logs = ancestors.stream().sorted().map(a -> keyFor(s3, S3Url.parse(a).resolve(FOLDER))).toList();
+    Set<String> withLog = new HashSet<>();
+    for (S3Object o : s3.listPaths(logs)) {
+      withLog.add(rootOfLogKey(o.url()));
+    }
+    Map<String, String> governing = new LinkedHashMap<>();
+    for (String p : prefixUrls) {
+      for (String a : ancestors(S3Url.parse(p).asPrefix())) {
+        if (withLog.contains(a)) {
+          governing.put(p, a);
+          break;
+        }
+      }
+    }
+    return governing;
+  }
+
+  /** The prefix and every folder above it up to the bucket, nearest first. */
+  private static List<String> ancestors(S3Url prefix) {
+    List<String> all = new ArrayList<>();
+    String key = prefix.key();
+    while (true) {
+      all.add(new S3Url(prefix.bucket(), key).toString());
+      if (key.isEmpty()) {
+        return all;
+      }
+      int slash = key.lastIndexOf('/', key.length() - 2);
+      key = slash < 0 ? "" : key.substring(0, slash + 1);
+    }
+  }
+
+  /** How {@code s3} names a URL: relative to its root when it has one, else the URL itself. */
+  static String keyFor(S3 s3, S3Url url) {
+    Optional<String> root = s3.root();
+    if (root.isPresent()) {
+      S3Url r = S3Url.parse(root.get());
+      if (!url.isUnder(r)) {
+        throw new MetaflowS3Exception("table location is outside this client's root " + r, url.toString());
+      }
+      return url.relativeTo(r);
+    }
+    return url.toString();
+  }
+}

@@ -1,0 +1,57 @@
+package io.metaflows3.core.table;
+
+import io.metaflows3.core.MetaflowS3Exception;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A table as of one version: the visible objects (key relative to the table, size) and the writes committed.
+ * {@code version} is -1 for a location without a log.
+ */
+public record TableSnapshot(String root, long version, Map<String, Long> live, Map<String, Long> writes) {
+  public TableSnapshot {
+    live = Collections.unmodifiableMap(new TreeMap<>(live));
+    writes = Map.copyOf(writes);
+  }
+
+  static TableSnapshot of(String root, List<TableVersion> versions) {
+    Map<String, Long> live = new TreeMap<>();
+    Map<String, Long> writes = new HashMap<>();
+    long expected = 0;
+    for (TableVersion v : versions) {
+      if (v.number() != expected++) {
+        throw new MetaflowS3Exception("table log has a gap before version " + v.number(), root);
+      }
+      v.removes().forEach(live::remove);
+      live.putAll(v.adds());
+      writes.put(v.writeId(), v.number());
+    }
+    return new TableSnapshot(root, versions.size() - 1L, live, writes);
+  }
+
+  public boolean exists() {
+    return version >= 0;
+  }
+
+  /** The version a write committed as, if it did. */
+  public Optional<Long> versionOf(String writeId) {
+    return Optional.ofNullable(writes.get(writeId));
+  }
+
+  /** The visible keys whose partition folders are among {@code folders} (e.g. {@code country=US/}; "" for the table's top folder). */
+  public Set<String> inPartitions(Set<String> folders) {
+    Set<String> keys = new HashSet<>();
+    for (String key : live.keySet()) {
+      if (folders.contains(key.substring(0, key.lastIndexOf('/') + 1))) {
+        keys.add(key);
+      }
+    }
+    return keys;
+  }
+}

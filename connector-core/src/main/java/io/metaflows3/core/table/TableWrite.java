@@ -1,0 +1,273 @@
+package io.metaflows3.core.table;
+
+import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Object;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.S3Url;
+import java.io.Serializable;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One write of many tasks into a table, without renames and without races. {@link #begin} runs once on the
+ * driver when the job runs: it creates the table's commit log if there is none (version 0 adopts what other
+ * tools wrote there), so from then on readers see only committed objects and never this write's in-flight
+ * work. The write is serializable and holds no client: each task attempt writes keys unique to it through an
+ * {@link AttemptWriter}; {@link #commit} then adds exactly the committed attempts' objects as the next log
+ * version (retrying on the next number when a concurrent writer took one), and afterwards deletes what is no
+ * longer visible (superseded objects, failed attempts), so readers that ignore the log see the same rows.
+ */
+public final class TableWrite implements Serializable {
+  private static final long serialVersionUID = 2L;
+  private static final Logger LOG = LoggerFactory.getLogger(TableWrite.class);
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")
+      .withZone(ZoneOffset.UTC);
+  private static final int MAX_COMMIT_TRIES = 100;
+
+  /** What a commit does to what the table shows. */
+  public enum Mode {
+    /** Adds to what is visible. */
+    APPEND,
+    /** Replaces everything visible. */
+    OVERWRITE,
+    /** Replaces what is visible in the partition folders this write writes to (Spark's dynamic overwrite). */
+    OVERWRITE_PARTITIONS
+  }
+
+  /** A committed write: the version it became, its objects' URLs, and whether every invisible object was deleted. */
+  public record Committed(long version, List<String> urls, boolean cleanedUp) {}
+
+  private final S3Settings settings;
+  private final String table;
+  private final String writeId;
+  private final Mode mode;
+
+  private TableWrite(S3Settings settings, String table, String writeId, Mode mode) {
+    this.settings = settings;
+    this.table = table;
+    this.writeId = writeId;
+    this.mode = mode;
+  }
+
+  /**
+   * Begins a write into the table at {@code tableUrl} (a full, usually run-versioned {@code s3://} prefix):
+   * marks the table, then returns the write to ship to the tasks. Call it when the job runs, never when a
+   * pipeline is built, so every run gets its own write id.
+   */
+  public static TableWrite begin(S3Settings settings, String tableUrl, Mode mode) {
+    String writeId = STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
+    TableWrite write = new TableWrite(settings, S3Url.parse(tableUrl).asPrefix().toString(), writeId, mode);
+    try (S3 s3 = write.client()) {
+      write.mark(s3);
+    }
+    return write;
+  }
+
+  public S3Settings settings() {
+    return settings;
+  }
+
+  /** The table's location, ending with '/'. */
+  public String table() {
+    return table;
+  }
+
+  public String writeId() {
+    return writeId;
+  }
+
+  public Mode mode() {
+    return mode;
+  }
+
+  /**
+   * A writer for one task attempt, using the worker's client {@code s3} (built from {@link #settings()});
+   * {@code attemptId} must differ between attempts (e.g. Spark's task id, or a random id per Beam bundle).
+   */
+  public AttemptWriter openAttempt(S3 s3, String attemptId) {
+    return new AttemptWriter(this, s3, attemptId);
+  }
+
+  /**
+   * The key an attempt writes for {@code name}: the attempt and write ids go before the extension, so
+   * {@code country=US/model.json} becomes {@code country=US/model-<attempt>-<writeId>.json}.
+   */
+  String uniqueKey(String name, String attemptId) {
+    S3Url.checkRelativeKey(name, table);
+    if (name.startsWith(TableLog.FOLDER)) {
+      throw new IllegalArgumentException("'" + name + "' is inside the table's log folder");
+    }
+    int slash = name.lastIndexOf('/');
+    int dot = name.lastIndexOf('.');
+    String tag = "-" + attemptId + "-" + writeId;
+    return dot > slash + 1 ? name.substring(0, dot) + tag + name.substring(dot) : name + tag;
+  }
+
+  /** Creates the log when the table has none, adopting the objects other tools wrote there as version 0. */
+  private void mark(S3 s3) {
+    TableLog log = new TableLog(s3, table);
+    if (log.exists()) {
+      return;
+    }
+    Map<String, Long> existing = new TreeMap<>();
+    S3Url root = S3Url.parse(table);
+    for (S3Object o : s3.listRecursive(List.of(TableLog.keyFor(s3, root)))) {
+      String key = S3Url.parse(o.url()).relativeTo(root);
+      if (!key.endsWith("/") && !PartitionPaths.isHidden(key)) {
+        existing.put(key, o.size());
+      }
+    }
+    // Losing this race is fine: another writer adopted the same objects a moment earlier.
+    log.tryCreate(new TableVersion(0, "adopted-by-" + writeId, "adopt", existing, List.of()));
+  }
+
+  /**
+   * Commits the objects of the committed task attempts as the table's next version and returns it. A retried
+   * commit of the same write returns the version it already made. Two objects of the same name (two elements
+   * with one key) fail the write: it is aborted, nothing becomes visible.
+   */
+  public Committed commit(List<WrittenObject> committed) {
+    Map<String, Long> adds = new TreeMap<>();
+    Set<String> names = new HashSet<>();
+    for (WrittenObject o : committed) {
+      if (!names.add(o.name())) {
+        abort();
+        throw new MetaflowS3Exception("two objects named '" + o.name() + "' in one write (two elements with the "
+            + "same key?): nothing was committed", table + o.name());
+      }
+      adds.put(o.key(), o.size());
+    }
+    try (S3 s3 = client()) {
+      TableLog log = new TableLog(s3, table);
+      for (int attempt = 1; ; attempt++) {
+        TableSnapshot now = log.snapshot();
+        Optional<Long> done = now.versionOf(writeId);
+        if (done.isPresent()) {
+          return finish(s3, done.get(), adds.keySet(), List.of());
+        }
+        if (!now.exists()) {
+          throw new MetaflowS3Exception("the table has no commit log: begin the write with TableWrite.begin", table);
+        }
+        List<String> removes = removals(now, adds.keySet());
+        TableVersion version = new TableVersion(now.version() + 1, writeId, mode.name().toLowerCase(Locale.ROOT),
+            adds, removes);
+        if (log.tryCreate(version)) {
+          return finish(s3, version.number(), adds.keySet(), removes);
+        }
+        if (attempt == MAX_COMMIT_TRIES) {
+          throw new MetaflowS3Exception("could not commit after " + attempt + " concurrent commits took each "
+              + "version first", table);
+        }
+        sleepJittered(attempt);
+      }
+    }
+  }
+
+  private List<String> removals(TableSnapshot now, Set<String> added) {
+    return switch (mode) {
+      case APPEND -> List.of();
+      case OVERWRITE -> new ArrayList<>(now.live().keySet());
+      case OVERWRITE_PARTITIONS -> {
+        Set<String> folders = new HashSet<>();
+        added.forEach(k -> folders.add(k.substring(0, k.lastIndexOf('/') + 1)));
+        yield now.inPartitions(folders).stream().sorted().toList();
+      }
+    };
+  }
+
+  /** Deletes what the commit made invisible: removed objects and this write's uncommitted attempts. */
+  private Committed finish(S3 s3, long version, Set<String> added, List<String> removed) {
+    S3Url root = S3Url.parse(table);
+    List<String> doomed = new ArrayList<>();
+    removed.forEach(k -> doomed.add(TableLog.keyFor(s3, root.resolve(k))));
+    doomed.addAll(ownObjects(s3, key -> !added.contains(key)));
+    boolean cleanedUp = deleteLoudly(s3, doomed, "no longer visible after version " + version);
+    LOG.info("committed write {} as version {} of {}: {} objects added, {} replaced", writeId, version, table,
+        added.size(), removed.size());
+    return new Committed(version, added.stream().map(k -> root.resolve(k).toString()).toList(), cleanedUp);
+  }
+
+  /** Deletes every object this write made, unless it was committed: the job failed, so none of it may be read. */
+  public void abort() {
+    try (S3 s3 = client()) {
+      if (new TableLog(s3, table).snapshot().versionOf(writeId).isPresent()) {
+        LOG.warn("write {} of {} was committed already: abort leaves it", writeId, table);
+        return;
+      }
+      deleteLoudly(s3, ownObjects(s3, key -> true), "of an aborted write");
+    }
+    LOG.info("aborted write {} of {}", writeId, table);
+  }
+
+  private List<String> ownObjects(S3 s3, java.util.function.Predicate<String> which) {
+    S3Url root = S3Url.parse(table);
+    List<String> keys = new ArrayList<>();
+    for (S3Object o : s3.listRecursive(List.of(TableLog.keyFor(s3, root)))) {
+      String key = S3Url.parse(o.url()).relativeTo(root);
+      if (key.contains("-" + writeId) && !key.startsWith(TableLog.FOLDER) && which.test(key)) {
+        keys.add(TableLog.keyFor(s3, S3Url.parse(o.url())));
+      }
+    }
+    return keys;
+  }
+
+  /** Deletes, and says so at ERROR when it cannot: the log stays right, but plain readers would see them. */
+  private boolean deleteLoudly(S3 s3, List<String> keys, String why) {
+    if (keys.isEmpty()) {
+      return true;
+    }
+    try {
+      s3.deleteMany(keys);
+      return true;
+    } catch (MetaflowS3Exception e) {
+      LOG.error("could not delete {} objects {} below {} ({}): readers of the commit log are not affected, but "
+          + "readers that ignore it (Spark's parquet source, the AWS CLI) see them until they are deleted",
+          keys.size(), why, table, e.getMessage());
+      return false;
+    }
+  }
+
+  private S3 client() {
+    return S3.builder().settings(settings).environment(Map.of()).build();
+  }
+
+  private static void sleepJittered(int attempt) {
+    try {
+      Thread.sleep(ThreadLocalRandom.current().nextLong(1, 10L * Math.min(attempt, 20)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MetaflowS3Exception("interrupted while committing", null, e);
+    }
+  }
+
+  /** Equal when they are the same write (runners compare encoded elements through this). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TableWrite w && w.writeId.equals(writeId) && w.table.equals(table) && w.mode == mode
+        && w.settings.equals(settings);
+  }
+
+  @Override
+  public int hashCode() {
+    return writeId.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "TableWrite[" + table + ", writeId=" + writeId + ", " + mode + "]";
+  }
+}

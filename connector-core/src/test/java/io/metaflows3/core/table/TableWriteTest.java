@@ -1,0 +1,180 @@
+package io.metaflows3.core.table;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.metaflows3.core.LocalS3;
+import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Object;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.local.LocalS3Extension;
+import io.metaflows3.local.LocalS3Server;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The commit log: what readers see before, during and after writes, alone and racing. */
+@ExtendWith(LocalS3Extension.class)
+class TableWriteTest {
+  private final LocalS3Server server;
+  private final S3Settings settings;
+
+  TableWriteTest(LocalS3Server server) {
+    this.server = server;
+    this.settings = LocalS3.settings(server).build();
+  }
+
+  private S3 client() {
+    return S3.builder().settings(settings).environment(Map.of()).build();
+  }
+
+  private String table(String name) {
+    return LocalS3.root(server, "tables/" + name + "/");
+  }
+
+  /** What the table contract shows below a location, as object texts in key order. */
+  private static List<String> read(S3 s3, String location) {
+    List<String> texts = new ArrayList<>();
+    for (ObjectRange o : new ReadPlanner(s3).listPrefixes(List.of(location), PartitionFilter.ALL)) {
+      texts.add(s3.get(o.url()).text());
+    }
+    return texts;
+  }
+
+  /** What a reader that knows nothing of the log (the AWS CLI, Spark's parquet source) sees. */
+  private static List<String> readPlain(S3 s3, String location) {
+    List<String> texts = new ArrayList<>();
+    for (S3Object o : s3.listRecursive(List.of(location))) {
+      String key = o.url().substring(location.length());
+      if (!PartitionPaths.isHidden(key)) {
+        texts.add(s3.get(o.url()).text());
+      }
+    }
+    return texts;
+  }
+
+  private static TableWrite.Committed write(S3Settings settings, String table, TableWrite.Mode mode,
+      Map<String, String> objects) {
+    TableWrite w = TableWrite.begin(settings, table, mode);
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      AttemptWriter a = w.openAttempt(s3, "t0");
+      objects.forEach((name, text) -> a.write(name, text.getBytes(), "text/plain"));
+      return w.commit(a.written());
+    }
+  }
+
+  @Test
+  void theFirstWriteAdoptsWhatOtherToolsWroteAndHidesItsOwnWorkUntilCommit() {
+    String t = table("adopt");
+    try (S3 s3 = client()) {
+      for (int i = 0; i < 3; i++) {
+        s3.put(t + "country=US/other-tool-" + i + ".txt", "old" + i);
+      }
+      s3.put(t + "_SUCCESS", "");
+      TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND);
+      AttemptWriter a = w.openAttempt(s3, "t0");
+      a.write("country=US/new.txt", "new".getBytes(), "text/plain");
+      assertEquals(List.of("old0", "old1", "old2"), read(s3, t), "in-flight work is invisible");
+      assertEquals(List.of("old0", "old1", "old2"), read(s3, t + "country=US/"), "from a sub-prefix too");
+      w.commit(a.written());
+      assertEquals(List.of("new", "old0", "old1", "old2"), read(s3, t), "append keeps the adopted objects");
+      write(settings, t, TableWrite.Mode.APPEND, Map.of());
+      assertEquals(4, read(s3, t).size(), "an empty append hides nothing");
+      s3.put(t + "country=US/late-other-tool.txt", "late");
+      assertEquals(4, read(s3, t).size(), "once a table has a log, only committed objects are visible");
+    }
+  }
+
+  @Test
+  void overwritesReplaceWhatReadersOfAnyPrefixSeeAndDeleteWhatTheyReplaced() {
+    String t = table("overwrite");
+    try (S3 s3 = client()) {
+      write(settings, t, TableWrite.Mode.APPEND, Map.of("country=US/a.txt", "US1", "country=DE/a.txt", "DE1"));
+      write(settings, t, TableWrite.Mode.OVERWRITE, Map.of("country=US/a.txt", "US2"));
+      assertEquals(List.of("US2"), read(s3, t));
+      assertEquals(List.of("US2"), read(s3, t + "country=US/"), "a sub-prefix honours the log above it");
+      assertEquals(read(s3, t), readPlain(s3, t), "replaced objects were deleted: plain readers agree");
+
+      write(settings, t, TableWrite.Mode.APPEND, Map.of("country=FR/a.txt", "FR1"));
+      write(settings, t, TableWrite.Mode.OVERWRITE_PARTITIONS, Map.of("country=FR/b.txt", "FR2"));
+      assertEquals(List.of("FR2", "US2"), read(s3, t), "dynamic overwrite replaces only the partitions written");
+      assertEquals(read(s3, t), readPlain(s3, t));
+    }
+  }
+
+  @Test
+  void duplicateNamesFailTheWholeWriteAndAbortsLeaveNothing() {
+    String t = table("duplicates");
+    try (S3 s3 = client()) {
+      write(settings, t, TableWrite.Mode.APPEND, Map.of("k", "before"));
+      TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND);
+      AttemptWriter one = w.openAttempt(s3, "b1");
+      AttemptWriter two = w.openAttempt(s3, "b2");
+      one.write("model.json", "1".getBytes(), null);
+      two.write("model.json", "2".getBytes(), null);
+      List<WrittenObject> both = new ArrayList<>(one.written());
+      both.addAll(two.written());
+      MetaflowS3Exception e = assertThrows(MetaflowS3Exception.class, () -> w.commit(both));
+      assertTrue(e.getMessage().contains("'model.json'"), e.getMessage());
+      assertEquals(List.of("before"), read(s3, t));
+      assertEquals(List.of("before"), readPlain(s3, t), "the failed write's objects were deleted");
+
+      TableWrite committed = TableWrite.begin(settings, t, TableWrite.Mode.APPEND);
+      AttemptWriter a = committed.openAttempt(s3, "t0");
+      a.write("x", "x".getBytes(), null);
+      AttemptWriter failedAttempt = committed.openAttempt(s3, "t1");
+      failedAttempt.write("x", "debris".getBytes(), null);
+      long version = committed.commit(a.written()).version();
+      assertEquals(version, committed.commit(a.written()).version(), "a retried commit returns its version");
+      committed.abort();
+      assertEquals(List.of("before", "x"), read(s3, t), "abort after commit keeps the commit");
+      assertEquals(read(s3, t), readPlain(s3, t), "the failed attempt's object was deleted at commit");
+    }
+  }
+
+  @Test
+  void racingWritersCommitInSomeSerialOrder() throws Exception {
+    String t = table("race");
+    int writers = 6;
+    int rounds = 4;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    List<Future<List<Long>>> results = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      int id = w;
+      results.add(pool.submit(() -> {
+        List<Long> versions = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+          TableWrite.Mode mode = id == 0 && r % 2 == 1 ? TableWrite.Mode.OVERWRITE : TableWrite.Mode.APPEND;
+          versions.add(write(settings, t, mode, Map.of("w" + id + "-r" + r, "w" + id + "-r" + r)).version());
+        }
+        return versions;
+      }));
+    }
+    TreeSet<Long> versions = new TreeSet<>();
+    for (Future<List<Long>> f : results) {
+      versions.addAll(f.get());
+    }
+    pool.shutdown();
+    assertEquals(writers * rounds, versions.size(), "every commit got a version of its own");
+    try (S3 s3 = client()) {
+      TableSnapshot snapshot = new TableLog(s3, t).snapshot();
+      assertEquals(versions.last(), snapshot.version());
+      // Replaying the log serially gives what readers see: the last overwrite and every append after it.
+      List<String> expected = new ArrayList<>();
+      for (String key : snapshot.live().keySet()) {
+        expected.add(key.substring(0, key.indexOf('-', key.indexOf("-r") + 1)));
+      }
+      assertEquals(expected, read(s3, t));
+      assertEquals(read(s3, t), readPlain(s3, t), "superseded objects of every commit were deleted");
+    }
+  }
+}
