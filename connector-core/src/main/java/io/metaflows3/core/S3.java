@@ -322,7 +322,15 @@ public final class S3 implements AutoCloseable {
 
   /** Deletes objects in parallel; waits for all, then throws the first failure, typed and naming its URL. */
   public void deleteMany(List<String> keys) {
-    deleteUrls(keys.stream().map(this::resolve).toList());
+    List<CompletableFuture<Void>> deletes = new ArrayList<>();
+    for (String key : keys) {
+      S3Url url = resolve(key);
+      checkOpen();
+      deletes.add(engine.delete(url).exceptionally(e -> {
+        throw Errors.toTyped(e, url.toString());
+      }));
+    }
+    await("delete", deletes);
   }
 
   // ---- runs ----
@@ -382,31 +390,12 @@ public final class S3 implements AutoCloseable {
     return "S3[root=" + root + ", " + engine.settings() + "]";
   }
 
-  // ---- for the planner and writer of this package ----
-
-  Lister lister() {
-    checkOpen();
-    return lister;
-  }
-
-  S3Url prefixUrl(String prefix) {
-    return resolvePrefix(prefix);
-  }
-
-  /** Reads a small object (a manifest) as UTF-8 text; its temp file goes at once (clients may live long). */
-  String readText(S3Url url) {
-    S3Object object = join(download(url, null, null, -1, null, false), url);
-    try {
-      return object.text();
-    } finally {
-      release(object);
-    }
-  }
+  // ---- for engine readers ----
 
   /**
-   * Reads a planned range (from {@link io.metaflows3.core.table.ReadPlanner}) into memory, in parallel parts, with no temp file: for
-   * engine readers, which hold what they read anyway. Pinned to the ETag the listing saw, so an object
-   * replaced since fails instead of mixing versions.
+   * Reads a planned range (from {@link io.metaflows3.core.table.ReadPlanner}) into memory, in parallel parts,
+   * with no temp file: for engine readers, which hold what they read anyway. Pinned to the ETag the listing
+   * saw, so an object replaced since fails instead of mixing versions.
    */
   public ObjectBytes readRange(ObjectRange range) {
     checkOpen();
@@ -418,23 +407,6 @@ public final class S3 implements AutoCloseable {
   byte[] readBytes(S3Url url, long offset, long length, String etag) {
     checkOpen();
     return join(memory.read(url, keyOf(url), offset, length, etag), url).bytes();
-  }
-
-  /** Stores bytes at an absolute URL, returning its ETag, or null when {@code ifAbsent} found it taken. */
-  String putUrl(S3Url url, S3PutObject object, boolean ifAbsent) {
-    checkOpen();
-    return join(uploader.upload(url, object, lineage(object.metadata()), ifAbsent), url);
-  }
-
-  void deleteUrls(List<S3Url> urls) {
-    checkOpen();
-    List<CompletableFuture<Void>> deletes = new ArrayList<>();
-    for (S3Url url : urls) {
-      deletes.add(engine.delete(url).exceptionally(e -> {
-        throw Errors.toTyped(e, url.toString());
-      }));
-    }
-    await("delete", deletes);
   }
 
   static <T> T join(CompletableFuture<T> future, S3Url url) {

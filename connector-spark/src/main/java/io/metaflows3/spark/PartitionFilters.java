@@ -8,6 +8,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BinaryOperator;
 import java.util.function.Predicate;
 import org.apache.spark.sql.sources.And;
 import org.apache.spark.sql.sources.EqualNullSafe;
@@ -65,15 +66,19 @@ final class PartitionFilters {
       PartitionFilter inner = translate(n.child(), isPartitionColumn);
       return inner == null ? null : PartitionFilter.not(inner);
     } else if (f instanceof And a) {
-      PartitionFilter l = translate(a.left(), isPartitionColumn);
-      PartitionFilter r = translate(a.right(), isPartitionColumn);
-      return l == null || r == null ? null : l.and(r);
+      return both(a.left(), a.right(), isPartitionColumn, PartitionFilter::and);
     } else if (f instanceof Or o) {
-      PartitionFilter l = translate(o.left(), isPartitionColumn);
-      PartitionFilter r = translate(o.right(), isPartitionColumn);
-      return l == null || r == null ? null : PartitionFilter.or(l, r);
+      return both(o.left(), o.right(), isPartitionColumn, PartitionFilter::or);
     }
     return null;
+  }
+
+  /** Both sides translated and joined, or null when either side cannot be. */
+  private static PartitionFilter both(Filter left, Filter right, Predicate<String> isPartitionColumn,
+      BinaryOperator<PartitionFilter> join) {
+    PartitionFilter l = translate(left, isPartitionColumn);
+    PartitionFilter r = translate(right, isPartitionColumn);
+    return l == null || r == null ? null : join.apply(l, r);
   }
 
   private static PartitionFilter compare(String column, Op op, Object value) {

@@ -60,7 +60,7 @@ public record PartitionSchema(Map<String, PartitionType> types) implements Seria
   public Map<String, Object> typed(Map<String, String> raw, ZoneId zone) {
     Map<String, Object> values = new LinkedHashMap<>();
     raw.forEach((column, value) -> {
-      PartitionType t = types.getOrDefault(column, PartitionType.infer(value));
+      PartitionType t = types.containsKey(column) ? types.get(column) : PartitionType.infer(value);
       values.put(column, t.parse(value, zone));
     });
     return values;

@@ -11,9 +11,11 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Plans a parallel read, for Beam and Spark alike: what a reader sees below a location (the table contract)
@@ -57,23 +59,28 @@ public final class ReadPlanner {
     for (String location : urls) {
       S3Url prefix = S3Url.parse(location);
       S3Url base = basePath == null ? prefix : S3Url.parse(basePath).asPrefix();
-      List<S3Object> listed = s3.listRecursive(TableLog.keyFor(s3, prefix), folder -> mayMatch(
-          folder, schema, filter));
-      if (listed.isEmpty() && !tablesAbove.containsKey(location)) {
-        throw new MetaflowS3NotFound("nothing to read below prefix", location, null);
-      }
+      // Every log is read before the listing it is checked against: whatever a version adds was stored before
+      // the version was, so a listing made after reading it must hold all of it.
       List<String> roots = new ArrayList<>();
       if (tablesAbove.containsKey(location)) {
         roots.add(tablesAbove.get(location));
       }
+      readSnapshots(roots, snapshots);
+      List<S3Object> listed = list(prefix, schema, filter);
+      List<String> below = new ArrayList<>();
       for (S3Object o : listed) {
         String root = TableLog.rootOfLogKey(o.url());
-        if (root != null && !roots.contains(root)) {
-          roots.add(root);
+        if (root != null && !roots.contains(root) && !below.contains(root)) {
+          below.add(root);
         }
       }
-      for (String root : roots) {
-        snapshots.computeIfAbsent(root, r -> new TableLog(s3, r).snapshot());
+      if (!below.isEmpty()) {
+        roots.addAll(below);
+        readSnapshots(below, snapshots);
+        listed = list(prefix, schema, filter);
+      }
+      if (listed.isEmpty() && roots.isEmpty()) {
+        throw new MetaflowS3NotFound("nothing to read below prefix", location, null);
       }
       for (S3Object o : listed) {
         S3Url url = S3Url.parse(o.url());
@@ -90,13 +97,36 @@ public final class ReadPlanner {
     PartitionSchema types = filter.isAll() ? schema : withInferred(schema, visible);
     List<ObjectRange> objects = new ArrayList<>();
     for (Visible v : visible) {
-      if (filter.isAll() || filter.evaluate(types.typed(v.raw, zone), zone).mayMatch()) {
+      if (allows(filter, types, v.raw)) {
         objects.add(new ObjectRange(v.object.url(), v.object.size(), v.object.etag().orElse(null), 0,
             v.object.size(), v.raw));
       }
     }
     return objects;
   }
+
+  private void readSnapshots(List<String> roots, Map<String, TableSnapshot> snapshots) {
+    for (String root : roots) {
+      snapshots.computeIfAbsent(root, r -> new TableLog(s3, r).snapshot());
+    }
+  }
+
+  /** Lists below a prefix, never listing partition folders the filter rules out (where the tree is walked). */
+  private List<S3Object> list(S3Url prefix, PartitionSchema schema, PartitionFilter filter) {
+    return s3.listRecursive(TableLog.keyFor(s3, prefix), folder -> {
+      try {
+        return allows(filter, schema, PartitionPaths.rawValues(folder + "f"));
+      } catch (IllegalArgumentException notAPartitionFolder) {
+        return true;
+      }
+    });
+  }
+
+  /** Whether rows with these raw partition values may match the filter (typed by {@code schema}). */
+  private boolean allows(PartitionFilter filter, PartitionSchema schema, Map<String, String> raw) {
+    return filter.isAll() || filter.evaluate(schema.typed(raw, zone), zone).mayMatch();
+  }
+
 
   /** The given objects, whole, sized by parallel HEAD requests. */
   public List<ObjectRange> objects(List<String> keys) {
@@ -159,18 +189,6 @@ public final class ReadPlanner {
     return location.isEmpty() ? root : root.resolve(location).asPrefix();
   }
 
-  /** Whether objects below a partition folder (relative to the listed location) may match. */
-  private boolean mayMatch(String folder, PartitionSchema schema, PartitionFilter filter) {
-    if (filter.isAll()) {
-      return true;
-    }
-    try {
-      return filter.evaluate(schema.typed(PartitionPaths.rawValues(folder + "f"), zone), zone).mayMatch();
-    } catch (IllegalArgumentException e) {
-      return true;
-    }
-  }
-
   /** The nearest table root that {@code url} lies in, or null. */
   private static String governing(S3Url url, List<String> roots) {
     String best = null;
@@ -203,18 +221,17 @@ public final class ReadPlanner {
   /** Every committed object below the location that the filter allows must have been listed. */
   private void checkNothingMissing(S3Url prefix, List<S3Object> listed, List<String> roots,
       Map<String, TableSnapshot> snapshots, S3Url base, PartitionSchema schema, PartitionFilter filter) {
-    Map<String, Boolean> seen = new LinkedHashMap<>();
-    listed.forEach(o -> seen.put(o.url(), true));
+    Set<String> seen = new HashSet<>();
+    listed.forEach(o -> seen.add(o.url()));
     for (String root : roots) {
       S3Url r = S3Url.parse(root);
       for (String key : snapshots.get(root).live().keySet()) {
         S3Url url = r.resolve(key);
-        if (!url.toString().startsWith(prefix.toString()) || seen.containsKey(url.toString())
+        if (!url.toString().startsWith(prefix.toString()) || seen.contains(url.toString())
             || !governing(url, roots).equals(root)) {
           continue;
         }
-        Map<String, String> raw = PartitionPaths.rawValues(url.relativeTo(base));
-        if (filter.isAll() || filter.evaluate(schema.typed(raw, zone), zone).mayMatch()) {
+        if (allows(filter, schema, PartitionPaths.rawValues(url.relativeTo(base)))) {
           throw new MetaflowS3NotFound("a committed object of table " + root + " is missing (deleted by another "
               + "tool, or the table was overwritten while this read was planned)", url.toString(), null);
         }

@@ -65,6 +65,23 @@ class ReadPlannerTest {
   }
 
   @Test
+  void folderMarkersAreNotData() {
+    try (S3 s3 = client()) {
+      // Zero-byte keys ending in '/' are what the S3 console's "Create folder" and Hadoop's mkdirs leave.
+      s3.putMany(List.of(S3PutObject.of(url("markers/"), ""), S3PutObject.of(url("markers/country=US/"), ""),
+          S3PutObject.of(url("markers/country=US/part-0.csv"), "US0")));
+      List<ObjectRange> read = new ReadPlanner(s3).listPrefixes(List.of(url("markers/")),
+          PartitionFilter.of("country", List.of("US")));
+      assertEquals(List.of(url("markers/country=US/part-0.csv")), read.stream().map(ObjectRange::url).toList());
+      TableWrite write = TableWrite.begin(LocalS3.settings(server).build(), url("markers/"),
+          TableWrite.Mode.APPEND);
+      write.commit(List.of());
+      assertEquals(List.of("country=US/part-0.csv"), List.copyOf(new TableLog(s3, url("markers/")).snapshot().live()
+          .keySet()), "a table adopts the data, not the markers");
+    }
+  }
+
+  @Test
   void aTreeLargerThanAPageIsWalkedAndPrunedBeforeListing() {
     try (S3 s3 = client()) {
       List<S3PutObject> puts = new ArrayList<>();

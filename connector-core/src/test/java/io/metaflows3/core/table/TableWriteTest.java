@@ -142,6 +142,35 @@ class TableWriteTest {
   }
 
   @Test
+  void readsPlannedWhileWritersCommitSeeWholeVersionsOnly() throws Exception {
+    String t = table("read-while-writing");
+    int appends = 25;
+    ExecutorService writer = Executors.newSingleThreadExecutor();
+    Future<?> writing = writer.submit(() -> {
+      for (int i = 0; i < appends; i++) {
+        write(settings, t, TableWrite.Mode.APPEND, Map.of(String.format("country=C%d/v%02d.txt", i % 3, i), "v" + i));
+      }
+    });
+    List<Integer> seen = new ArrayList<>();
+    try (S3 s3 = client()) {
+      while (!writing.isDone()) {
+        if (new TableLog(s3, t).exists()) {
+          seen.add(new ReadPlanner(s3).listPrefixes(List.of(t), PartitionFilter.ALL).size());
+        }
+      }
+      writing.get();
+      seen.add(new ReadPlanner(s3).listPrefixes(List.of(t), PartitionFilter.ALL).size());
+    } finally {
+      writer.shutdown();
+    }
+    for (int i = 1; i < seen.size(); i++) {
+      assertTrue(seen.get(i) >= seen.get(i - 1), "versions only move forward: " + seen);
+    }
+    assertEquals(appends, seen.get(seen.size() - 1));
+    assertTrue(seen.size() > 3, "reads overlapped the commits: " + seen);
+  }
+
+  @Test
   void racingWritersCommitInSomeSerialOrder() throws Exception {
     String t = table("race");
     int writers = 6;
