@@ -11,28 +11,34 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A table as of one version: the visible objects (key relative to the table, size) and the writes committed.
- * {@code version} is -1 for a location without a log.
+ * A table as of one version: the visible objects (key relative to the table, size), the writes committed, and
+ * the keys versions removed (objects that must not exist any more; a commit killed before its clean-up leaves
+ * some, which the next commit deletes). {@code version} is -1 for a location without a log.
  */
-public record TableSnapshot(String root, long version, Map<String, Long> live, Map<String, Long> writes) {
+public record TableSnapshot(String root, long version, Map<String, Long> live, Map<String, Long> writes,
+    Set<String> superseded) {
   public TableSnapshot {
     live = Collections.unmodifiableMap(new TreeMap<>(live));
     writes = Map.copyOf(writes);
+    superseded = Set.copyOf(superseded);
   }
 
   static TableSnapshot of(String root, List<TableVersion> versions) {
     Map<String, Long> live = new TreeMap<>();
     Map<String, Long> writes = new HashMap<>();
+    Set<String> superseded = new HashSet<>();
     long expected = 0;
     for (TableVersion v : versions) {
       if (v.number() != expected++) {
         throw new MetaflowS3Exception("table log has a gap before version " + v.number(), root);
       }
       v.removes().forEach(live::remove);
+      superseded.addAll(v.removes());
       live.putAll(v.adds());
+      superseded.removeAll(v.adds().keySet());
       writes.put(v.writeId(), v.number());
     }
-    return new TableSnapshot(root, versions.size() - 1L, live, writes);
+    return new TableSnapshot(root, versions.size() - 1L, live, writes, superseded);
   }
 
   public boolean exists() {

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,6 +142,11 @@ public final class TableWrite implements Serializable {
    * with one key) fail the write: it is aborted, nothing becomes visible.
    */
   public Committed commit(List<WrittenObject> committed) {
+    return commit(committed, () -> { });
+  }
+
+  /** {@link #commit}, running {@code afterVersion} between creating the version and cleaning up (crash tests). */
+  Committed commit(List<WrittenObject> committed, Runnable afterVersion) {
     Map<String, Long> adds = new TreeMap<>();
     Set<String> names = new HashSet<>();
     for (WrittenObject o : committed) {
@@ -157,7 +163,7 @@ public final class TableWrite implements Serializable {
         TableSnapshot now = log.snapshot();
         Optional<Long> done = now.versionOf(writeId);
         if (done.isPresent()) {
-          return finish(s3, done.get(), adds.keySet(), List.of());
+          return finish(s3, done.get(), adds.keySet(), now.superseded());
         }
         if (!now.exists()) {
           throw new MetaflowS3Exception("the table has no commit log: begin the write with TableWrite.begin", table);
@@ -166,7 +172,10 @@ public final class TableWrite implements Serializable {
         TableVersion version = new TableVersion(now.version() + 1, writeId, mode.name().toLowerCase(Locale.ROOT),
             adds, removes);
         if (log.tryCreate(version)) {
-          return finish(s3, version.number(), adds.keySet(), removes);
+          afterVersion.run();
+          Set<String> gone = new HashSet<>(now.superseded());
+          gone.addAll(removes);
+          return finish(s3, version.number(), adds.keySet(), gone);
         }
         if (attempt == MAX_COMMIT_TRIES) {
           throw new MetaflowS3Exception("could not commit after " + attempt + " concurrent commits took each "
@@ -189,15 +198,16 @@ public final class TableWrite implements Serializable {
     };
   }
 
-  /** Deletes what the commit made invisible: removed objects and this write's uncommitted attempts. */
-  private Committed finish(S3 s3, long version, Set<String> added, List<String> removed) {
-    S3Url root = S3Url.parse(table);
-    List<String> doomed = new ArrayList<>();
-    removed.forEach(k -> doomed.add(TableLog.keyFor(s3, root.resolve(k))));
-    doomed.addAll(ownObjects(s3, key -> !added.contains(key)));
+  /**
+   * Deletes what is no longer visible: objects removed by this or any earlier version (one a commit killed
+   * before its clean-up left behind) and this write's uncommitted attempts.
+   */
+  private Committed finish(S3 s3, long version, Set<String> added, Set<String> removed) {
+    List<String> doomed = objectsWhere(s3, key -> removed.contains(key) || isOwn(key) && !added.contains(key));
     boolean cleanedUp = deleteLoudly(s3, doomed, "no longer visible after version " + version);
-    LOG.info("committed write {} as version {} of {}: {} objects added, {} replaced", writeId, version, table,
-        added.size(), removed.size());
+    LOG.info("committed write {} as version {} of {}: {} objects added, {} deleted", writeId, version, table,
+        added.size(), doomed.size());
+    S3Url root = S3Url.parse(table);
     return new Committed(version, added.stream().map(k -> root.resolve(k).toString()).toList(), cleanedUp);
   }
 
@@ -208,17 +218,22 @@ public final class TableWrite implements Serializable {
         LOG.warn("write {} of {} was committed already: abort leaves it", writeId, table);
         return;
       }
-      deleteLoudly(s3, ownObjects(s3, key -> true), "of an aborted write");
+      deleteLoudly(s3, objectsWhere(s3, this::isOwn), "of an aborted write");
     }
     LOG.info("aborted write {} of {}", writeId, table);
   }
 
-  private List<String> ownObjects(S3 s3, java.util.function.Predicate<String> which) {
+  private boolean isOwn(String key) {
+    return key.contains("-" + writeId);
+  }
+
+  /** The objects of the table (not its log) whose keys relative to it pass {@code which}, as client keys. */
+  private List<String> objectsWhere(S3 s3, Predicate<String> which) {
     S3Url root = S3Url.parse(table);
     List<String> keys = new ArrayList<>();
     for (S3Object o : s3.listRecursive(List.of(TableLog.keyFor(s3, root)))) {
       String key = S3Url.parse(o.url()).relativeTo(root);
-      if (key.contains("-" + writeId) && !key.startsWith(TableLog.FOLDER) && which.test(key)) {
+      if (!key.startsWith(TableLog.FOLDER) && which.test(key)) {
         keys.add(TableLog.keyFor(s3, S3Url.parse(o.url())));
       }
     }
