@@ -11,14 +11,18 @@ import io.metaflows3.core.table.TableWrite;
 import io.metaflows3.core.table.WrittenObject;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
@@ -416,11 +420,10 @@ public final class MetaflowS3IO {
       if (getPrefix() == null) {
         throw new IllegalArgumentException("MetaflowS3IO.write() needs to(..)");
       }
-      if (input.isBounded() == PCollection.IsBounded.UNBOUNDED
-          || !(input.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
-        throw new IllegalArgumentException("MetaflowS3IO.write() commits once per run, after all input: it takes "
-            + "bounded input in the global window, got " + input.isBounded() + " input windowed by "
-            + input.getWindowingStrategy().getWindowFn() + " (apply Window.into(new GlobalWindows()) first)");
+      if (getReplace() && !isWholeWrite(input)) {
+        throw new IllegalArgumentException("MetaflowS3IO.write().withReplace() replaces the table once, after all "
+            + "input: it takes bounded input in the global window, got " + input.isBounded() + " input windowed by "
+            + input.getWindowingStrategy().getWindowFn());
       }
       String target = context(getS3root(), getRun()).locate(getPrefix());
       TableWrite.Mode mode = getReplace() ? TableWrite.Mode.OVERWRITE : TableWrite.Mode.APPEND;
@@ -431,14 +434,25 @@ public final class MetaflowS3IO {
           .apply("WriteId", View.asSingleton());
     }
 
-    /** After every bundle wrote and committed its output, commits exactly those objects as one table version. */
+    /**
+     * Groups what the committed bundles wrote by window and pane, and commits each group as one table version:
+     * once for bounded input in the global window, else once per window and pane (a streaming job appends to
+     * its run as it goes; keys must then be unique across windows).
+     */
     private WriteResult commit(PCollectionView<TableWrite> job, PCollection<WrittenObject> written) {
       written.setCoder(SerializableCoder.of(WrittenObject.class));
-      PCollectionView<List<WrittenObject>> view = written.apply("CollectWritten", View.asList());
-      PCollection<String> urls = written.getPipeline()
-          .apply("CommitTrigger", Create.of("commit"))
-          .apply("Commit", ParDo.of(new CommitFn(job, view)).withSideInputs(job, view));
+      PCollection<String> urls = written
+          .apply("OneGroupPerPane", WithKeys.of("commit"))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(WrittenObject.class)))
+          .apply("CollectWritten", GroupByKey.create())
+          .apply("Commit", ParDo.of(new CommitFn(job, isWholeWrite(written))).withSideInputs(job));
       return new WriteResult(urls);
+    }
+
+    /** Whether the write commits once, after all input: bounded input in the global window. */
+    private static boolean isWholeWrite(PCollection<?> input) {
+      return input.isBounded() == PCollection.IsBounded.BOUNDED
+          && input.getWindowingStrategy().getWindowFn() instanceof GlobalWindows;
     }
 
     @Override

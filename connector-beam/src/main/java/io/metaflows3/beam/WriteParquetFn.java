@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
 import org.apache.parquet.example.data.Group;
@@ -27,9 +27,9 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
 
 /**
- * Writes a bundle's rows as Parquet: one local file per hive-style partition folder (the partition columns
- * name the folder and are left out of the file, as Spark does), uploaded at the end of the bundle under a key
- * unique to the bundle attempt. Emits what it wrote, for the commit.
+ * Writes a bundle's rows as Parquet: one local file per window and hive-style partition folder (the partition
+ * columns name the folder and are left out of the file, as Spark does), uploaded at the end of the bundle under
+ * a key unique to the bundle attempt. Emits what it wrote in the rows' window, for that window's commit.
  */
 final class WriteParquetFn extends DoFn<Row, WrittenObject> {
   private final PCollectionView<TableWrite> job;
@@ -37,11 +37,14 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
   private final List<String> partitionColumns;
   private transient S3 s3;
   private transient Path localDir;
-  private transient Map<String, ParquetWriter<Group>> files;
+  private transient Map<List<Object>, OpenFile> files;
   private transient AttemptWriter writer;
   private transient long[] reported;
   private transient Schema dataSchema;
   private transient SimpleGroupFactory groups;
+
+  /** A local Parquet file being written for one window and partition folder. */
+  private record OpenFile(BoundedWindow window, String folder, Path local, ParquetWriter<Group> writer) {}
 
   WriteParquetFn(PCollectionView<TableWrite> job, S3Settings settings, List<String> partitionColumns) {
     this.job = job;
@@ -63,7 +66,7 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
   }
 
   @ProcessElement
-  public void process(ProcessContext context) throws IOException {
+  public void process(ProcessContext context, BoundedWindow window) throws IOException {
     if (writer == null) {
       writer = WriteBundleFn.openAttempt(context.sideInput(job), s3);
     }
@@ -79,32 +82,33 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
       dataSchema = b.build();
       groups = new SimpleGroupFactory(ParquetRows.parquetSchema(dataSchema));
     }
-    ParquetWriter<Group> file = files.get(folder.toString());
+    OpenFile file = files.get(List.of(window, folder.toString()));
     if (file == null) {
-      file = ExampleParquetWriter.builder(new LocalOutputFile(localDir.resolve("f" + files.size() + ".parquet")))
-          .withType(ParquetRows.parquetSchema(dataSchema)).withCompressionCodec(CompressionCodecName.SNAPPY).build();
-      files.put(folder.toString(), file);
+      Path local = localDir.resolve("f" + files.size() + ".parquet");
+      file = new OpenFile(window, folder.toString(), local, ExampleParquetWriter.builder(new LocalOutputFile(local))
+          .withType(ParquetRows.parquetSchema(dataSchema)).withCompressionCodec(CompressionCodecName.SNAPPY).build());
+      files.put(List.of(window, folder.toString()), file);
     }
     Row.Builder data = Row.withSchema(dataSchema);
     dataSchema.getFields().forEach(f -> data.addValue(row.getValue(f.getName())));
-    file.write(ParquetRows.toGroup(data.build(), groups.newGroup()));
+    file.writer().write(ParquetRows.toGroup(data.build(), groups.newGroup()));
   }
 
   @FinishBundle
   public void finishBundle(FinishBundleContext context) {
+    String bundle = UUID.randomUUID().toString().substring(0, 8);
     int n = 0;
-    String name = "part-" + UUID.randomUUID().toString().substring(0, 8) + ".parquet";
-    for (Map.Entry<String, ParquetWriter<Group>> e : files.entrySet()) {
-      Path local = localDir.resolve("f" + n++ + ".parquet");
+    for (OpenFile file : files.values()) {
       try {
-        e.getValue().close();
-        WrittenObject written = writer.writeFile(e.getKey() + name, local, "application/vnd.apache.parquet");
+        file.writer().close();
+        String name = file.folder() + "part-" + bundle + "-" + n++ + ".parquet";
+        WrittenObject written = writer.writeFile(name, file.local(), "application/vnd.apache.parquet");
         S3Metrics.OBJECTS_WRITTEN.inc();
         S3Metrics.BYTES_WRITTEN.inc(written.size());
-        context.output(written, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
-        Files.delete(local);
+        context.output(written, file.window().maxTimestamp(), file.window());
+        Files.delete(file.local());
       } catch (IOException ex) {
-        throw new UncheckedIOException("cannot finish Parquet file " + local, ex);
+        throw new UncheckedIOException("cannot finish Parquet file " + file.local(), ex);
       }
     }
     files = null;

@@ -142,17 +142,34 @@ public final class TableWrite implements Serializable {
    * with one key) fail the write: it is aborted, nothing becomes visible.
    */
   public Committed commit(List<WrittenObject> committed) {
-    return commit(committed, () -> { });
+    return commit(committed, writeId, true, () -> { });
+  }
+
+  /**
+   * Commits one part of a write that commits several times (a streaming job's windows and panes), as its own
+   * version; {@code part} names it uniquely within the write, the same on a retry (which then returns the
+   * version it made). Objects of failed attempts are not deleted here: another part's may still be in flight.
+   */
+  public Committed commitPart(List<WrittenObject> committed, String part) {
+    if (part == null || part.isEmpty() || part.contains("\t") || part.contains("\n")) {
+      throw new IllegalArgumentException("a part needs a name without tabs or line breaks, got '" + part + "'");
+    }
+    return commit(committed, writeId + "/" + part, false, () -> { });
   }
 
   /** {@link #commit}, running {@code afterVersion} between creating the version and cleaning up (crash tests). */
   Committed commit(List<WrittenObject> committed, Runnable afterVersion) {
+    return commit(committed, writeId, true, afterVersion);
+  }
+
+  private Committed commit(List<WrittenObject> committed, String commitId, boolean wholeWrite,
+      Runnable afterVersion) {
     Map<String, Long> adds = new TreeMap<>();
     Set<String> names = new HashSet<>();
     for (WrittenObject o : committed) {
       if (!names.add(o.name())) {
         abort();
-        throw new MetaflowS3Exception("two objects named '" + o.name() + "' in one write (two elements with the "
+        throw new MetaflowS3Exception("two objects named '" + o.name() + "' in one commit (two elements with the "
             + "same key?): nothing was committed", table + o.name());
       }
       adds.put(o.key(), o.size());
@@ -161,21 +178,21 @@ public final class TableWrite implements Serializable {
       TableLog log = new TableLog(s3, table);
       for (int attempt = 1; ; attempt++) {
         TableSnapshot now = log.snapshot();
-        Optional<Long> done = now.versionOf(writeId);
+        Optional<Long> done = now.versionOf(commitId);
         if (done.isPresent()) {
-          return finish(s3, done.get(), adds.keySet(), now.superseded());
+          return finish(s3, done.get(), adds.keySet(), now.superseded(), wholeWrite);
         }
         if (!now.exists()) {
           throw new MetaflowS3Exception("the table has no commit log: begin the write with TableWrite.begin", table);
         }
         List<String> removes = removals(now, adds.keySet());
-        TableVersion version = new TableVersion(now.version() + 1, writeId, mode.name().toLowerCase(Locale.ROOT),
+        TableVersion version = new TableVersion(now.version() + 1, commitId, mode.name().toLowerCase(Locale.ROOT),
             adds, removes);
         if (log.tryCreate(version)) {
           afterVersion.run();
           Set<String> gone = new HashSet<>(now.superseded());
           gone.addAll(removes);
-          return finish(s3, version.number(), adds.keySet(), gone);
+          return finish(s3, version.number(), adds.keySet(), gone, wholeWrite);
         }
         if (attempt == MAX_COMMIT_TRIES) {
           throw new MetaflowS3Exception("could not commit after " + attempt + " concurrent commits took each "
@@ -200,10 +217,11 @@ public final class TableWrite implements Serializable {
 
   /**
    * Deletes what is no longer visible: objects removed by this or any earlier version (one a commit killed
-   * before its clean-up left behind) and this write's uncommitted attempts.
+   * before its clean-up left behind) and, when the whole write was committed, its uncommitted attempts.
    */
-  private Committed finish(S3 s3, long version, Set<String> added, Set<String> removed) {
-    List<String> doomed = objectsWhere(s3, key -> removed.contains(key) || isOwn(key) && !added.contains(key));
+  private Committed finish(S3 s3, long version, Set<String> added, Set<String> removed, boolean wholeWrite) {
+    List<String> doomed = objectsWhere(s3, key -> removed.contains(key)
+        || wholeWrite && isOwn(key) && !added.contains(key));
     boolean cleanedUp = deleteLoudly(s3, doomed, "no longer visible after version " + version);
     LOG.info("committed write {} as version {} of {}: {} objects added, {} deleted", writeId, version, table,
         added.size(), doomed.size());
@@ -211,14 +229,14 @@ public final class TableWrite implements Serializable {
     return new Committed(version, added.stream().map(k -> root.resolve(k).toString()).toList(), cleanedUp);
   }
 
-  /** Deletes every object this write made, unless it was committed: the job failed, so none of it may be read. */
+  /**
+   * Deletes every object this write made that no version committed: the job failed, so none of it may be read.
+   * What was committed (the whole write, or parts of it) stays.
+   */
   public void abort() {
     try (S3 s3 = client()) {
-      if (new TableLog(s3, table).snapshot().versionOf(writeId).isPresent()) {
-        LOG.warn("write {} of {} was committed already: abort leaves it", writeId, table);
-        return;
-      }
-      deleteLoudly(s3, objectsWhere(s3, this::isOwn), "of an aborted write");
+      Set<String> live = new TableLog(s3, table).snapshot().live().keySet();
+      deleteLoudly(s3, objectsWhere(s3, key -> isOwn(key) && !live.contains(key)), "of an aborted write");
     }
     LOG.info("aborted write {} of {}", writeId, table);
   }
