@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.core.LocalS3;
-import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
-import io.metaflows3.core.table.PartitionFilter;
-import io.metaflows3.core.table.ReadPlanner;
 import io.metaflows3.core.table.TableLog;
+import io.metaflows3.core.table.TableReads;
 import io.metaflows3.core.table.TableSnapshot;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
@@ -61,10 +59,7 @@ class TableWriteBeamTest {
 
   private List<String> read(String table) {
     try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
-      List<String> texts = new ArrayList<>();
-      for (ObjectRange o : new ReadPlanner(s3).listPrefixes(List.of(table), PartitionFilter.ALL)) {
-        texts.add(s3.get(o.url()).text());
-      }
+      List<String> texts = new ArrayList<>(TableReads.visible(s3, table));
       texts.sort(null);
       return texts;
     }

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.metaflows3.core.LocalS3;
-import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
 import io.metaflows3.core.S3Settings;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
@@ -70,24 +68,12 @@ class CrashMatrixTest {
     fail("the writer ended before " + stage + ":\n" + String.join("\n", output));
   }
 
-  /** The texts the table contract shows. */
   private static TreeSet<String> read(S3 s3, String table) {
-    TreeSet<String> texts = new TreeSet<>();
-    for (ObjectRange o : new ReadPlanner(s3).listPrefixes(List.of(table), PartitionFilter.ALL)) {
-      texts.add(s3.get(o.url()).text());
-    }
-    return texts;
+    return new TreeSet<>(TableReads.visible(s3, table));
   }
 
-  /** The texts a reader that ignores the log sees. */
   private static TreeSet<String> readPlain(S3 s3, String table) {
-    TreeSet<String> texts = new TreeSet<>();
-    for (S3Object o : s3.listRecursive(List.of(table))) {
-      if (!PartitionPaths.isHidden(o.url().substring(table.length()))) {
-        texts.add(s3.get(o.url()).text());
-      }
-    }
-    return texts;
+    return new TreeSet<>(TableReads.plain(s3, table));
   }
 
   private static List<String> childObjects(String tag) {

@@ -1,14 +1,14 @@
 package io.metaflows3.core.table;
 
+import static io.metaflows3.core.table.TableReads.plain;
+import static io.metaflows3.core.table.TableReads.visible;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.MetaflowS3Exception;
-import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
 import io.metaflows3.core.S3Settings;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
@@ -41,27 +41,6 @@ class TableWriteTest {
     return LocalS3.root(server, "tables/" + name + "/");
   }
 
-  /** What the table contract shows below a location, as object texts in key order. */
-  private static List<String> read(S3 s3, String location) {
-    List<String> texts = new ArrayList<>();
-    for (ObjectRange o : new ReadPlanner(s3).listPrefixes(List.of(location), PartitionFilter.ALL)) {
-      texts.add(s3.get(o.url()).text());
-    }
-    return texts;
-  }
-
-  /** What a reader that knows nothing of the log (the AWS CLI, Spark's parquet source) sees. */
-  private static List<String> readPlain(S3 s3, String location) {
-    List<String> texts = new ArrayList<>();
-    for (S3Object o : s3.listRecursive(List.of(location))) {
-      String key = o.url().substring(location.length());
-      if (!PartitionPaths.isHidden(key)) {
-        texts.add(s3.get(o.url()).text());
-      }
-    }
-    return texts;
-  }
-
   private static TableWrite.Committed write(S3Settings settings, String table, TableWrite.Mode mode,
       Map<String, String> objects) {
     TableWrite w = TableWrite.begin(settings, table, mode);
@@ -83,14 +62,14 @@ class TableWriteTest {
       TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND);
       AttemptWriter a = w.openAttempt(s3, "t0");
       a.write("country=US/new.txt", "new".getBytes(), "text/plain");
-      assertEquals(List.of("old0", "old1", "old2"), read(s3, t), "in-flight work is invisible");
-      assertEquals(List.of("old0", "old1", "old2"), read(s3, t + "country=US/"), "from a sub-prefix too");
+      assertEquals(List.of("old0", "old1", "old2"), visible(s3, t), "in-flight work is invisible");
+      assertEquals(List.of("old0", "old1", "old2"), visible(s3, t + "country=US/"), "from a sub-prefix too");
       w.commit(a.written());
-      assertEquals(List.of("new", "old0", "old1", "old2"), read(s3, t), "append keeps the adopted objects");
+      assertEquals(List.of("new", "old0", "old1", "old2"), visible(s3, t), "append keeps the adopted objects");
       write(settings, t, TableWrite.Mode.APPEND, Map.of());
-      assertEquals(4, read(s3, t).size(), "an empty append hides nothing");
+      assertEquals(4, visible(s3, t).size(), "an empty append hides nothing");
       s3.put(t + "country=US/late-other-tool.txt", "late");
-      assertEquals(4, read(s3, t).size(), "once a table has a log, only committed objects are visible");
+      assertEquals(4, visible(s3, t).size(), "once a table has a log, only committed objects are visible");
     }
   }
 
@@ -100,14 +79,14 @@ class TableWriteTest {
     try (S3 s3 = client()) {
       write(settings, t, TableWrite.Mode.APPEND, Map.of("country=US/a.txt", "US1", "country=DE/a.txt", "DE1"));
       write(settings, t, TableWrite.Mode.OVERWRITE, Map.of("country=US/a.txt", "US2"));
-      assertEquals(List.of("US2"), read(s3, t));
-      assertEquals(List.of("US2"), read(s3, t + "country=US/"), "a sub-prefix honours the log above it");
-      assertEquals(read(s3, t), readPlain(s3, t), "replaced objects were deleted: plain readers agree");
+      assertEquals(List.of("US2"), visible(s3, t));
+      assertEquals(List.of("US2"), visible(s3, t + "country=US/"), "a sub-prefix honours the log above it");
+      assertEquals(visible(s3, t), plain(s3, t), "replaced objects were deleted: plain readers agree");
 
       write(settings, t, TableWrite.Mode.APPEND, Map.of("country=FR/a.txt", "FR1"));
       write(settings, t, TableWrite.Mode.OVERWRITE_PARTITIONS, Map.of("country=FR/b.txt", "FR2"));
-      assertEquals(List.of("FR2", "US2"), read(s3, t), "dynamic overwrite replaces only the partitions written");
-      assertEquals(read(s3, t), readPlain(s3, t));
+      assertEquals(List.of("FR2", "US2"), visible(s3, t), "dynamic overwrite replaces only the partitions written");
+      assertEquals(visible(s3, t), plain(s3, t));
     }
   }
 
@@ -125,8 +104,8 @@ class TableWriteTest {
       both.addAll(two.written());
       MetaflowS3Exception e = assertThrows(MetaflowS3Exception.class, () -> w.commit(both));
       assertTrue(e.getMessage().contains("'model.json'"), e.getMessage());
-      assertEquals(List.of("before"), read(s3, t));
-      assertEquals(List.of("before"), readPlain(s3, t), "the failed write's objects were deleted");
+      assertEquals(List.of("before"), visible(s3, t));
+      assertEquals(List.of("before"), plain(s3, t), "the failed write's objects were deleted");
 
       TableWrite committed = TableWrite.begin(settings, t, TableWrite.Mode.APPEND);
       AttemptWriter a = committed.openAttempt(s3, "t0");
@@ -136,8 +115,8 @@ class TableWriteTest {
       long version = committed.commit(a.written()).version();
       assertEquals(version, committed.commit(a.written()).version(), "a retried commit returns its version");
       committed.abort();
-      assertEquals(List.of("before", "x"), read(s3, t), "abort after commit keeps the commit");
-      assertEquals(read(s3, t), readPlain(s3, t), "the failed attempt's object was deleted at commit");
+      assertEquals(List.of("before", "x"), visible(s3, t), "abort after commit keeps the commit");
+      assertEquals(visible(s3, t), plain(s3, t), "the failed attempt's object was deleted at commit");
     }
   }
 
@@ -202,8 +181,8 @@ class TableWriteTest {
       for (String key : snapshot.live().keySet()) {
         expected.add(key.substring(0, key.indexOf('-', key.indexOf("-r") + 1)));
       }
-      assertEquals(expected, read(s3, t));
-      assertEquals(read(s3, t), readPlain(s3, t), "superseded objects of every commit were deleted");
+      assertEquals(expected, visible(s3, t));
+      assertEquals(visible(s3, t), plain(s3, t), "superseded objects of every commit were deleted");
     }
   }
 }
