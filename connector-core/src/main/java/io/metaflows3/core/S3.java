@@ -1,5 +1,7 @@
 package io.metaflows3.core;
 
+import io.metaflows3.core.table.PartitionFilter;
+import io.metaflows3.core.table.ReadPlanner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -336,19 +338,31 @@ public final class S3 implements AutoCloseable {
   // ---- runs ----
 
   /**
-   * The newest run of {@code flow} under the datatools root, found by listing its run prefixes (numeric run
-   * ids compare as numbers); empty when the flow has no runs.
+   * The newest run of {@code flow} under the datatools root that shows data, found by listing its run prefixes
+   * (numeric run ids compare as numbers): a run whose only objects are writes still in flight or failed (the
+   * table contract hides them) is not a result yet. Empty when the flow has no such run. Lists each run it
+   * passes over, newest first.
    */
   public Optional<FlowRun> latestRun(String flow) {
     if (datatoolsRoot == null) {
       throw new MetaflowS3Exception("latestRun needs an s3root (builder or METAFLOW_DATATOOLS_S3ROOT)", null);
     }
     S3Url flowRoot = datatoolsRoot.resolve(FlowRun.of(flow, "0").flow() + "/");
-    List<Lister.Listed> entries = await("list", List.of(lister.level(flowRoot))).get(0);
-    return entries.stream().filter(Lister.Listed::isPrefix)
+    List<String> ids = await("list", List.of(lister.level(flowRoot))).get(0).stream()
+        .filter(Lister.Listed::isPrefix)
         .map(e -> e.url().relativeTo(flowRoot).replaceAll("/$", ""))
-        .max(RUN_ORDER)
-        .map(id -> FlowRun.of(flow, id));
+        .sorted(RUN_ORDER.reversed()).toList();
+    if (ids.isEmpty()) {
+      return Optional.empty();
+    }
+    // Runs lie beside this client's root, not below it: look with a client of the same settings and no root.
+    try (S3 urls = builder().settings(settings()).environment(Map.of()).build()) {
+      ReadPlanner planner = new ReadPlanner(urls);
+      return ids.stream()
+          .filter(id -> !planner.listPrefixes(List.of(flowRoot.resolve(id + "/").toString()), PartitionFilter.ALL)
+              .isEmpty())
+          .findFirst().map(id -> FlowRun.of(flow, id));
+    }
   }
 
   private static final Comparator<String> RUN_ORDER = (a, b) -> {

@@ -3,6 +3,8 @@ package io.metaflows3.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.metaflows3.core.table.AttemptWriter;
+import io.metaflows3.core.table.TableWrite;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.util.List;
@@ -75,6 +77,17 @@ class ContextTest {
       s3.putMany(List.of(S3PutObject.of("NumFlow/9/x", "a"), S3PutObject.of("NumFlow/10/x", "b"),
           S3PutObject.of("NumFlow/2/x", "c")));
       assertEquals(FlowRun.of("NumFlow", "10"), s3.latestRun("NumFlow").orElseThrow());
+
+      // Run 11 has only a write in flight: not a result yet, so the latest run is still 10.
+      String run11 = LocalS3.root(server, "ctx/NumFlow/11/models/");
+      TableWrite inFlight = TableWrite.begin(s3.settings(), run11, TableWrite.Mode.APPEND);
+      try (S3 worker = S3.builder().settings(s3.settings()).environment(Map.of()).build()) {
+        AttemptWriter task = inFlight.openAttempt(worker, "t0");
+        task.write("model.json", "{}".getBytes(), "application/json");
+        assertEquals(FlowRun.of("NumFlow", "10"), s3.latestRun("NumFlow").orElseThrow());
+        inFlight.commit(task.written());
+      }
+      assertEquals(FlowRun.of("NumFlow", "11"), s3.latestRun("NumFlow").orElseThrow(), "committed: now it is");
     }
   }
 }

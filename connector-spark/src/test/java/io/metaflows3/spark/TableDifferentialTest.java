@@ -162,22 +162,23 @@ class TableDifferentialTest {
     String url = LocalS3.root(server, "differential/written/");
     Path reference = local.resolve("reference");
     StructType schema = new StructType().add("id", DataTypes.IntegerType).add("country", DataTypes.StringType)
-        .add("day", DataTypes.DateType);
+        .add("day", DataTypes.DateType).add("ts", DataTypes.TimestampType);
+    Timestamp ts = Timestamp.valueOf("2021-01-01 10:00:00");
     List<List<Object[]>> batches = List.of(
-        List.<Object[]>of(new Object[] {1, "US", Date.valueOf("2021-01-01")}, new Object[] {2, "x=y", null}),
-        List.<Object[]>of(new Object[] {3, "a/b", Date.valueOf("2021-01-02")}),
-        List.<Object[]>of(new Object[] {4, "US", Date.valueOf("2021-01-01")}),
-        List.<Object[]>of(new Object[] {5, "DE", Date.valueOf("2021-01-03")}));
+        List.<Object[]>of(new Object[] {1, "US", Date.valueOf("2021-01-01"), ts}, new Object[] {2, "x=y", null, ts}),
+        List.<Object[]>of(new Object[] {3, "a/b", Date.valueOf("2021-01-02"), null}),
+        List.<Object[]>of(new Object[] {4, "US", Date.valueOf("2021-01-01"), ts}),
+        List.<Object[]>of(new Object[] {5, "DE", Date.valueOf("2021-01-03"), Timestamp.valueOf("2021-01-03 00:00:01.5")}));
     List<String> modes = List.of("append", "append", "dynamic", "overwrite");
     for (int i = 0; i < batches.size(); i++) {
       Dataset<Row> df = spark.createDataFrame(batches.get(i).stream().map(RowFactory::create).toList(), schema);
       String mode = modes.get(i).equals("dynamic") ? "overwrite" : modes.get(i);
       String overwrite = modes.get(i).equals("dynamic") ? "dynamic" : "static";
-      df.write().mode(mode).option("partitionOverwriteMode", overwrite).partitionBy("country", "day")
+      df.write().mode(mode).option("partitionOverwriteMode", overwrite).partitionBy("country", "day", "ts")
           .parquet(reference.toString());
       df.write().format("metaflow-s3").mode(mode).option("partitionOverwriteMode", overwrite)
           .option("endpoint", server.endpoint().toString()).option("accessKeyId", LocalS3Server.ACCESS_KEY_ID)
-          .option("secretAccessKey", LocalS3Server.SECRET_ACCESS_KEY).partitionBy("country", "day").save(url);
+          .option("secretAccessKey", LocalS3Server.SECRET_ACCESS_KEY).partitionBy("country", "day", "ts").save(url);
       Path copy = local.resolve("copy-" + i);
       try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
         for (S3Object o : s3.getRecursive(List.of(url))) {
@@ -186,8 +187,11 @@ class TableDifferentialTest {
           Files.copy(o.path().orElseThrow(), target);
         }
       }
-      List<String> expected = sorted(spark.read().parquet(reference.toString()));
-      assertEquals(expected, sorted(spark.read().parquet(copy.toString())), "Spark's reader, after " + modes.get(i));
+      Dataset<Row> sparksOwn = spark.read().parquet(reference.toString());
+      assertEquals(sparksOwn.schema().toDDL(), ours(url).schema().toDDL(), "schema, after " + modes.get(i));
+      List<String> expected = sorted(sparksOwn);
+      assertEquals(expected, sorted(spark.read().parquet(copy.toString())),
+          "Spark's reader, after " + modes.get(i));
       assertEquals(expected, sorted(ours(url)), "our reader, after " + modes.get(i));
     }
   }
