@@ -19,9 +19,9 @@ final class MemoryReader {
 
   /**
    * Reads {@code length} bytes from {@code offset}, which the caller knows to lie inside the object, of the
-   * version with ETag {@code ifMatch} (null: any); {@code key} is the name the result's info carries.
+   * version with ETag {@code ifMatch} (null: any); the result's info is named relative to {@code prefix}.
    */
-  CompletableFuture<ObjectBytes> read(S3Url url, String key, long offset, long length, String ifMatch) {
+  CompletableFuture<ObjectBytes> read(S3Url url, String prefix, long offset, long length, String ifMatch) {
     if (offset < 0 || length < 0 || length > Integer.MAX_VALUE - 8) {
       throw new MetaflowS3InvalidRange("cannot read " + length + " bytes at " + offset + " into memory",
           url.toString(), null);
@@ -41,11 +41,11 @@ final class MemoryReader {
           if (error != null) {
             throw Errors.toTyped(error, url.toString());
           }
-          return result(url, key, offset, bytes, parts.stream().map(CompletableFuture::join).toList());
+          return result(url, prefix, offset, bytes, parts.stream().map(CompletableFuture::join).toList());
         });
   }
 
-  private static ObjectBytes result(S3Url url, String key, long offset, byte[] bytes,
+  private static ObjectBytes result(S3Url url, String prefix, long offset, byte[] bytes,
       List<GetObjectResponse> parts) {
     GetObjectResponse first = parts.get(0);
     long received = 0;
@@ -60,7 +60,7 @@ final class MemoryReader {
           null);
     }
     long total = Downloader.contentRange(first)[2];
-    S3Object info = S3Object.builder(url, key, null)
+    S3Object info = S3Object.builder(url, prefix)
         .size(bytes.length)
         .range(new RangeInfo(total, offset, bytes.length))
         .etag(first.eTag())

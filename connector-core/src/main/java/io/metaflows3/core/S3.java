@@ -123,12 +123,18 @@ public final class S3 implements AutoCloseable {
     return await("get", results);
   }
 
-  /** Downloads every object below each prefix: prefixes in the order given, objects in key order. */
+  /**
+   * Downloads every object below each prefix: prefixes in the order given, objects in key order, keys relative
+   * to the prefix they were found under. Folder markers (zero-byte keys ending in '/', which the S3 console and
+   * Hadoop leave) are folders, not data: listed, never downloaded.
+   */
   public List<S3Object> getRecursive(List<String> prefixes, GetOption... options) {
     List<S3Object> listed = listRecursive(prefixes);
     List<CompletableFuture<S3Object>> results = new ArrayList<>();
     for (S3Object o : listed) {
-      results.add(download(o.s3Url(), o.prefix(), null, o.size(), o.etag().orElse(null), false));
+      if (!o.url().endsWith("/")) {
+        results.add(download(o.s3Url(), o.prefix(), null, o.size(), o.etag().orElse(null), false));
+      }
     }
     return await("getRecursive", results);
   }
@@ -144,12 +150,12 @@ public final class S3 implements AutoCloseable {
     return downloader.download(url, range, knownSize, etag).handle((d, error) -> {
       if (error != null) {
         if (returnMissing && Errors.isNotFound(error)) {
-          return S3Object.builder(url, keyOf(url), prefix).missing().build();
+          return S3Object.builder(url, prefix).missing().build();
         }
         throw Errors.toTyped(error, url.toString());
       }
       GetObjectResponse r = d.info();
-      return S3Object.builder(url, keyOf(url), prefix)
+      return S3Object.builder(url, prefix)
           .path(d.path())
           .size(d.range().length())
           .range(d.range())
@@ -176,7 +182,7 @@ public final class S3 implements AutoCloseable {
       results.add(engine.head(url).handle((r, error) -> {
         if (error != null) {
           if (returnMissing && Errors.isNotFound(error)) {
-            return S3Object.builder(url, keyOf(url), prefix).missing().build();
+            return S3Object.builder(url, prefix).missing().build();
           }
           throw Errors.toTyped(error, url.toString());
         }
@@ -187,7 +193,7 @@ public final class S3 implements AutoCloseable {
   }
 
   private S3Object infoOf(S3Url url, String prefix, HeadObjectResponse r) {
-    return S3Object.builder(url, keyOf(url), prefix).size(r.contentLength()).etag(r.eTag())
+    return S3Object.builder(url, prefix).size(r.contentLength()).etag(r.eTag())
         .info(r.contentType(), r.metadata(), r.lastModified()).build();
   }
 
@@ -198,9 +204,12 @@ public final class S3 implements AutoCloseable {
     return listPaths(List.of(requireRoot("listPaths").toString()));
   }
 
-  /** The next level below each prefix, listed in parallel: prefixes in the order given, entries in key order. */
+  /**
+   * The next level below each prefix, listed in parallel: prefixes in the order given, entries in key order.
+   * Keys are relative to the prefix listed ({@code listPaths(List.of("first"))} gives {@code a}, {@code b}).
+   */
   public List<S3Object> listPaths(List<String> prefixes) {
-    return list(prefixes, lister::level);
+    return list(prefixes, true, lister::level);
   }
 
   /** Every object below the root, in key order. */
@@ -208,9 +217,12 @@ public final class S3 implements AutoCloseable {
     return listRecursive(List.of(requireRoot("listRecursive").toString()));
   }
 
-  /** Every object below each prefix, listed in parallel: prefixes in the order given, objects in key order. */
+  /**
+   * Every object below each prefix, listed in parallel: prefixes in the order given, objects in key order, keys
+   * relative to the prefix listed.
+   */
   public List<S3Object> listRecursive(List<String> prefixes) {
-    return list(prefixes, lister::recursive);
+    return list(prefixes, false, lister::recursive);
   }
 
   /**
@@ -219,27 +231,33 @@ public final class S3 implements AutoCloseable {
    * prefix, are never listed (a small tree is one flat listing, returned whole).
    */
   public List<S3Object> listRecursive(String prefix, Predicate<String> descend) {
-    return list(List.of(prefix), url -> lister.recursive(url, descend));
+    return list(List.of(prefix), false, url -> lister.recursive(url, descend));
   }
 
-  private List<S3Object> list(List<String> prefixes,
+  /**
+   * Lists each prefix as a folder. Results name the prefix as metaflow does: a one-level listing the folder
+   * ({@code .../first/}), a recursive one the location as given ({@code .../first}).
+   */
+  private List<S3Object> list(List<String> prefixes, boolean namedAsFolder,
       Function<S3Url, CompletableFuture<List<Lister.Listed>>> how) {
     List<CompletableFuture<List<S3Object>>> results = new ArrayList<>();
     for (String p : prefixes) {
-      S3Url prefix = resolvePrefix(p);
+      S3Url location = resolveLocation(p);
+      S3Url prefix = location.asPrefix();
+      String named = namedAsFolder ? prefix.toString() : location.toString();
       checkOpen();
       results.add(how.apply(prefix).handle((entries, error) -> {
         if (error != null) {
           throw Errors.toTyped(error, prefix.toString());
         }
-        return entries.stream().map(e -> listedObject(e, p)).toList();
+        return entries.stream().map(e -> listedObject(e, named)).toList();
       }));
     }
     return await("list", results).stream().flatMap(List::stream).toList();
   }
 
   private S3Object listedObject(Lister.Listed e, String prefix) {
-    S3Object.Builder b = S3Object.builder(e.url(), keyOf(e.url()), prefix);
+    S3Object.Builder b = S3Object.builder(e.url(), prefix);
     return e.isPrefix() ? b.missing().build() : b.size(e.size()).etag(e.etag()).lastModified(e.lastModified()).build();
   }
 
@@ -414,13 +432,13 @@ public final class S3 implements AutoCloseable {
   public ObjectBytes readRange(ObjectRange range) {
     checkOpen();
     S3Url url = S3Url.parse(range.url());
-    return join(memory.read(url, keyOf(url), range.start(), range.length(), range.etag()), url);
+    return join(memory.read(url, prefixOf(url), range.start(), range.length(), range.etag()), url);
   }
 
   /** Reads {@code length} bytes from {@code offset} of version {@code etag} (null: any) into memory. */
   byte[] readBytes(S3Url url, long offset, long length, String etag) {
     checkOpen();
-    return join(memory.read(url, keyOf(url), offset, length, etag), url).bytes();
+    return join(memory.read(url, prefixOf(url), offset, length, etag), url).bytes();
   }
 
   static <T> T join(CompletableFuture<T> future, S3Url url) {
@@ -452,14 +470,15 @@ public final class S3 implements AutoCloseable {
     return url;
   }
 
-  private S3Url resolvePrefix(String prefix) {
-    S3Url url = root != null && (prefix.isEmpty() || prefix.equals(root.toString())) ? root
+  /** A prefix argument as a URL: the root for "" (or the root itself), else a key under it, or a URL. */
+  private S3Url resolveLocation(String prefix) {
+    return root != null && (prefix.isEmpty() || prefix.equals(root.toString())) ? root
         : root == null && S3Url.isUrl(prefix) ? S3Url.parse(prefix) : resolve(prefix);
-    return url.asPrefix();
   }
 
-  private String keyOf(S3Url url) {
-    return root != null && url.isUnder(root) ? url.relativeTo(root) : url.toString();
+  /** The root when {@code url} lies below it (results are then named relative to it), else null. */
+  private String prefixOf(S3Url url) {
+    return root != null && url.isUnder(root) ? root.toString() : null;
   }
 
   private S3Url requireRoot(String call) {

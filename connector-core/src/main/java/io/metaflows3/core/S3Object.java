@@ -52,7 +52,10 @@ public final class S3Object {
     return url;
   }
 
-  /** The key relative to the client's root, or the full URL when the client has no root. */
+  /**
+   * The key relative to {@link #prefix()} (for gets and infos the client's root, for listings the prefix
+   * listed), without a trailing '/'; the full URL when there is no prefix. metaflow's rule.
+   */
   public String key() {
     return key;
   }
@@ -129,13 +132,28 @@ public final class S3Object {
     return path;
   }
 
+  /** As metaflow's documentation prints it: {@code <S3Object s3://bucket/key (9 bytes)>}. */
   @Override
   public String toString() {
-    return "S3Object[" + url + (exists ? ", size=" + size : ", missing") + (path != null ? ", downloaded" : "") + "]";
+    return "<S3Object " + url + (exists ? " (" + size + " bytes)" : " (object does not exist)") + ">";
   }
 
-  static Builder builder(S3Url url, String key, String prefix) {
-    return new Builder(url, key, prefix);
+  /**
+   * A result for {@code url} below {@code prefix} (a URL, or null). As metaflow does: with no prefix, or with
+   * the URL itself as prefix, the key is the URL and there is no prefix; otherwise the key is what follows the
+   * prefix (its trailing '/' ignored), less a trailing '/'.
+   */
+  static Builder builder(S3Url url, String prefix) {
+    String u = url.toString();
+    if (prefix == null || prefix.equals(u)) {
+      return new Builder(url, u, null);
+    }
+    String base = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    if (!u.startsWith(base + "/")) {
+      throw new IllegalArgumentException(u + " is not below " + prefix);
+    }
+    String key = u.substring(base.length() + 1);
+    return new Builder(url, key.endsWith("/") ? key.substring(0, key.length() - 1) : key, prefix);
   }
 
   static final class Builder {

@@ -91,10 +91,13 @@ class SeedExamplesTest {
       List<S3Object> many = s3.getMany(List.of("dir/sub/c", "dir/a", "other/d"));
       assertEquals(List.of("C", "A", "D"), many.stream().map(S3Object::text).toList());
       List<S3Object> recursive = s3.getRecursive(List.of("other", "dir"));
-      assertEquals(List.of("other/d", "dir/a", "dir/b", "dir/sub/c"), recursive.stream().map(S3Object::key).toList());
+      assertEquals(List.of("d", "a", "b", "sub/c"), recursive.stream().map(S3Object::key).toList());
       assertEquals(List.of("D", "A", "B", "C"), recursive.stream().map(S3Object::text).toList());
-      assertEquals(List.of("other", "dir", "dir", "dir"), recursive.stream().map(S3Object::prefix).toList());
-      assertEquals(4, s3.getAll().size());
+      String run = datatools + "S3DemoFlow/200/";
+      assertEquals(List.of(run + "other", run + "dir", run + "dir", run + "dir"),
+          recursive.stream().map(S3Object::prefix).toList());
+      assertEquals(List.of("dir/a", "dir/b", "dir/sub/c", "other/d"), s3.getAll().stream().map(S3Object::key).toList(),
+          "get_all names keys relative to the root");
     }
   }
 
@@ -142,17 +145,38 @@ class SeedExamplesTest {
         .s3root(LocalS3.root(server, "seed/tree/")).build()) {
       s3.putMany(List.of(S3PutObject.of("first/a/object1", "1"), S3PutObject.of("first/b/x/object2", "2"),
           S3PutObject.of("second/c/object3", "3")));
+      // Keys as metaflow's documentation prints them: relative to the prefix listed, no trailing '/'.
       List<S3Object> top = s3.listPaths();
-      assertEquals(List.of("first/", "second/"), top.stream().map(S3Object::key).toList());
+      assertEquals(List.of("first", "second"), top.stream().map(S3Object::key).toList());
       assertTrue(top.stream().noneMatch(S3Object::exists));
       List<S3Object> level = s3.listPaths(List.of("first", "second"));
-      assertEquals(List.of("first/a/", "first/b/", "second/c/"), level.stream().map(S3Object::key).toList());
+      assertEquals(List.of("a", "b", "c"), level.stream().map(S3Object::key).toList());
+      assertEquals(LocalS3.root(server, "seed/tree/first/"), level.get(0).prefix());
+      List<S3Object> mixed = s3.listPaths(List.of("first/a", "first/b"));
+      assertEquals(List.of("object1 object", "x prefix"), mixed.stream()
+          .map(o -> o.key() + (o.exists() ? " object" : " prefix")).toList());
       List<S3Object> all = s3.listRecursive();
       assertEquals(List.of("first/a/object1", "first/b/x/object2", "second/c/object3"),
           all.stream().map(S3Object::key).toList());
       assertTrue(all.stream().allMatch(o -> o.exists() && o.size() == 1 && !o.downloaded()));
-      assertEquals(List.of("first/b/x/object2"),
-          s3.listRecursive(List.of("first/b")).stream().map(S3Object::key).toList());
+      List<S3Object> below = s3.listRecursive(List.of("first/b"));
+      assertEquals(List.of("x/object2"), below.stream().map(S3Object::key).toList());
+      assertEquals(LocalS3.root(server, "seed/tree/first/b"), below.get(0).prefix());
+    }
+  }
+
+  @Test
+  void folderMarkersAreFoldersToo() {
+    try (S3 s3 = S3.builder().settings(LocalS3.settings(server).build())
+        .s3root(LocalS3.root(server, "seed/markers/")).build()) {
+      // What the S3 console's "Create folder" and Hadoop's mkdirs leave: zero-byte keys ending in '/'.
+      s3.putMany(List.of(S3PutObject.of("data/", ""), S3PutObject.of("data/sub/", ""),
+          S3PutObject.of("data/sub/x.txt", "x")));
+      assertEquals(List.of("sub", "sub/x.txt"), s3.listRecursive(List.of("data")).stream().map(S3Object::key)
+          .toList(), "the marker of the listed folder itself is not below it; deeper markers are listed");
+      assertEquals(List.of("sub/x.txt"), s3.getRecursive(List.of("data")).stream().map(S3Object::key).toList(),
+          "markers are never downloaded");
+      assertEquals(List.of("data/sub/x.txt"), s3.getAll().stream().map(S3Object::key).toList());
     }
   }
 
