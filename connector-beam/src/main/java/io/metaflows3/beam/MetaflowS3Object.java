@@ -11,7 +11,9 @@ import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
 /**
  * An S3 object, or a byte chunk of a large one, as a Beam element with a schema. {@code offset} and
  * {@code length} say which bytes of the {@code size}-byte object {@code bytes} holds; for a whole object
- * offset is 0 and length equals size. {@code contentType} is empty when S3 gave none.
+ * offset is 0 and length equals size. {@code contentType} is empty when S3 gave none. {@code metadata} is the
+ * user metadata as metaflow stores it, {@code lineage} the flow, run, step and task of objects written under a
+ * run (both empty when there are none).
  */
 @DefaultSchema(JavaFieldSchema.class)
 public final class MetaflowS3Object implements Serializable {
@@ -24,11 +26,12 @@ public final class MetaflowS3Object implements Serializable {
   public final long length;
   public final String contentType;
   public final Map<String, String> metadata;
+  public final Map<String, String> lineage;
   public final byte[] bytes;
 
   @SchemaCreate
   public MetaflowS3Object(String url, String key, long size, long offset, long length, String contentType,
-      Map<String, String> metadata, byte[] bytes) {
+      Map<String, String> metadata, Map<String, String> lineage, byte[] bytes) {
     this.url = url;
     this.key = key;
     this.size = size;
@@ -36,6 +39,7 @@ public final class MetaflowS3Object implements Serializable {
     this.length = length;
     this.contentType = contentType;
     this.metadata = Map.copyOf(metadata);
+    this.lineage = Map.copyOf(lineage);
     this.bytes = bytes;
   }
 
@@ -47,7 +51,7 @@ public final class MetaflowS3Object implements Serializable {
   public boolean equals(Object o) {
     return o instanceof MetaflowS3Object m && url.equals(m.url) && key.equals(m.key) && size == m.size
         && offset == m.offset && length == m.length && contentType.equals(m.contentType)
-        && metadata.equals(m.metadata) && Arrays.equals(bytes, m.bytes);
+        && metadata.equals(m.metadata) && lineage.equals(m.lineage) && Arrays.equals(bytes, m.bytes);
   }
 
   @Override

@@ -21,6 +21,7 @@ final class ReadObjectsFn extends ReadSplitFn<MetaflowS3Object> {
     ObjectBytes read = s3.readRange(range);
     S3Object info = read.info();
     out.output(new MetaflowS3Object(range.url(), S3Url.parse(range.url()).key(), range.size(), range.start(),
-        range.length(), info.contentType().orElse(""), info.metadata(), read.bytes()));
+        range.length(), info.contentType().orElse(""), info.metadata(), info.lineage(),
+        read.bytes()));
   }
 }

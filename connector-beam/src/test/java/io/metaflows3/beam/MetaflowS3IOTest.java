@@ -136,7 +136,7 @@ class MetaflowS3IOTest {
         .withRun(FlowRun.of("BeamFlow", "5"));
     PCollection<String> texts = p.apply(base.withPrefixes(List.of("in")).withKeys(List.of("other.txt")))
         .apply(org.apache.beam.sdk.transforms.MapElements.into(org.apache.beam.sdk.values.TypeDescriptors.strings())
-            .via(o -> o.key + "=" + new String(o.bytes, StandardCharsets.UTF_8) + ":" + o.metadata.get("metaflow-flow")));
+            .via(o -> o.key + "=" + new String(o.bytes, StandardCharsets.UTF_8) + ":" + o.lineage.get("metaflow-flow")));
     PAssert.that(texts).containsInAnyOrder("beam/runs/BeamFlow/5/in/a.txt=A:BeamFlow",
         "beam/runs/BeamFlow/5/in/b.txt=B:BeamFlow", "beam/runs/BeamFlow/5/other.txt=C:BeamFlow");
     p.run().waitUntilFinish();

@@ -489,9 +489,15 @@ public final class S3 implements AutoCloseable {
     return root;
   }
 
-  /** User metadata plus, under a run, the lineage keys naming flow, run, step and task. */
+  /**
+   * The S3 metadata headers of an object: user metadata as metaflow stores it (one JSON header), plus, under a
+   * run, lineage headers naming flow, run, step and task (metaflow's client ignores them).
+   */
   private Map<String, String> lineage(Map<String, String> user) {
-    Map<String, String> meta = new LinkedHashMap<>(user);
+    Map<String, String> meta = new LinkedHashMap<>();
+    if (!user.isEmpty()) {
+      meta.put(UserAttributes.HEADER, UserAttributes.render(user));
+    }
     if (run != null) {
       meta.put(META_FLOW, run.flow());
       meta.put(META_RUN, run.runId());

@@ -6,8 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * One result of a get, info or list call (metaflow's {@code S3Object}). Downloaded data lives in a temporary
@@ -24,6 +27,7 @@ public final class S3Object {
   private final boolean hasInfo;
   private final String contentType;
   private final Map<String, String> metadata;
+  private final Map<String, String> lineage;
   private final Instant lastModified;
   private final String etag;
   private final RangeInfo range;
@@ -37,7 +41,8 @@ public final class S3Object {
     this.exists = b.exists;
     this.hasInfo = b.hasInfo;
     this.contentType = b.contentType;
-    this.metadata = b.metadata == null ? Map.of() : Map.copyOf(b.metadata);
+    this.metadata = UserAttributes.parse(b.metadata, b.url.toString());
+    this.lineage = lineageOf(b.metadata);
     this.lastModified = b.lastModified;
     this.etag = b.etag;
     this.range = b.range;
@@ -93,9 +98,33 @@ public final class S3Object {
     return Optional.ofNullable(contentType);
   }
 
-  /** User metadata (the {@code x-amz-meta-*} headers), keys in lower case. */
+  /**
+   * User metadata as metaflow stores it (names keep their case, entries their order); empty when the object
+   * has none (metaflow's {@code None}) or when it was not fetched.
+   */
   public Map<String, String> metadata() {
     return metadata;
+  }
+
+  /**
+   * Where the object came from, when this project's client wrote it under a run: {@code metaflow-flow},
+   * {@code metaflow-run-id} and, inside a task, {@code metaflow-step}, {@code metaflow-task-id},
+   * {@code metaflow-attempt}.
+   */
+  public Map<String, String> lineage() {
+    return lineage;
+  }
+
+  private static Map<String, String> lineageOf(Map<String, String> s3Metadata) {
+    Map<String, String> lineage = new TreeMap<>();
+    if (s3Metadata != null) {
+      for (String name : List.of(S3.META_FLOW, S3.META_RUN, S3.META_STEP, S3.META_TASK, S3.META_ATTEMPT)) {
+        if (s3Metadata.containsKey(name)) {
+          lineage.put(name, s3Metadata.get(name));
+        }
+      }
+    }
+    return Collections.unmodifiableMap(lineage);
   }
 
   public Optional<Instant> lastModified() {

@@ -2,11 +2,14 @@ package io.metaflows3.core;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * An object to store: a key and either bytes in memory or a local file (streamed, never read whole),
- * with an optional content type and user metadata (metaflow's {@code S3PutObject}).
+ * with an optional content type and user metadata (metaflow's {@code S3PutObject}). Text is stored as UTF-8 and,
+ * as metaflow does, with no content type unless one is given (the server's default then applies).
  */
 public record S3PutObject(String key, byte[] value, Path path, String contentType, Map<String, String> metadata) {
   public S3PutObject {
@@ -16,7 +19,7 @@ public record S3PutObject(String key, byte[] value, Path path, String contentTyp
     if ((value == null) == (path == null)) {
       throw new IllegalArgumentException("give either a value or a path for " + key);
     }
-    metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    metadata = metadata == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
   }
 
   public static S3PutObject of(String key, byte[] value) {
@@ -24,7 +27,7 @@ public record S3PutObject(String key, byte[] value, Path path, String contentTyp
   }
 
   public static S3PutObject of(String key, String value) {
-    return new S3PutObject(key, value.getBytes(StandardCharsets.UTF_8), null, "text/plain; charset=utf-8", null);
+    return new S3PutObject(key, value.getBytes(StandardCharsets.UTF_8), null, null, null);
   }
 
   public static S3PutObject ofFile(String key, Path path) {

@@ -43,7 +43,7 @@ class ContextTest {
         .task(TaskContext.of(FlowRun.of("TaskFlow", "12"), "train", "42", 1)).build()) {
       assertEquals("s3://" + server.bucket() + "/bp/TaskFlow/12/", s3.root().orElseThrow());
       s3.put("out", "x");
-      Map<String, String> meta = s3.info("out").metadata();
+      Map<String, String> meta = s3.info("out").lineage();
       assertEquals("TaskFlow", meta.get("metaflow-flow"));
       assertEquals("12", meta.get("metaflow-run-id"));
       assertEquals("train", meta.get("metaflow-step"));

@@ -47,8 +47,9 @@ class SeedExamplesTest {
       assertEquals(11, obj.size());
       assertTrue(obj.downloaded());
       // Lineage travels with the object, not only in its URL.
-      assertEquals("S3DemoFlow", obj.metadata().get("metaflow-flow"));
-      assertEquals("3", obj.metadata().get("metaflow-run-id"));
+      assertEquals("S3DemoFlow", obj.lineage().get("metaflow-flow"));
+      assertEquals("3", obj.lineage().get("metaflow-run-id"));
+      assertEquals(Map.of(), obj.metadata(), "lineage is not user metadata");
     }
   }
 

@@ -156,12 +156,14 @@ class TransferTest {
   @Test
   void contentTypeAndMetadataRoundTrip() {
     try (S3 s3 = client("meta")) {
-      s3.put(S3PutObject.of("doc.json", "{}").withContentType("application/json")
-          .withMetadata(Map.of("owner", "ds-team", "purpose", "test")));
+      Map<String, String> meta = new java.util.LinkedHashMap<>();
+      meta.put("Owner", "ds-team");
+      meta.put("purpose", "tëst");
+      s3.put(S3PutObject.of("doc.json", "{}").withContentType("application/json").withMetadata(meta));
       for (S3Object o : List.of(s3.get("doc.json"), s3.info("doc.json"))) {
         assertEquals("application/json", o.contentType().orElseThrow());
-        assertEquals("ds-team", o.metadata().get("owner"));
-        assertEquals("test", o.metadata().get("purpose"));
+        assertEquals(meta, o.metadata(), "names keep their case, values their characters");
+        assertEquals(List.of("Owner", "purpose"), List.copyOf(o.metadata().keySet()));
         assertTrue(o.hasInfo());
         assertTrue(o.lastModified().isPresent());
       }
@@ -169,7 +171,29 @@ class TransferTest {
       assertFalse(info.downloaded());
       assertEquals(2, info.size());
       s3.put("t", "plain text");
-      assertTrue(s3.info("t").contentType().orElseThrow().startsWith("text/plain"));
+      assertEquals(Map.of(), s3.info("t").metadata(), "no metadata: metaflow's None");
+      assertEquals("application/octet-stream", s3.info("t").contentType().orElseThrow(),
+          "as metaflow, no content type is sent: the server's default applies");
+    }
+  }
+
+  @Test
+  void metadataIsReadAndWrittenInMetaflowsFormat(S3Client raw) {
+    try (S3 s3 = client("metaflow-format")) {
+      // Written as metaflow's Python client writes it: one JSON header.
+      String url = s3.root().orElseThrow() + "from-python";
+      S3Url at = S3Url.parse(url);
+      raw.putObject(r -> r.bucket(at.bucket()).key(at.key())
+              .metadata(Map.of("metaflow-user-attributes", "{\"Model\": \"gbm\", \"depth\": 6}")),
+          software.amazon.awssdk.core.sync.RequestBody.fromString("x"));
+      assertEquals(Map.of("Model", "gbm", "depth", "6"), s3.info("from-python").metadata());
+      // Written here: the same single header, which metaflow's json.loads reads back.
+      s3.put(S3PutObject.of("from-java", "y").withMetadata(Map.of("Team", "ds", "note", "ü")));
+      S3Url ours = S3Url.parse(s3.root().orElseThrow() + "from-java");
+      Map<String, String> headers = raw.headObject(r -> r.bucket(ours.bucket()).key(ours.key())).metadata();
+      assertEquals(java.util.Set.of("metaflow-user-attributes"), headers.keySet());
+      String json = headers.get("metaflow-user-attributes");
+      assertTrue(json.contains("\"Team\":\"ds\"") && json.contains("\\u00FC"), json);
     }
   }
 
