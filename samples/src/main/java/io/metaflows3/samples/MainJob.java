@@ -38,8 +38,8 @@ public final class MainJob {
       double truthError) {}
 
   /** What a run of the job did. */
-  public record Result(FlowRun data, FlowRun training, Optional<FlowRun> previous, Map<String, String> examples,
-      List<String> modelUrls, List<CountryResult> countries, BeamTraining.Outcome beam, long millis) {}
+  public record Result(FlowRun data, FlowRun training, Optional<FlowRun> previous,
+      Map<String, List<String>> examples, List<String> modelUrls, List<CountryResult> countries, BeamTraining.Outcome beam, long millis) {}
 
   private MainJob() {}
 
@@ -57,9 +57,9 @@ public final class MainJob {
     out.println("Run " + training + " (s3root " + c.s3root() + ")");
 
     step(out, 1, "metaflow.S3 examples (S3DemoFlow/" + training.runId() + ")", start);
-    Map<String, String> examples = new SeedExamples(c.settings(), c.s3root(), FlowRun.of("S3DemoFlow",
-        training.runId())).runAll(previous.map(p -> FlowRun.of("S3DemoFlow", p.runId())).orElse(null), c.scratch(),
-        out);
+    // The documentation's examples, with this job's s3root standing for its s3://my-bucket/... locations.
+    Map<String, List<String>> examples = new SeedExamples(c.settings(), c.s3root() + "/savin/tmp", c.s3root(),
+        training.runId()).runAll(c.scratch(), out);
 
     List<SalesDataset.Country> countries = SalesDataset.countries(c.countries(), c.rows(), 42);
     step(out, 2, "generating " + c.rows() + " sales rows in " + countries.size() + " countries as Parquet under "

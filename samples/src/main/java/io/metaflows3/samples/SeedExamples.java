@@ -1,9 +1,8 @@
 package io.metaflows3.samples;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metaflows3.core.FlowRun;
-import io.metaflows3.core.GetOption;
-import io.metaflows3.core.IncludedFile;
-import io.metaflows3.core.PutOption;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3GetObject;
 import io.metaflows3.core.S3Object;
@@ -12,149 +11,239 @@ import io.metaflows3.core.S3Settings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The examples of metaflow.S3's documentation, in Java: each method is one example a user can copy. Every
- * example returns a one-line result, printed by {@link #runAll}.
+ * The examples of metaflow's "Loading and Storing Data" documentation, one method each, in the order the
+ * documentation gives them; each returns the lines its Python original prints. The documentation's locations
+ * are parameters: {@code tmp} stands for {@code s3://my-bucket/savin/tmp} and {@code datatools} for metaflow's
+ * datatools root ({@code s3://my-bucket/metaflow/userdata/v1}), so with those values the output is the
+ * documentation's, line for line ({@code SeedExamplesDocTest} checks it).
  */
 public final class SeedExamples {
   private final S3Settings settings;
-  private final String s3root;
-  private final FlowRun run;
+  private final String tmp;
+  private final String datatools;
+  private final String runId;
 
-  public SeedExamples(S3Settings settings, String s3root, FlowRun run) {
+  public SeedExamples(S3Settings settings, String tmp, String datatools, String runId) {
     this.settings = settings;
-    this.s3root = s3root;
-    this.run = run;
+    this.tmp = tmp;
+    this.datatools = datatools;
+    this.runId = runId;
   }
 
-  private S3 inRun(FlowRun r) {
-    return S3.builder().settings(settings).s3root(s3root).run(r).build();
+  /** {@code S3()}: no context, full URLs only. */
+  private S3 s3() {
+    return S3.builder().settings(settings).build();
   }
 
-  /** Store and load an object within a run: its URL names the flow and run. */
-  public String storeAndLoadInRun() {
-    try (S3 s3 = inRun(run)) {
-      String url = s3.put("example_object", "hello from " + run);
-      S3Object obj = s3.get("example_object");
-      return obj.text() + " <- " + url;
+  private S3 s3root(String s3root) {
+    return S3.builder().settings(settings).s3root(s3root).build();
+  }
+
+  /** S3DemoFlow: a step stores a message under the run, the next step loads it. */
+  public List<String> storeAndLoadInAFlow() {
+    List<String> printed = new ArrayList<>();
+    FlowRun run = FlowRun.of("S3DemoFlow", runId);
+    // start step
+    try (S3 s3 = S3.builder().settings(settings).s3root(datatools).run(run).build()) {
+      String message = "{\"message\": \"hello world!\"}";
+      String url = s3.put("example_object", message);
+      printed.add("Message saved at " + url);
+    }
+    // end step
+    try (S3 s3 = S3.builder().settings(settings).s3root(datatools).run(run).build()) {
+      S3Object s3obj = s3.get("example_object");
+      printed.add("Object found at " + s3obj.url());
+      printed.add("Message: " + pythonDict(json(s3obj.text())));
+    }
+    return printed;
+  }
+
+  /** Load what a past run produced: {@code S3(run=Flow('S3DemoFlow').latest_run)}. */
+  public List<String> loadFromTheLatestRun() {
+    FlowRun latest;
+    try (S3 s3 = S3.builder().settings(settings).s3root(datatools).build()) {
+      latest = s3.latestRun("S3DemoFlow").orElseThrow();
+    }
+    try (S3 s3 = S3.builder().settings(settings).s3root(datatools).run(latest).build()) {
+      return List.of(s3.get("example_object").text());
     }
   }
 
-  /** Load an object a past run produced: open that run by its id. */
-  public String loadFromPastRun(FlowRun past) {
-    try (S3 s3 = inRun(past)) {
-      return s3.get("example_object").text();
+  /** Load an object that has nothing to do with Metaflow, by its full URL. */
+  public List<String> loadAnExternalObject() {
+    try (S3 external = s3()) {
+      // What some other system left there.
+      external.put(tmp + "/external_data", "I know nothing about Metaflow");
+    }
+    try (S3 s3 = s3()) {
+      S3Object res = s3.get(tmp + "/external_data");
+      return List.of("an alien message: " + res.text());
     }
   }
 
-  /** Store and load under a known s3root, outside any run. */
-  public String storeAndLoadUnderS3root() {
-    try (S3 s3 = S3.builder().settings(settings).s3root(s3root + "/shared/").build()) {
-      s3.put("fruit", "banana");
-      return s3.get("fruit").text() + " <- " + s3.get("fruit").url();
+  /** Store under an s3root, load by full URL. */
+  public List<String> storeUnderAnS3root() {
+    try (S3 s3 = s3root(tmp + "/s3demo/")) {
+      s3.put("fruit", "pineapple");
+      s3.put("animal", "mongoose");
+    }
+    try (S3 s3 = s3()) {
+      return List.of(s3.get(tmp + "/s3demo/fruit").text());
     }
   }
 
-  /** get_many: several objects in parallel, results in request order. */
-  public String getMany() {
-    try (S3 s3 = inRun(run)) {
-      s3.putMany(List.of(S3PutObject.of("many/a", "1"), S3PutObject.of("many/b", "2"), S3PutObject.of("many/c", "3")));
-      return s3.getMany(List.of("many/c", "many/a", "many/b")).stream().map(S3Object::text)
-          .collect(Collectors.joining(","));
+  /** The S3 result object and its attributes. */
+  public List<String> theResultObject() {
+    try (S3 s3 = s3root(tmp + "/s3demo/")) {
+      S3Object s3obj = s3.get("fruit");
+      return List.of(
+          "location " + s3obj.url(),
+          "key " + s3obj.key(),
+          "size " + s3obj.size(),
+          "local path " + s3obj.path().orElseThrow(),
+          "bytes " + pythonBytes(s3obj.blob()),
+          "unicode " + s3obj.text(),
+          "metadata " + (s3obj.metadata().isEmpty() ? "None" : pythonDict(s3obj.metadata())),
+          "content-type " + s3obj.contentType().orElse("None"),
+          "downloaded " + (s3obj.downloaded() ? "True" : "False"));
     }
   }
 
-  /** get_recursive: everything below prefixes, in key order. */
-  public String getRecursive() {
-    try (S3 s3 = inRun(run)) {
-      return s3.getRecursive(List.of("many")).stream().map(o -> o.key() + "=" + o.text())
-          .collect(Collectors.joining(","));
+  /** get_many: objects loaded in parallel, in request order. */
+  public List<String> getMany() {
+    try (S3 s3 = s3root(tmp + "/s3demo/")) {
+      return pythonList(s3.getMany(List.of("fruit", "animal")));
     }
   }
 
-  /** Two 1 KiB ranges of one object. */
-  public String twoRanges() {
-    byte[] data = new byte[4096];
-    for (int i = 0; i < data.length; i++) {
-      data[i] = (byte) ('a' + i % 26);
-    }
-    try (S3 s3 = inRun(run)) {
-      s3.put("blob.bin", data);
-      List<S3Object> parts = s3.getManyObjects(List.of(S3GetObject.of("blob.bin", 0, 1024),
-          S3GetObject.of("blob.bin", 1024, 1024)));
-      return parts.stream().map(p -> p.range().orElseThrow() + " starts " + new String(p.blob(), 0, 3))
-          .collect(Collectors.joining("; "));
+  /** get_recursive: everything below prefixes. */
+  public List<String> getRecursive() {
+    try (S3 s3 = s3()) {
+      return pythonList(s3.getRecursive(List.of(tmp + "/s3demo")));
     }
   }
 
-  /** put_many and put_files: values and local files, stored in parallel. */
-  public String putManyAndPutFiles(Path scratch) {
-    try (S3 s3 = inRun(run)) {
-      Path file = Files.writeString(scratch.resolve("notes.txt"), "a local file");
-      int values = s3.putMany(List.of(S3PutObject.of("put/one", "1"), S3PutObject.of("put/two", "2")
-          .withContentType("text/csv").withMetadata(Map.of("source", "sample")))).size();
+  /** Two 1 KiB parts of one file, by {@code S3GetObject(key, offset, length)}; prints each part's path and size. */
+  public List<String> loadPartsOfAFile(String url) {
+    try (S3 s3 = s3()) {
+      List<String> printed = new ArrayList<>();
+      for (S3Object obj : s3.getManyObjects(List.of(S3GetObject.of(url, 0, 1024), S3GetObject.of(url, 1024, 1024)))) {
+        printed.add(obj.path().orElseThrow() + " " + obj.size());
+      }
+      return printed;
+    }
+  }
+
+  /** put_many: several values stored in parallel. */
+  public List<String> putMany() {
+    Map<String, String> many = new LinkedHashMap<>();
+    many.put("first_key", "foo");
+    many.put("second_key", "bar");
+    try (S3 s3 = s3root(tmp + "/s3demo_put/")) {
+      return pythonList(s3.putMany(many.entrySet().stream().map(e -> S3PutObject.of(e.getKey(), e.getValue()))
+          .toList()));
+    }
+  }
+
+  /** put_files: local files streamed up in parallel ({@code scratch} stands for /tmp). */
+  public List<String> putFiles(Path scratch) {
+    try {
+      Path first = Files.writeString(scratch.resolve("1"), "first datum");
+      Path second = Files.writeString(scratch.resolve("2"), "second datum");
       Map<String, Path> files = new LinkedHashMap<>();
-      files.put("put/notes.txt", file);
-      int uploaded = s3.putFiles(files).size();
-      boolean kept = s3.putMany(List.of(S3PutObject.of("put/one", "overwritten?")), PutOption.NO_OVERWRITE).isEmpty()
-          && s3.get("put/one").text().equals("1");
-      return values + " values, " + uploaded + " file, overwrite=false kept the first value: " + kept;
+      files.put("first_file", first);
+      files.put("second_file", second);
+      try (S3 s3 = s3root(tmp + "/s3demo_put/")) {
+        return pythonList(s3.putFiles(files));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   /** list_paths and list_recursive over first/a/object1, first/b/x/object2, second/c/object3. */
-  public String listing() {
-    try (S3 s3 = S3.builder().settings(settings).s3root(s3root + "/listing-" + run.runId() + "/").build()) {
-      s3.putMany(List.of(S3PutObject.of("first/a/object1", "1"), S3PutObject.of("first/b/x/object2", "2"),
-          S3PutObject.of("second/c/object3", "3")));
-      String paths = s3.listPaths().stream().map(S3Object::key).collect(Collectors.joining(","));
-      String recursive = s3.listRecursive().stream().map(S3Object::key).collect(Collectors.joining(","));
-      return "list_paths: " + paths + " | list_recursive: " + recursive;
+  public List<String> listing() {
+    List<String> printed = new ArrayList<>();
+    try (S3 s3 = s3root(tmp + "/s3demo_list/")) {
+      s3.putMany(List.of(S3PutObject.of("first/a/object1", "data"), S3PutObject.of("first/b/x/object2", "data"),
+          S3PutObject.of("second/c/object3", "data")));
     }
+    try (S3 s3 = s3root(tmp + "/s3demo_list/")) {
+      s3.listPaths().forEach(key -> printed.add(key.key()));
+      printed.add("");
+      s3.listPaths(List.of("first", "second")).forEach(key -> printed.add(key.key()));
+      printed.add("");
+      s3.listPaths(List.of("first/a", "first/b")).forEach(key -> printed.add(key.key() + " "
+          + (key.exists() ? "object" : "prefix")));
+      printed.add("");
+      s3.listRecursive().forEach(key -> printed.add(key.key()));
+    }
+    return printed;
   }
 
-  /** return_missing: a missing key gives an object that does not exist, instead of an exception. */
-  public String returnMissing() {
-    try (S3 s3 = inRun(run)) {
-      S3Object missing = s3.get("no-such-key", GetOption.RETURN_MISSING);
-      return missing.key() + " exists=" + missing.exists();
+  /**
+   * Runs every example, printing what each prints; returns the printed lines by example. The file the parts are
+   * loaded from is made first, under {@code tmp} (the documentation reads a public data set).
+   */
+  public Map<String, List<String>> runAll(Path scratch, PrintStream out) {
+    String partsUrl = tmp + "/s3demo_parts/data.bin";
+    try (S3 s3 = s3()) {
+      s3.put(partsUrl, new byte[4096]);
     }
+    Map<String, List<String>> results = new LinkedHashMap<>();
+    results.put("Store and load objects in a Metaflow flow", storeAndLoadInAFlow());
+    results.put("Load external objects produced by a Metaflow run", loadFromTheLatestRun());
+    results.put("Store and load objects to/from a known S3 location", loadAnExternalObject());
+    results.put("... with an s3root", storeUnderAnS3root());
+    results.put("The S3 result object", theResultObject());
+    results.put("Load multiple objects in parallel", getMany());
+    results.put("Load all objects recursively under a prefix", getRecursive());
+    results.put("Loading parts of files", loadPartsOfAFile(partsUrl));
+    results.put("Store multiple objects", putMany());
+    results.put("... or files", putFiles(scratch));
+    results.put("Listing objects in S3", listing());
+    results.forEach((name, printed) -> {
+      out.println("    " + name + ":");
+      printed.forEach(line -> out.println("      " + line));
+    });
+    return results;
   }
 
-  /** IncludeFile: a local file stored once per content under the run, versioned by its SHA-1. */
-  public String includeFile(Path scratch) {
-    try (S3 s3 = inRun(run)) {
-      Path config = Files.writeString(scratch.resolve("config.json"), "{\"learning_rate\": 0.1}");
-      IncludedFile included = s3.includeFile(config);
-      return "sha1 " + included.sha1() + " -> " + included.url();
+  // Python's printed forms, so the output reads as the documentation's.
+
+  private static Map<String, String> json(String text) {
+    try {
+      return new ObjectMapper().readValue(text, new TypeReference<LinkedHashMap<String, String>>() {});
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** Runs every example, printing each result; returns them by name. */
-  public Map<String, String> runAll(FlowRun past, Path scratch, PrintStream out) {
-    Map<String, String> results = new LinkedHashMap<>();
-    results.put("store and load in a run", storeAndLoadInRun());
-    results.put("load from a past run", past == null ? "(no past run yet)" : loadFromPastRun(past));
-    results.put("store and load under an s3root", storeAndLoadUnderS3root());
-    results.put("get_many", getMany());
-    results.put("get_recursive", getRecursive());
-    results.put("two 1 KiB ranges", twoRanges());
-    results.put("put_many and put_files", putManyAndPutFiles(scratch));
-    results.put("list_paths and list_recursive", listing());
-    results.put("return_missing", returnMissing());
-    results.put("IncludeFile", includeFile(scratch));
-    results.forEach((name, result) -> out.println("    " + name + ": " + result));
-    return results;
+  private static String pythonDict(Map<String, String> map) {
+    return map.entrySet().stream().map(e -> "'" + e.getKey() + "': '" + e.getValue() + "'")
+        .collect(Collectors.joining(", ", "{", "}"));
+  }
+
+  private static String pythonBytes(byte[] bytes) {
+    return "b'" + new String(bytes, StandardCharsets.US_ASCII) + "'";
+  }
+
+  /** A list as Python's interactive prompt prints one that does not fit a line: an element a line. */
+  private static List<String> pythonList(List<?> items) {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      lines.add((i == 0 ? "[" : " ") + items.get(i) + (i == items.size() - 1 ? "]" : ","));
+    }
+    return lines.isEmpty() ? List.of("[]") : lines;
   }
 }
