@@ -19,6 +19,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -310,27 +312,78 @@ public final class S3 implements AutoCloseable {
     return putMany(objects, options);
   }
 
-  /**
-   * metaflow's IncludeFile: stores a local file under the run, named by the SHA-1 of its content
-   * ({@code includefile/<sha1>}), so the same content is stored once.
-   */
+  /** metaflow's IncludeFile with its defaults: the file is text in UTF-8. See the other overload. */
   public IncludedFile includeFile(Path file) {
+    return includeFile(file, true, "utf-8");
+  }
+
+  /**
+   * metaflow's IncludeFile: stores a local file as metaflow does, gzip-compressed at
+   * {@code <datatools root>/<Flow>/<sha1 of the content>} (never overwritten: the same content is stored once),
+   * and returns its descriptor. A Python flow loads what this stored, and {@link #loadIncludedFile} what a Python
+   * flow stored.
+   *
+   * @throws MetaflowS3NotFound when {@code file} is not a readable file
+   */
+  public IncludedFile includeFile(Path file, boolean isText, String encoding) {
     if (run == null) {
       throw new MetaflowS3Exception("includeFile needs a run context (S3.builder().run(..))", null);
     }
     if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-      throw new MetaflowS3Exception("cannot include " + file + ": not a readable file", null);
+      throw new MetaflowS3NotFound("cannot include " + file + ": not a readable file", null, null);
     }
-    String sha1 = sha1(file);
-    String key = "includefile/" + sha1;
-    S3PutObject object = S3PutObject.ofFile(key, file)
-        .withMetadata(Map.of("metaflow-filename", String.valueOf(file.getFileName())));
-    String url = put(object, PutOption.NO_OVERWRITE);
+    checkOpen();
+    Path gzip = temp.newFile();
     try {
-      return new IncludedFile(url, sha1, Files.size(file));
+      String sha1 = gzip(file, gzip);
+      S3Url url = datatoolsRoot.resolve(run.flow() + "/" + sha1);
+      join(uploader.upload(url, S3PutObject.ofFile(url.toString(), gzip), Map.of(), true), url);
+      return IncludedFile.uploaded(url.toString(), isText, encoding, Files.size(file));
     } catch (IOException e) {
-      throw new MetaflowS3Exception("cannot read " + file, url, e);
+      throw new MetaflowS3Exception("cannot read " + file + " (" + e.getClass().getSimpleName() + ")", null, e);
+    } finally {
+      TempDir.deleteQuietly(gzip);
     }
+  }
+
+  /**
+   * The content of an included file, whoever included it: uncompressed when IncludeFile stored it, as it is when
+   * it is a file stored elsewhere; decode text with {@link IncludedFile#encoding()} when {@code isText()}.
+   */
+  public byte[] loadIncludedFile(IncludedFile included) {
+    S3Url url = S3Url.parse(included.url());
+    S3Object object = join(download(url, null, null, -1, null, false), url);
+    try (InputStream in = Files.newInputStream(object.path().orElseThrow())) {
+      return included.compressed() ? new GZIPInputStream(in).readAllBytes() : in.readAllBytes();
+    } catch (IOException e) {
+      throw new MetaflowS3Exception("cannot read the included file (" + e.getClass().getSimpleName() + ")",
+          url.toString(), e);
+    } finally {
+      release(object);
+    }
+  }
+
+  /** Gzips {@code file} into {@code gzip} (level 3, as metaflow) and returns the SHA-1 of the content. */
+  private static String gzip(Path file, Path gzip) throws IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-1");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is part of every JVM", e);
+    }
+    try (InputStream in = Files.newInputStream(file);
+        GZIPOutputStream out = new GZIPOutputStream(Files.newOutputStream(gzip), 1 << 16) {
+          {
+            def.setLevel(3);
+          }
+        }) {
+      byte[] buffer = new byte[1 << 16];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        digest.update(buffer, 0, n);
+        out.write(buffer, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(digest.digest());
   }
 
   // ---- delete ----
@@ -536,21 +589,6 @@ public final class S3 implements AutoCloseable {
 
   private static <T> boolean has(T[] options, T option) {
     return Arrays.asList(options).contains(option);
-  }
-
-  private static String sha1(Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest digest = MessageDigest.getInstance("SHA-1");
-      byte[] buffer = new byte[1 << 16];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, n);
-      }
-      return HexFormat.of().formatHex(digest.digest());
-    } catch (IOException e) {
-      throw new MetaflowS3Exception("cannot read " + file + " (" + e.getClass().getSimpleName() + ")", null, e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is part of every JVM", e);
-    }
   }
 
   /** Configures an {@link S3} client: its context (run, root) and its settings. */

@@ -1,7 +1,9 @@
 package io.metaflows3.core;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.local.LocalS3Extension;
@@ -14,6 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /** The examples of metaflow.S3's documentation, in Java, against a real S3-compatible server. */
 @ExtendWith(LocalS3Extension.class)
@@ -210,17 +213,52 @@ class SeedExamplesTest {
   }
 
   @Test
-  void includeFileIsStoredOncePerContent(@TempDir Path dir) throws Exception {
+  void includeFileStoresAsMetaflowDoesOncePerContent(@TempDir Path dir, S3Client raw) throws Exception {
     Path file = Files.writeString(dir.resolve("config.json"), "{\"alpha\": 0.1}");
+    String sha1 = java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-1").digest(Files.readAllBytes(file)));
     try (S3 s3 = inRun("700")) {
       IncludedFile first = s3.includeFile(file);
-      String expected = java.util.HexFormat.of().formatHex(
-          java.security.MessageDigest.getInstance("SHA-1").digest(Files.readAllBytes(file)));
-      assertEquals(expected, first.sha1());
-      assertTrue(first.url().endsWith("/S3DemoFlow/700/includefile/" + first.sha1()));
+      // metaflow's layout: <datatools root>/<Flow>/<sha1 of the content>, gzip, shared by the flow's runs.
+      assertEquals(datatools + "S3DemoFlow/" + sha1, first.url());
       assertEquals(first, s3.includeFile(file));
-      assertEquals("{\"alpha\": 0.1}", s3.get("includefile/" + first.sha1()).text());
-      assertEquals(1, s3.listRecursive(List.of("includefile")).size());
+      S3Url url = S3Url.parse(first.url());
+      byte[] stored = raw.getObjectAsBytes(r -> r.bucket(url.bucket()).key(url.key())).asByteArray();
+      assertEquals("{\"alpha\": 0.1}", new String(new java.util.zip.GZIPInputStream(
+          new java.io.ByteArrayInputStream(stored)).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      assertEquals("{\"note\":\"Internal representation of IncludeFile\",\"type\":\"uploader-v2\","
+          + "\"sub-type\":\"uploaded\",\"url\":\"" + first.url() + "\",\"is_text\":true,\"encoding\":\"utf-8\","
+          + "\"size\":14}", first.descriptor());
+      assertEquals(first, IncludedFile.parse(first.descriptor()));
+      assertEquals("{\"alpha\": 0.1}", new String(s3.loadIncludedFile(first), first.encoding()));
+    }
+  }
+
+  @Test
+  void includedFilesOfPythonFlowsLoad(S3Client raw) throws Exception {
+    // As metaflow's Python IncludeFile stores a binary file and describes it (json.dumps of its descriptor).
+    byte[] content = {0, 1, 2, (byte) 0xff, 'x'};
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+      out.write(content);
+    }
+    S3Url url = S3Url.parse(datatools + "HashFileFlow/0123abcd");
+    raw.putObject(r -> r.bucket(url.bucket()).key(url.key()),
+        software.amazon.awssdk.core.sync.RequestBody.fromBytes(gz.toByteArray()));
+    String v2 = "{\"note\": \"Internal representation of IncludeFile\", \"type\": \"uploader-v2\", "
+        + "\"sub-type\": \"uploaded\", \"url\": \"" + url + "\", \"is_text\": false, \"encoding\": null, "
+        + "\"size\": 5}";
+    String v1 = "{\"type\": \"uploader-v1\", \"url\": \"" + url + "\", \"is_text\": false, \"encoding\": null}";
+    try (S3 s3 = S3.builder().settings(LocalS3.settings(server).build()).build()) {
+      assertArrayEquals(content, s3.loadIncludedFile(IncludedFile.parse(v2)));
+      assertArrayEquals(content, s3.loadIncludedFile(IncludedFile.parse(v1)));
+      assertEquals(null, IncludedFile.parse(v1).encoding(), "a JSON null is no encoding");
+      s3.put(datatools + "elsewhere.txt", "plain");
+      String external = "{\"note\": \"Internal representation of IncludeFile\", \"type\": \"uploader-v2\", "
+          + "\"sub-type\": \"external\", \"url\": \"" + datatools + "elsewhere.txt\", \"is_text\": true, "
+          + "\"encoding\": \"utf-8\"}";
+      assertEquals("plain", new String(s3.loadIncludedFile(IncludedFile.parse(external)), "utf-8"));
+      assertThrows(MetaflowS3Exception.class, () -> IncludedFile.parse("{\"type\": \"other\"}"));
     }
   }
 }

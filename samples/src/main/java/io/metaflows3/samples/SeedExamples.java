@@ -3,6 +3,7 @@ package io.metaflows3.samples;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metaflows3.core.FlowRun;
+import io.metaflows3.core.IncludedFile;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3GetObject;
 import io.metaflows3.core.S3Object;
@@ -14,7 +15,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -192,6 +196,27 @@ public final class SeedExamples {
   }
 
   /**
+   * HashFileFlow: a local file included into the flow ({@code IncludeFile('myfile', is_text=False)}), stored as
+   * metaflow stores it, then loaded in the start step and hashed.
+   */
+  public List<String> includeAFile(Path myinput) {
+    FlowRun run = FlowRun.of("HashFileFlow", runId);
+    try (S3 s3 = S3.builder().settings(settings).s3root(datatools).run(run).build()) {
+      IncludedFile myfile = s3.includeFile(myinput, false, null);
+      byte[] content = s3.loadIncludedFile(myfile);
+      return List.of("Hello from start", "Hash of file is " + HexFormat.of().formatHex(sha1(content)), "Goodbye");
+    }
+  }
+
+  private static byte[] sha1(byte[] content) {
+    try {
+      return MessageDigest.getInstance("SHA-1").digest(content);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is part of every JVM", e);
+    }
+  }
+
+  /**
    * Runs every example, printing what each prints; returns the printed lines by example. The file the parts are
    * loaded from is made first, under {@code tmp} (the documentation reads a public data set).
    */
@@ -212,6 +237,12 @@ public final class SeedExamples {
     results.put("Store multiple objects", putMany());
     results.put("... or files", putFiles(scratch));
     results.put("Listing objects in S3", listing());
+    try {
+      Path myinput = Files.write(scratch.resolve("myinput.bin"), new byte[] {1, 2, 3});
+      results.put("Data in local files", includeAFile(myinput));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     results.forEach((name, printed) -> {
       out.println("    " + name + ":");
       printed.forEach(line -> out.println("      " + line));

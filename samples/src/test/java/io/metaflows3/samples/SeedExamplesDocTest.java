@@ -87,6 +87,14 @@ class SeedExamplesDocTest {
   }
 
   @Test
+  void includeAFile(@TempDir Path scratch) throws Exception {
+    byte[] content = "my input".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String sha1 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(content));
+    assertEquals(List.of("Hello from start", "Hash of file is " + sha1, "Goodbye"),
+        examples.includeAFile(java.nio.file.Files.write(scratch.resolve("myinput.bin"), content)));
+  }
+
+  @Test
   void listingObjects() {
     assertEquals(List.of(
         "first",
