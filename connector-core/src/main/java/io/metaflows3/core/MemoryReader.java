@@ -64,7 +64,7 @@ final class MemoryReader {
         .size(bytes.length)
         .range(new RangeInfo(total, offset, bytes.length))
         .etag(first.eTag())
-        .info(first.contentType(), first.metadata(), first.lastModified())
+        .info(first.contentType(), first.metadata(), first.lastModified(), first.serverSideEncryptionAsString())
         .build();
     return new ObjectBytes(info, bytes);
   }

@@ -162,7 +162,7 @@ public final class S3 implements AutoCloseable {
           .size(d.range().length())
           .range(d.range())
           .etag(r.eTag())
-          .info(r.contentType(), r.metadata(), r.lastModified())
+          .info(r.contentType(), r.metadata(), r.lastModified(), r.serverSideEncryptionAsString())
           .build();
     });
   }
@@ -196,7 +196,7 @@ public final class S3 implements AutoCloseable {
 
   private S3Object infoOf(S3Url url, String prefix, HeadObjectResponse r) {
     return S3Object.builder(url, prefix).size(r.contentLength()).etag(r.eTag())
-        .info(r.contentType(), r.metadata(), r.lastModified()).build();
+        .info(r.contentType(), r.metadata(), r.lastModified(), r.serverSideEncryptionAsString()).build();
   }
 
   // ---- list ----
@@ -294,7 +294,7 @@ public final class S3 implements AutoCloseable {
     for (S3PutObject o : objects) {
       S3Url url = resolve(o.key());
       checkOpen();
-      results.add(uploader.upload(url, o, lineage(o.metadata()), ifAbsent)
+      results.add(uploader.upload(url, o, headers(o), ifAbsent)
           .thenApply(etag -> etag != null ? new StoredObject(o.key(), url.toString()) : null));
     }
     return await("put", results).stream().filter(s -> s != null).toList();
@@ -337,7 +337,9 @@ public final class S3 implements AutoCloseable {
     try {
       String sha1 = gzip(file, gzip);
       S3Url url = datatoolsRoot.resolve(run.flow() + "/" + sha1);
-      join(uploader.upload(url, S3PutObject.ofFile(url.toString(), gzip), Map.of(), true), url);
+      S3PutObject gzipped = S3PutObject.ofFile(url.toString(), gzip);
+      join(uploader.upload(url, gzipped, new ObjectHeaders(null, Map.of(), settings().serverSideEncryption()), true),
+          url);
       return IncludedFile.uploaded(url.toString(), isText, encoding, Files.size(file));
     } catch (IOException e) {
       throw new MetaflowS3Exception("cannot read " + file + " (" + e.getClass().getSimpleName() + ")", null, e);
@@ -546,6 +548,11 @@ public final class S3 implements AutoCloseable {
    * The S3 metadata headers of an object: user metadata as metaflow stores it (one JSON header), plus, under a
    * run, lineage headers naming flow, run, step and task (metaflow's client ignores them).
    */
+  private ObjectHeaders headers(S3PutObject object) {
+    return new ObjectHeaders(object.contentType(), lineage(object.metadata()),
+        object.encryption() != null ? object.encryption() : settings().serverSideEncryption());
+  }
+
   private Map<String, String> lineage(Map<String, String> user) {
     Map<String, String> meta = new LinkedHashMap<>();
     if (!user.isEmpty()) {
@@ -599,7 +606,7 @@ public final class S3 implements AutoCloseable {
     private String s3root;
     private String bucket;
     private String prefix;
-    private Map<String, String> env = System.getenv();
+    private MetaflowConfig config;
 
     private Builder() {}
 
@@ -641,10 +648,23 @@ public final class S3 implements AutoCloseable {
       return this;
     }
 
-    /** The environment variables read for defaults; {@code System.getenv()} unless set. */
+    /** Only these environment variables for defaults, no config files (tests, explicit setups). */
     public Builder environment(Map<String, String> value) {
-      this.env = Map.copyOf(value);
+      this.config = MetaflowConfig.ofEnvironment(value);
       return this;
+    }
+
+    /** The metaflow configuration read for defaults; {@link MetaflowConfig#load()} unless set. */
+    public Builder config(MetaflowConfig value) {
+      this.config = value;
+      return this;
+    }
+
+    private MetaflowConfig config() {
+      if (config == null) {
+        config = MetaflowConfig.load();
+      }
+      return config;
     }
 
     /** The root a client built now would resolve keys under, without building one; empty without a context. */
@@ -676,7 +696,7 @@ public final class S3 implements AutoCloseable {
     public S3 build() {
       S3Url[] roots = roots();
       if (settings == null) {
-        settings = S3Settings.fromEnvironment(env);
+        settings = S3Settings.fromConfig(config());
       }
       return new S3(this, roots[0], roots[1]);
     }
@@ -691,7 +711,7 @@ public final class S3 implements AutoCloseable {
       }
       S3Url explicit = s3root != null ? S3Url.parse(s3root).asPrefix()
           : bucket != null ? bucketRoot(bucket, prefix) : null;
-      S3Url datatools = explicit != null ? explicit : defaultDatatoolsRoot(env);
+      S3Url datatools = explicit != null ? explicit : defaultDatatoolsRoot(config());
       S3Url root;
       if (run != null) {
         if (datatools == null) {
@@ -710,16 +730,14 @@ public final class S3 implements AutoCloseable {
       return prefix == null || prefix.isEmpty() ? top : top.resolve(prefix).asPrefix();
     }
 
-    private static S3Url defaultDatatoolsRoot(Map<String, String> env) {
-      String datatools = env.get("METAFLOW_DATATOOLS_S3ROOT");
-      if (datatools != null && !datatools.isBlank()) {
-        return S3Url.parse(datatools).asPrefix();
+    /** metaflow's DATATOOLS_S3ROOT: set, or DATASTORE_SYSROOT_S3 plus DATATOOLS_SUFFIX ("data"), or none. */
+    private static S3Url defaultDatatoolsRoot(MetaflowConfig config) {
+      Optional<String> datatools = config.get("DATATOOLS_S3ROOT");
+      if (datatools.isPresent()) {
+        return S3Url.parse(datatools.get()).asPrefix();
       }
-      String sysroot = env.get("METAFLOW_DATASTORE_SYSROOT_S3");
-      if (sysroot != null && !sysroot.isBlank()) {
-        return S3Url.parse(sysroot).asPrefix().resolve("data/");
-      }
-      return null;
+      return config.get("DATASTORE_SYSROOT_S3").map(sysroot -> S3Url.parse(sysroot).asPrefix()
+          .resolve(config.get("DATATOOLS_SUFFIX").orElse("data") + "/")).orElse(null);
     }
   }
 }

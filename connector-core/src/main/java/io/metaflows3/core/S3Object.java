@@ -31,6 +31,7 @@ public final class S3Object {
   private final Instant lastModified;
   private final String etag;
   private final RangeInfo range;
+  private final String encryption;
 
   private S3Object(Builder b) {
     this.url = b.url;
@@ -46,6 +47,12 @@ public final class S3Object {
     this.lastModified = b.lastModified;
     this.etag = b.etag;
     this.range = b.range;
+    this.encryption = b.encryption;
+  }
+
+  /** The server-side encryption S3 reports for the object ({@code AES256}, {@code aws:kms}), if any. */
+  public Optional<String> encryption() {
+    return Optional.ofNullable(encryption);
   }
 
   /** The full {@code s3://} URL. */
@@ -198,6 +205,7 @@ public final class S3Object {
     private Instant lastModified;
     private String etag;
     private RangeInfo range;
+    private String encryption;
 
     private Builder(S3Url url, String key, String prefix) {
       this.url = url;
@@ -220,8 +228,9 @@ public final class S3Object {
       return this;
     }
 
-    Builder info(String type, Map<String, String> meta, Instant modified) {
+    Builder info(String type, Map<String, String> meta, Instant modified, String sse) {
       this.hasInfo = true;
+      this.encryption = sse;
       this.contentType = type;
       this.metadata = meta;
       this.lastModified = modified;

@@ -11,7 +11,8 @@ import java.util.Map;
  * with an optional content type and user metadata (metaflow's {@code S3PutObject}). Text is stored as UTF-8 and,
  * as metaflow does, with no content type unless one is given (the server's default then applies).
  */
-public record S3PutObject(String key, byte[] value, Path path, String contentType, Map<String, String> metadata) {
+public record S3PutObject(String key, byte[] value, Path path, String contentType, Map<String, String> metadata,
+    ServerSideEncryption encryption) {
   public S3PutObject {
     if (key == null) {
       throw new MetaflowS3URLException("missing key", null);
@@ -23,22 +24,27 @@ public record S3PutObject(String key, byte[] value, Path path, String contentTyp
   }
 
   public static S3PutObject of(String key, byte[] value) {
-    return new S3PutObject(key, value, null, null, null);
+    return new S3PutObject(key, value, null, null, null, null);
   }
 
   public static S3PutObject of(String key, String value) {
-    return new S3PutObject(key, value.getBytes(StandardCharsets.UTF_8), null, null, null);
+    return new S3PutObject(key, value.getBytes(StandardCharsets.UTF_8), null, null, null, null);
   }
 
   public static S3PutObject ofFile(String key, Path path) {
-    return new S3PutObject(key, null, path, null, null);
+    return new S3PutObject(key, null, path, null, null, null);
   }
 
   public S3PutObject withContentType(String type) {
-    return new S3PutObject(key, value, path, type, metadata);
+    return new S3PutObject(key, value, path, type, metadata, encryption);
   }
 
   public S3PutObject withMetadata(Map<String, String> meta) {
-    return new S3PutObject(key, value, path, contentType, meta);
+    return new S3PutObject(key, value, path, contentType, meta, encryption);
+  }
+
+  /** Server-side encryption of this object, over the client's default. */
+  public S3PutObject withEncryption(ServerSideEncryption sse) {
+    return new S3PutObject(key, value, path, contentType, metadata, sse);
   }
 }

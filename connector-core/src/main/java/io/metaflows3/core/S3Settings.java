@@ -5,6 +5,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -28,6 +30,8 @@ public final class S3Settings implements Serializable {
   private final String accessKeyId;
   private final String secretAccessKey;
   private final String sessionToken;
+  private final String profile;
+  private final ServerSideEncryption serverSideEncryption;
 
   private S3Settings(Builder b) {
     this.endpoint = b.endpoint;
@@ -42,42 +46,80 @@ public final class S3Settings implements Serializable {
     this.accessKeyId = b.accessKeyId;
     this.secretAccessKey = b.secretAccessKey;
     this.sessionToken = b.sessionToken;
+    this.profile = b.profile;
+    this.serverSideEncryption = b.serverSideEncryption;
   }
 
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Settings from this process's environment (see {@link #fromEnvironment(Map)}). */
+  /** Settings from this process's metaflow configuration (see {@link #fromConfig}). */
   public static S3Settings defaults() {
-    return fromEnvironment(System.getenv());
+    return fromConfig(MetaflowConfig.load());
+  }
+
+  /** Settings from environment variables alone (see {@link #fromConfig}). */
+  public static S3Settings fromEnvironment(Map<String, String> env) {
+    return fromConfig(MetaflowConfig.ofEnvironment(env));
   }
 
   /**
-   * Settings from metaflow's and the AWS SDK's environment variables: the endpoint from
-   * {@code METAFLOW_S3_ENDPOINT_URL}, else {@code AWS_ENDPOINT_URL_S3}, else {@code AWS_ENDPOINT_URL}; the
-   * temp root from {@code METAFLOW_TEMPDIR}. Region and credentials are left to the SDK's default providers.
+   * Settings from metaflow's configuration, as metaflow's S3 client reads it: the endpoint from
+   * {@code DATATOOLS_CLIENT_PARAMS}' {@code endpoint_url}, else {@code S3_ENDPOINT_URL}, else the SDK's
+   * {@code AWS_ENDPOINT_URL_S3} / {@code AWS_ENDPOINT_URL}; the region from the client params' or
+   * {@code DATATOOLS_SESSION_VARS}' {@code region_name}; the credentials profile from the session vars'
+   * {@code profile_name}; requests in flight from {@code S3_WORKER_COUNT}; attempts from
+   * {@code S3_RETRY_COUNT} / {@code S3_TRANSIENT_RETRY_COUNT} (one more than the larger); server-side encryption
+   * from {@code S3_SERVER_SIDE_ENCRYPTION}; the temp root from {@code TEMPDIR}. Names are metaflow's, without
+   * the {@code METAFLOW_} prefix. Everything else is left to the SDK's default providers.
    */
-  public static S3Settings fromEnvironment(Map<String, String> env) {
+  public static S3Settings fromConfig(MetaflowConfig c) {
     Builder b = builder();
-    for (String name : new String[] {"METAFLOW_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
-      String value = env.get(name);
-      if (value != null && !value.isBlank()) {
-        b.endpoint(value);
-        break;
+    Map<String, String> client = c.getObject("DATATOOLS_CLIENT_PARAMS");
+    Map<String, String> session = c.getObject("DATATOOLS_SESSION_VARS");
+    Optional.ofNullable(client.get("endpoint_url")).or(() -> c.get("S3_ENDPOINT_URL"))
+        .or(() -> nonBlank(c.env("AWS_ENDPOINT_URL_S3"))).or(() -> nonBlank(c.env("AWS_ENDPOINT_URL")))
+        .ifPresent(b::endpoint);
+    Optional.ofNullable(client.get("region_name")).or(() -> Optional.ofNullable(
+        session.get("region_name"))).ifPresent(b::region);
+    Optional.ofNullable(session.get("profile_name")).ifPresent(b::profile);
+    c.get("TEMPDIR").ifPresent(b::tmpRoot);
+    c.get("S3_WORKER_COUNT").ifPresent(v -> b.maxInFlight(parseCount("METAFLOW_S3_WORKER_COUNT", v)));
+    int retries = -1;
+    for (String name : new String[] {"S3_RETRY_COUNT", "S3_TRANSIENT_RETRY_COUNT"}) {
+      Optional<String> v = c.get(name);
+      if (v.isPresent()) {
+        retries = Math.max(retries, parseCount("METAFLOW_" + name, v.get()));
       }
     }
-    String tmp = env.get("METAFLOW_TEMPDIR");
-    if (tmp != null && !tmp.isBlank()) {
-      b.tmpRoot(tmp);
+    if (retries >= 0) {
+      b.maxAttempts(retries + 1);
     }
+    c.get("S3_SERVER_SIDE_ENCRYPTION").map(ServerSideEncryption::of).ifPresent(b::serverSideEncryption);
     return b.build();
+  }
+
+  private static Optional<String> nonBlank(String value) {
+    return value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
+  }
+
+  private static int parseCount(String name, String value) {
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(name + " must be a whole number, 0 or more, got '" + value + "'");
   }
 
   /**
    * Settings from engine options (Spark reader options, pipeline options), on top of {@code base}. Names are
    * case-insensitive: endpoint, region, maxInFlight, partSize, multipartThreshold, maxAttempts, tmpRoot,
-   * accessKeyId, secretAccessKey, sessionToken. Unknown names are ignored (they belong to the engine).
+   * profile, serverSideEncryption (AES256, aws:kms), sseKmsKeyId, accessKeyId, secretAccessKey, sessionToken. Unknown names are ignored (they belong to the engine).
    */
   public static S3Settings fromOptions(Map<String, String> options, S3Settings base) {
     Map<String, String> o = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -103,6 +145,12 @@ public final class S3Settings implements Serializable {
     }
     if (o.containsKey("tmpRoot")) {
       b.tmpRoot(o.get("tmpRoot"));
+    }
+    if (o.containsKey("profile")) {
+      b.profile(o.get("profile"));
+    }
+    if (o.containsKey("serverSideEncryption")) {
+      b.serverSideEncryption(new ServerSideEncryption(o.get("serverSideEncryption"), o.get("sseKmsKeyId")));
     }
     if (o.containsKey("accessKeyId") || o.containsKey("secretAccessKey")) {
       b.credentials(o.get("accessKeyId"), o.get("secretAccessKey"), o.get("sessionToken"));
@@ -156,6 +204,8 @@ public final class S3Settings implements Serializable {
     b.accessKeyId = accessKeyId;
     b.secretAccessKey = secretAccessKey;
     b.sessionToken = sessionToken;
+    b.profile = profile;
+    b.serverSideEncryption = serverSideEncryption;
     return b;
   }
 
@@ -201,6 +251,16 @@ public final class S3Settings implements Serializable {
     return tmpRoot;
   }
 
+  /** The AWS credentials profile to use instead of the default chain; null for the default chain. */
+  public String profile() {
+    return profile;
+  }
+
+  /** Server-side encryption of every object this client stores, unless one says otherwise; null: none. */
+  public ServerSideEncryption serverSideEncryption() {
+    return serverSideEncryption;
+  }
+
   boolean hasStaticCredentials() {
     return accessKeyId != null;
   }
@@ -219,18 +279,19 @@ public final class S3Settings implements Serializable {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof S3Settings s && java.util.Objects.equals(endpoint, s.endpoint)
-        && java.util.Objects.equals(region, s.region) && maxInFlight == s.maxInFlight && partSize == s.partSize
+    return o instanceof S3Settings s && Objects.equals(endpoint, s.endpoint)
+        && Objects.equals(region, s.region) && maxInFlight == s.maxInFlight && partSize == s.partSize
         && multipartThreshold == s.multipartThreshold && maxAttempts == s.maxAttempts
         && backoffBaseMillis == s.backoffBaseMillis && backoffMaxMillis == s.backoffMaxMillis
-        && java.util.Objects.equals(tmpRoot, s.tmpRoot) && java.util.Objects.equals(accessKeyId, s.accessKeyId)
-        && java.util.Objects.equals(secretAccessKey, s.secretAccessKey)
-        && java.util.Objects.equals(sessionToken, s.sessionToken);
+        && Objects.equals(tmpRoot, s.tmpRoot) && Objects.equals(accessKeyId, s.accessKeyId)
+        && Objects.equals(secretAccessKey, s.secretAccessKey)
+        && Objects.equals(sessionToken, s.sessionToken) && Objects.equals(profile, s.profile)
+        && Objects.equals(serverSideEncryption, s.serverSideEncryption);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(endpoint, region, maxInFlight, partSize, multipartThreshold, maxAttempts,
+    return Objects.hash(endpoint, region, maxInFlight, partSize, multipartThreshold, maxAttempts,
         tmpRoot, accessKeyId);
   }
 
@@ -238,8 +299,8 @@ public final class S3Settings implements Serializable {
   public String toString() {
     return "S3Settings[endpoint=" + endpoint + ", region=" + region + ", maxInFlight=" + maxInFlight
         + ", partSize=" + partSize + ", multipartThreshold=" + multipartThreshold + ", maxAttempts=" + maxAttempts
-        + ", tmpRoot=" + tmpRoot + ", credentials=" + (accessKeyId == null ? "default chain" : "static (redacted)")
-        + "]";
+        + ", tmpRoot=" + tmpRoot + ", serverSideEncryption=" + serverSideEncryption + ", credentials="
+        + (accessKeyId != null ? "static (redacted)" : profile != null ? "profile " + profile : "default chain") + "]";
   }
 
   /** Builder with the defaults: 64 requests in flight, 8 MiB parts, 16 MiB multipart threshold, 6 attempts. */
@@ -256,6 +317,8 @@ public final class S3Settings implements Serializable {
     private String accessKeyId;
     private String secretAccessKey;
     private String sessionToken;
+    private String profile;
+    private ServerSideEncryption serverSideEncryption;
 
     private Builder() {}
 
@@ -310,6 +373,18 @@ public final class S3Settings implements Serializable {
 
     public Builder tmpRoot(String value) {
       this.tmpRoot = value;
+      return this;
+    }
+
+    /** Credentials from this profile of the AWS config files instead of the default chain. */
+    public Builder profile(String value) {
+      this.profile = value;
+      return this;
+    }
+
+    /** Server-side encryption of stored objects (SSE-S3 or SSE-KMS); null for none. */
+    public Builder serverSideEncryption(ServerSideEncryption value) {
+      this.serverSideEncryption = value;
       return this;
     }
 

@@ -12,12 +12,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -46,7 +49,10 @@ final class TransferEngine implements AutoCloseable {
         .httpClientBuilder(NettyNioAsyncHttpClient.builder()
             .eventLoopGroup(SharedEventLoop.GROUP)
             .maxConcurrency(settings.maxInFlight())
-            .connectionAcquisitionTimeout(Duration.ofMinutes(2)))
+            // An unreachable endpoint must fail in seconds (then retries decide), never wait minutes for a
+            // connection; our own queue keeps requests within maxConcurrency, so acquisition rarely waits.
+            .connectionTimeout(Duration.ofSeconds(5))
+            .connectionAcquisitionTimeout(Duration.ofSeconds(30)))
         // Retries are ours (below): one policy for every failure, truncated bodies included, and counted.
         .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
         // "Expect: 100-continue" costs a round trip per PUT; only worth it for bodies large enough to waste.
@@ -58,6 +64,12 @@ final class TransferEngine implements AutoCloseable {
       b.region(Region.of(settings.region()));
     } else if (settings.endpoint() != null) {
       b.region(Region.US_EAST_1); // S3-compatible stores accept any region; don't require one to be configured
+    } else if (configuredRegion() == null) {
+      // As boto3: S3 works without a configured region; requests to buckets elsewhere follow their region.
+      b.region(Region.US_EAST_1).crossRegionAccessEnabled(true);
+    }
+    if (settings.profile() != null) {
+      b.credentialsProvider(ProfileCredentialsProvider.create(settings.profile()));
     }
     if (settings.hasStaticCredentials()) {
       b.credentialsProvider(StaticCredentialsProvider.create(settings.sessionToken() == null
@@ -65,6 +77,15 @@ final class TransferEngine implements AutoCloseable {
           : AwsSessionCredentials.create(settings.accessKeyId(), settings.secretAccessKey(), settings.sessionToken())));
     }
     this.client = b.build();
+  }
+
+  /** The region the SDK's default chain finds (environment, profile, instance metadata), or null. */
+  private static Region configuredRegion() {
+    try {
+      return new DefaultAwsRegionProviderChain().getRegion();
+    } catch (SdkClientException e) {
+      return null;
+    }
   }
 
   /**
@@ -126,18 +147,23 @@ final class TransferEngine implements AutoCloseable {
   }
 
   CompletableFuture<PutObjectResponse> put(S3Url url, Supplier<AsyncRequestBody> body, long length,
-      String contentType, Map<String, String> metadata, boolean ifAbsent) {
-    return send(url, () -> client.putObject(r -> r.bucket(url.bucket()).key(url.key()).contentType(contentType)
-        .metadata(metadata).ifNoneMatch(ifAbsent ? "*" : null).contentLength(length), body.get()))
+      ObjectHeaders headers, boolean ifAbsent) {
+    return send(url, () -> client.putObject(r -> r.bucket(url.bucket()).key(url.key())
+        .contentType(headers.contentType()).metadata(headers.metadata())
+        .serverSideEncryption(headers.encryptionType()).ssekmsKeyId(headers.kmsKeyId())
+        .ifNoneMatch(ifAbsent ? "*" : null).contentLength(length),
+        body.get()))
         .thenApply(r -> {
           stats.bytesWritten.addAndGet(length);
           return r;
         });
   }
 
-  CompletableFuture<String> createMultipart(S3Url url, String contentType, Map<String, String> metadata) {
+  CompletableFuture<String> createMultipart(S3Url url, ObjectHeaders headers) {
     return send(url, () -> client.createMultipartUpload(r -> r.bucket(url.bucket()).key(url.key())
-        .contentType(contentType).metadata(metadata))).thenApply(r -> r.uploadId());
+        .contentType(headers.contentType()).metadata(headers.metadata())
+        .serverSideEncryption(headers.encryptionType()).ssekmsKeyId(headers.kmsKeyId())))
+        .thenApply(r -> r.uploadId());
   }
 
   CompletableFuture<CompletedPart> uploadPart(S3Url url, String uploadId, int partNumber, Path file, long position,

@@ -25,12 +25,12 @@ final class Uploader {
   }
 
   /** Stores {@code obj} at {@code url}: its ETag, or null when {@code ifAbsent} found the key taken. */
-  CompletableFuture<String> upload(S3Url url, S3PutObject obj, Map<String, String> metadata, boolean ifAbsent) {
+  CompletableFuture<String> upload(S3Url url, S3PutObject obj, ObjectHeaders headers, boolean ifAbsent) {
     CompletableFuture<String> stored;
     if (obj.value() != null) {
       byte[] value = obj.value();
-      stored = engine.put(url, () -> AsyncRequestBody.fromBytesUnsafe(value), value.length, obj.contentType(),
-          metadata, ifAbsent).thenApply(r -> r.eTag());
+      stored = engine.put(url, () -> AsyncRequestBody.fromBytesUnsafe(value), value.length, headers, ifAbsent)
+          .thenApply(r -> r.eTag());
     } else {
       long size;
       try {
@@ -40,9 +40,9 @@ final class Uploader {
             "cannot read local file " + obj.path() + " (" + e.getClass().getSimpleName() + ")", url.toString(), e));
       }
       stored = size <= engine.settings().multipartThreshold()
-          ? engine.put(url, () -> AsyncRequestBody.fromFile(obj.path()), size, obj.contentType(), metadata, ifAbsent)
+          ? engine.put(url, () -> AsyncRequestBody.fromFile(obj.path()), size, headers, ifAbsent)
               .thenApply(r -> r.eTag())
-          : multipart(url, obj.path(), size, obj.contentType(), metadata, ifAbsent);
+          : multipart(url, obj.path(), size, headers, ifAbsent);
     }
     return stored.exceptionally(error -> {
       if (ifAbsent && Errors.status(error) == 412) {
@@ -52,8 +52,8 @@ final class Uploader {
     });
   }
 
-  private CompletableFuture<String> multipart(S3Url url, Path file, long size, String contentType,
-      Map<String, String> metadata, boolean ifAbsent) {
+  private CompletableFuture<String> multipart(S3Url url, Path file, long size, ObjectHeaders headers,
+      boolean ifAbsent) {
     CompletableFuture<Boolean> taken = ifAbsent
         // Skip the upload of a key that is already there; the conditional complete still guards the race.
         ? engine.head(url).handle((r, e) -> {
@@ -67,7 +67,7 @@ final class Uploader {
           })
         : CompletableFuture.completedFuture(false);
     return taken.thenCompose(exists -> exists ? CompletableFuture.<String>completedFuture(null)
-        : engine.createMultipart(url, contentType, metadata).thenCompose(uploadId ->
+        : engine.createMultipart(url, headers).thenCompose(uploadId ->
             uploadParts(url, uploadId, file, size)
                 .thenCompose(parts -> engine.completeMultipart(url, uploadId, parts, ifAbsent))
                 .exceptionallyCompose(error -> engine.abortMultipart(url, uploadId)

@@ -178,6 +178,19 @@ class TransferTest {
   }
 
   @Test
+  void serverSideEncryptionIsSentPerObjectAndByDefault(S3Client raw) {
+    S3Settings encrypting = LocalS3.settings(server).serverSideEncryption(ServerSideEncryption.of("AES256")).build();
+    try (S3 s3 = S3.builder().settings(encrypting).s3root(LocalS3.root(server, "sse/")).environment(Map.of())
+        .build()) {
+      s3.put("default", "x");
+      s3.put(S3PutObject.of("kms", "y").withEncryption(ServerSideEncryption.kms("alias/metaflow")));
+      assertEquals("AES256", s3.info("default").encryption().orElse("none"));
+      assertEquals("aws:kms", s3.get("kms").encryption().orElse("none"));
+    }
+    assertThrows(IllegalArgumentException.class, () -> ServerSideEncryption.of("rot13"));
+  }
+
+  @Test
   void metadataIsReadAndWrittenInMetaflowsFormat(S3Client raw) {
     try (S3 s3 = client("metaflow-format")) {
       // Written as metaflow's Python client writes it: one JSON header.
