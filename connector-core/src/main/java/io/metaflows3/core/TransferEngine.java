@@ -36,7 +36,6 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
  * request (plus its retries); composing them into transfers is the callers' job.
  */
 final class TransferEngine implements AutoCloseable {
-  private static final long EXPECT_CONTINUE_ABOVE = 1L << 20;
   private final S3AsyncClient client;
   private final InFlightLimit queue;
   private final S3Settings settings;
@@ -55,8 +54,9 @@ final class TransferEngine implements AutoCloseable {
             .connectionAcquisitionTimeout(Duration.ofSeconds(30)))
         // Retries are ours (below): one policy for every failure, truncated bodies included, and counted.
         .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-        // "Expect: 100-continue" costs a round trip per PUT; only worth it for bodies large enough to waste.
-        .serviceConfiguration(c -> c.expectContinueThresholdInBytes(EXPECT_CONTINUE_ABOVE));
+        // No "Expect: 100-continue": some servers (moto) answer it in a way the SDK takes as a final HTTP 100,
+        // and a refused body costs at most one single-put (<= multipartThreshold) of wasted upload.
+        .serviceConfiguration(c -> c.expectContinueEnabled(false));
     if (settings.endpoint() != null) {
       b.endpointOverride(URI.create(settings.endpoint())).forcePathStyle(true);
     }
