@@ -24,7 +24,6 @@ import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 /**
  * metaflow.S3 for Java: load and store S3 objects at high throughput, under locations that name the run that
@@ -103,6 +102,17 @@ public final class S3 implements AutoCloseable {
     return get(S3GetObject.of(key), options);
   }
 
+  /**
+   * The object the root itself names (metaflow's {@code S3(s3root='s3://bucket/file').get()}); its key is its
+   * URL, as in metaflow.
+   */
+  public S3Object get(GetOption... options) {
+    S3Url url = rootObject("get");
+    checkOpen();
+    return await("get", List.of(download(url, null, null, -1, null, has(options, GetOption.RETURN_MISSING))))
+        .get(0);
+  }
+
   public S3Object get(S3GetObject request, GetOption... options) {
     return getManyObjects(List.of(request), options).get(0);
   }
@@ -173,6 +183,13 @@ public final class S3 implements AutoCloseable {
     return infoMany(List.of(key), options).get(0);
   }
 
+  /** The metadata of the object the root itself names; see {@link #get(GetOption...)}. */
+  public S3Object info(GetOption... options) {
+    S3Url url = rootObject("info");
+    checkOpen();
+    return await("info", List.of(head(url, null, has(options, GetOption.RETURN_MISSING)))).get(0);
+  }
+
   /** Metadata of each object without downloading it ({@code downloaded() == false}). */
   public List<S3Object> infoMany(List<String> keys, GetOption... options) {
     boolean returnMissing = has(options, GetOption.RETURN_MISSING);
@@ -181,22 +198,31 @@ public final class S3 implements AutoCloseable {
     for (String key : keys) {
       S3Url url = resolve(key);
       checkOpen();
-      results.add(engine.head(url).handle((r, error) -> {
-        if (error != null) {
-          if (returnMissing && Errors.isNotFound(error)) {
-            return S3Object.builder(url, prefix).missing().build();
-          }
-          throw Errors.toTyped(error, url.toString());
-        }
-        return infoOf(url, prefix, r);
-      }));
+      results.add(head(url, prefix, returnMissing));
     }
     return await("info", results);
   }
 
-  private S3Object infoOf(S3Url url, String prefix, HeadObjectResponse r) {
-    return S3Object.builder(url, prefix).size(r.contentLength()).etag(r.eTag())
-        .info(r.contentType(), r.metadata(), r.lastModified(), r.serverSideEncryptionAsString()).build();
+  private CompletableFuture<S3Object> head(S3Url url, String prefix, boolean returnMissing) {
+    return engine.head(url).handle((r, error) -> {
+      if (error != null) {
+        if (returnMissing && Errors.isNotFound(error)) {
+          return S3Object.builder(url, prefix).missing().build();
+        }
+        throw Errors.toTyped(error, url.toString());
+      }
+      return S3Object.builder(url, prefix).size(r.contentLength()).etag(r.eTag())
+          .info(r.contentType(), r.metadata(), r.lastModified(), r.serverSideEncryptionAsString()).build();
+    });
+  }
+
+  /** The root read as an object's URL (no trailing '/'), for get() and info() of the root itself. */
+  private S3Url rootObject(String call) {
+    S3Url r = requireRoot(call);
+    if (r.key().isEmpty()) {
+      throw new MetaflowS3URLException(call + "() of the root: the root is a bucket, not an object", r.toString());
+    }
+    return new S3Url(r.bucket(), r.key().substring(0, r.key().length() - 1));
   }
 
   // ---- list ----
@@ -275,6 +301,24 @@ public final class S3 implements AutoCloseable {
   }
 
   /**
+   * Stores what {@code value} yields until its end (its length need not be known: it is spooled to a temp file
+   * first, then uploaded like a file, in parts when large) and returns the URL. The stream is not closed.
+   */
+  public String put(String key, InputStream value, PutOption... options) {
+    checkOpen();
+    Path spool = temp.newFile();
+    try {
+      Files.copy(value, spool);
+      return put(S3PutObject.ofFile(key, spool), options);
+    } catch (IOException e) {
+      throw new MetaflowS3Exception("cannot read the stream to store (" + e.getClass().getSimpleName() + ")",
+          resolve(key).toString(), e);
+    } finally {
+      TempDir.deleteQuietly(spool);
+    }
+  }
+
+  /**
    * Stores one object and returns its URL. With {@link PutOption#NO_OVERWRITE} an existing object is kept
    * and the URL is returned all the same (as metaflow does); {@link #putMany} tells which were stored.
    */
@@ -303,13 +347,26 @@ public final class S3 implements AutoCloseable {
   /** Uploads local files, streamed (large ones in parallel parts); keys in the map's order. */
   public List<StoredObject> putFiles(Map<String, Path> files, PutOption... options) {
     List<S3PutObject> objects = new ArrayList<>();
-    files.forEach((key, path) -> {
-      if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-        throw new MetaflowS3Exception("not a readable file: " + path, null);
+    files.forEach((key, path) -> objects.add(S3PutObject.ofFile(key, path)));
+    return putFiles(objects, options);
+  }
+
+  /**
+   * Uploads local files with their content types, metadata and encryption ({@link S3PutObject#ofFile}), like
+   * metaflow's {@code put_files} given {@code S3PutObject}s; in request order.
+   *
+   * @throws MetaflowS3NotFound before any upload, when a file is missing or unreadable
+   */
+  public List<StoredObject> putFiles(List<S3PutObject> files, PutOption... options) {
+    for (S3PutObject f : files) {
+      if (f.path() == null) {
+        throw new IllegalArgumentException("putFiles takes files (S3PutObject.ofFile), got a value for " + f.key());
       }
-      objects.add(S3PutObject.ofFile(key, path));
-    });
-    return putMany(objects, options);
+      if (!Files.isRegularFile(f.path()) || !Files.isReadable(f.path())) {
+        throw new MetaflowS3NotFound("local file not found or not readable: " + f.path(), null, null);
+      }
+    }
+    return putMany(files, options);
   }
 
   /** metaflow's IncludeFile with its defaults: the file is text in UTF-8. See the other overload. */
@@ -395,17 +452,39 @@ public final class S3 implements AutoCloseable {
     deleteMany(List.of(key));
   }
 
-  /** Deletes objects in parallel; waits for all, then throws the first failure, typed and naming its URL. */
+  /**
+   * Deletes objects, 1,000 a request (S3's DeleteObjects), the requests in parallel; waits for all, then throws
+   * for the first key S3 could not delete, typed ({@link MetaflowS3AccessDenied} for a denied one) and naming
+   * its URL. Missing objects are not an error.
+   */
   public void deleteMany(List<String> keys) {
-    List<CompletableFuture<Void>> deletes = new ArrayList<>();
+    Map<String, List<String>> byBucket = new LinkedHashMap<>();
     for (String key : keys) {
       S3Url url = resolve(key);
-      checkOpen();
-      deletes.add(engine.delete(url).exceptionally(e -> {
-        throw Errors.toTyped(e, url.toString());
-      }));
+      byBucket.computeIfAbsent(url.bucket(), b -> new ArrayList<>()).add(url.key());
     }
-    await("delete", deletes);
+    checkOpen();
+    List<CompletableFuture<Void>> batches = new ArrayList<>();
+    byBucket.forEach((bucket, all) -> {
+      for (int from = 0; from < all.size(); from += 1000) {
+        List<String> batch = all.subList(from, Math.min(all.size(), from + 1000));
+        S3Url first = new S3Url(bucket, batch.get(0));
+        batches.add(engine.deleteBatch(bucket, batch).handle((failed, error) -> {
+          if (error != null) {
+            throw Errors.toTyped(error, first.toString());
+          }
+          if (!failed.isEmpty()) {
+            String url = new S3Url(bucket, failed.get(0).key()).toString();
+            String message = "could not delete " + failed.size() + " of " + batch.size() + " objects ("
+                + failed.get(0).code() + ")";
+            throw "AccessDenied".equals(failed.get(0).code()) ? new MetaflowS3AccessDenied(message, url, null)
+                : new MetaflowS3Exception(message, url);
+          }
+          return null;
+        }));
+      }
+    });
+    await("delete", batches);
   }
 
   // ---- runs ----

@@ -28,6 +28,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 
 /**
@@ -49,9 +51,10 @@ final class TransferEngine implements AutoCloseable {
             .eventLoopGroup(SharedEventLoop.GROUP)
             .maxConcurrency(settings.maxInFlight())
             // An unreachable endpoint must fail in seconds (then retries decide), never wait minutes for a
-            // connection; our own queue keeps requests within maxConcurrency, so acquisition rarely waits.
+            // connection (a refused connect can leave an acquisition waiting out this timeout); our own queue
+            // keeps requests within maxConcurrency, so a healthy pool never needs to wait this long.
             .connectionTimeout(Duration.ofSeconds(5))
-            .connectionAcquisitionTimeout(Duration.ofSeconds(30)))
+            .connectionAcquisitionTimeout(Duration.ofSeconds(10)))
         // Retries are ours (below): one policy for every failure, truncated bodies included, and counted.
         .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
         // No "Expect: 100-continue": some servers (moto) answer it in a way the SDK takes as a final HTTP 100,
@@ -189,8 +192,15 @@ final class TransferEngine implements AutoCloseable {
         .uploadId(uploadId))).thenApply(r -> null);
   }
 
-  CompletableFuture<Void> delete(S3Url url) {
-    return send(url, () -> client.deleteObject(r -> r.bucket(url.bucket()).key(url.key()))).thenApply(r -> null);
+  /**
+   * Deletes up to 1,000 keys of one bucket in one request (S3's DeleteObjects, quiet: only failures come back);
+   * returns the keys S3 could not delete, with its error codes.
+   */
+  CompletableFuture<List<S3Error>> deleteBatch(String bucket, List<String> keys) {
+    S3Url url = new S3Url(bucket, keys.get(0));
+    List<ObjectIdentifier> ids = keys.stream().map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+    return send(url, () -> client.deleteObjects(r -> r.bucket(bucket).delete(d -> d.objects(ids).quiet(true))))
+        .thenApply(r -> r.errors());
   }
 
   /** Sends a request through the queue, retrying transient failures; fails with the last error. */

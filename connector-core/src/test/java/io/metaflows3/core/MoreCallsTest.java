@@ -1,0 +1,125 @@
+package io.metaflows3.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import io.metaflows3.local.LocalS3Extension;
+import io.metaflows3.local.LocalS3Server;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Calls of metaflow.S3 beyond its documented examples, and the few this port adds. */
+@ExtendWith(LocalS3Extension.class)
+class MoreCallsTest {
+  private final LocalS3Server server;
+
+  MoreCallsTest(LocalS3Server server) {
+    this.server = server;
+  }
+
+  private S3 client(String root) {
+    return S3.builder().settings(LocalS3.settings(server).partSize(5 * S3Settings.MIB)
+        .multipartThreshold(5 * S3Settings.MIB).build()).s3root(LocalS3.root(server, root)).environment(Map.of())
+        .build();
+  }
+
+  @Test
+  void getAndInfoOfTheRootItself() {
+    try (S3 writer = client("calls/")) {
+      writer.put("fruit", "pineapple");
+    }
+    try (S3 s3 = client("calls/fruit")) {
+      S3Object fruit = s3.get();
+      assertEquals("pineapple", fruit.text());
+      assertEquals(LocalS3.root(server, "calls/fruit"), fruit.key(), "metaflow: the key of the root is its URL");
+      assertEquals(null, fruit.prefix());
+      assertEquals(9, s3.info().size());
+    }
+    try (S3 s3 = client("calls/nothing-here")) {
+      assertFalse(s3.get(GetOption.RETURN_MISSING).exists());
+      assertThrows(MetaflowS3NotFound.class, s3::info);
+    }
+  }
+
+  @Test
+  void putFromAStreamOfUnknownLength() {
+    byte[] data = new byte[7 * 1024 * 1024 + 11];
+    new Random(4).nextBytes(data);
+    try (S3 s3 = client("calls/")) {
+      InputStream unknownLength = new ByteArrayInputStream(data) {
+        @Override
+        public int available() {
+          return 0;
+        }
+      };
+      String url = s3.put("streamed.bin", unknownLength);
+      assertEquals(LocalS3.root(server, "calls/streamed.bin"), url);
+      assertEquals(List.of(), LocalS3.tempFiles(s3), "the spooled copy is gone once stored");
+      assertArrayEquals(data, s3.get("streamed.bin").blob(), "past the multipart threshold: uploaded in parts");
+    }
+  }
+
+  @Test
+  void putFilesWithContentTypesAndMetadataAndMissingFiles(@TempDir Path dir) throws Exception {
+    Path csv = Files.writeString(dir.resolve("a.csv"), "x,y\n1,2\n");
+    try (S3 s3 = client("calls/files/")) {
+      List<StoredObject> stored = s3.putFiles(List.of(S3PutObject.ofFile("a.csv", csv).withContentType("text/csv")
+          .withMetadata(Map.of("Source", "export"))));
+      assertEquals(List.of("a.csv"), stored.stream().map(StoredObject::key).toList());
+      S3Object a = s3.info("a.csv");
+      assertEquals("text/csv", a.contentType().orElseThrow());
+      assertEquals(Map.of("Source", "export"), a.metadata());
+      assertThrows(MetaflowS3NotFound.class, () -> s3.putFiles(Map.of("b", dir.resolve("missing.csv"))));
+      assertThrows(MetaflowS3NotFound.class, () -> s3.putFiles(List.of(S3PutObject.ofFile("c", dir))));
+      assertFalse(s3.info("b", GetOption.RETURN_MISSING).exists(), "nothing uploaded when a file is missing");
+    }
+  }
+
+  @Test
+  void deleteManyGoesAThousandKeysARequest() {
+    try (S3 s3 = client("calls/deletes/")) {
+      List<S3PutObject> puts = new ArrayList<>();
+      List<String> keys = new ArrayList<>();
+      for (int i = 0; i < 2_500; i++) {
+        puts.add(S3PutObject.of("k" + i, "v"));
+        keys.add("k" + i);
+      }
+      s3.putMany(puts);
+      keys.add("never-existed");
+      long before = s3.stats().requests();
+      s3.deleteMany(keys);
+      assertEquals(3, s3.stats().requests() - before, "2,501 keys in 3 DeleteObjects requests");
+      assertEquals(List.of(), s3.listRecursive());
+    }
+  }
+
+  @Test
+  void anUnreachableEndpointFailsWithATypedErrorNotAHang() throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    S3Settings nowhere = S3Settings.builder().endpoint("http://127.0.0.1:" + closedPort).credentials("a", "b", null)
+        .build();
+    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+      try (S3 s3 = S3.builder().settings(nowhere).environment(Map.of()).build()) {
+        MetaflowS3Exception e = assertThrows(MetaflowS3Exception.class, () -> s3.get("s3://bucket/key"));
+        assertEquals("s3://bucket/key", e.url());
+      }
+    }, "a refused connection is retried and reported, never waited on for minutes");
+  }
+}
