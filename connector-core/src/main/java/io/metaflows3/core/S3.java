@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -17,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
@@ -133,6 +136,65 @@ public final class S3 implements AutoCloseable {
       results.add(download(url, prefix, requests.get(i).range(), -1, null, returnMissing));
     }
     return await("get", results);
+  }
+
+  /**
+   * Downloads objects (or ranges) and hands each to {@code action} in request order, as soon as it and those
+   * before it are there, with at most {@code 2 x maxInFlight} downloaded ahead; each object's temp file is
+   * deleted when {@code action} returns. So any number of objects goes through a bounded temp folder, where
+   * {@link #getManyObjects} keeps every file until the client closes. An exception (of a download or of
+   * {@code action}) stops the rest: downloads under way are awaited and their files deleted, then it is thrown.
+   */
+  public void forEachObject(List<S3GetObject> requests, Consumer<S3Object> action, GetOption... options) {
+    boolean returnMissing = has(options, GetOption.RETURN_MISSING);
+    List<S3Url> urls = requests.stream().map(r -> resolve(r.key())).toList();
+    String prefix = root().orElse(null);
+    forEachDownloaded(requests.size(), n -> download(urls.get(n), prefix, requests.get(n).range(), -1, null,
+        returnMissing), action);
+  }
+
+  /** {@link #forEachObject} for everything below prefixes, in {@link #getRecursive}'s order and naming. */
+  public void forEachRecursive(List<String> prefixes, Consumer<S3Object> action) {
+    List<S3Object> listed = listRecursive(prefixes).stream().filter(o -> !o.url().endsWith("/")).toList();
+    forEachDownloaded(listed.size(), n -> download(listed.get(n).s3Url(), listed.get(n).prefix(), null,
+        listed.get(n).size(), listed.get(n).etag().orElse(null), false), action);
+  }
+
+  /** Starts downloads {@code 0..count-1} through a window, hands them to {@code action} in order, frees each. */
+  private void forEachDownloaded(int count, IntFunction<CompletableFuture<S3Object>> start,
+      Consumer<S3Object> action) {
+    checkOpen();
+    int window = 2 * settings().maxInFlight();
+    ArrayDeque<CompletableFuture<S3Object>> ahead = new ArrayDeque<>();
+    int next = 0;
+    try {
+      while (next < count && ahead.size() < window) {
+        ahead.add(start.apply(next++));
+      }
+      while (!ahead.isEmpty()) {
+        S3Object object;
+        try {
+          object = ahead.poll().join();
+        } catch (RuntimeException e) {
+          throw Errors.toTyped(e, null);
+        }
+        if (next < count) {
+          ahead.add(start.apply(next++));
+        }
+        try {
+          action.accept(object);
+        } finally {
+          release(object);
+        }
+      }
+    } finally {
+      for (CompletableFuture<S3Object> f : ahead) {
+        f.handle((object, error) -> object).join();
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+          release(f.join());
+        }
+      }
+    }
   }
 
   /**

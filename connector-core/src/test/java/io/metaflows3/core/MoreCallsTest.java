@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
@@ -104,6 +105,44 @@ class MoreCallsTest {
       s3.deleteMany(keys);
       assertEquals(3, s3.stats().requests() - before, "2,501 keys in 3 DeleteObjects requests");
       assertEquals(List.of(), s3.listRecursive());
+    }
+  }
+
+  @Test
+  void objectsAreHandedOverInOrderThroughABoundedTempFolder() {
+    S3Settings four = LocalS3.settings(server).maxInFlight(4).build();
+    try (S3 s3 = S3.builder().settings(four).s3root(LocalS3.root(server, "calls/stream/")).environment(Map.of())
+        .build()) {
+      List<S3PutObject> puts = new ArrayList<>();
+      List<S3GetObject> gets = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        puts.add(S3PutObject.of(String.format("o%03d", i), "v" + i));
+        gets.add(S3GetObject.of(String.format("o%03d", 299 - i)));
+      }
+      s3.putMany(puts);
+      List<String> seen = new ArrayList<>();
+      int[] mostFiles = {0};
+      s3.forEachObject(gets, o -> {
+        seen.add(o.text());
+        mostFiles[0] = Math.max(mostFiles[0], LocalS3.tempFiles(s3).size());
+      });
+      assertEquals(300, seen.size());
+      assertEquals("v299", seen.get(0), "request order");
+      assertEquals("v0", seen.get(299));
+      assertTrue(mostFiles[0] <= 2 * 4 + 1, "at most the window and the current object on disk: " + mostFiles[0]);
+      assertEquals(List.of(), LocalS3.tempFiles(s3), "every file deleted once handled");
+
+      List<String> recursive = new ArrayList<>();
+      s3.forEachRecursive(List.of(""), o -> recursive.add(o.key()));
+      assertEquals(300, recursive.size());
+      assertEquals("o000", recursive.get(0));
+
+      RuntimeException stop = new IllegalStateException("stop");
+      assertEquals(stop, assertThrows(IllegalStateException.class, () -> s3.forEachObject(gets, o -> {
+        throw stop;
+      })));
+      assertEquals(List.of(), LocalS3.tempFiles(s3), "a stop leaves no file behind");
+      assertThrows(MetaflowS3NotFound.class, () -> s3.forEachObject(List.of(S3GetObject.of("missing")), o -> { }));
     }
   }
 
