@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -121,6 +122,11 @@ public final class S3Settings implements Serializable {
    * case-insensitive: endpoint, region, maxInFlight, partSize, multipartThreshold, maxAttempts, tmpRoot,
    * profile, serverSideEncryption (AES256, aws:kms), sseKmsKeyId, accessKeyId, secretAccessKey, sessionToken. Unknown names are ignored (they belong to the engine).
    */
+  /** The option names {@link #fromOptions} reads, for engines that reject names they do not know. */
+  public static final Set<String> OPTION_NAMES = Set.of("endpoint", "region", "maxInFlight",
+      "partSize", "multipartThreshold", "maxAttempts", "tmpRoot", "profile", "serverSideEncryption", "sseKmsKeyId",
+      "accessKeyId", "secretAccessKey", "sessionToken");
+
   public static S3Settings fromOptions(Map<String, String> options, S3Settings base) {
     Map<String, String> o = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     o.putAll(options);

@@ -1,5 +1,6 @@
 package io.metaflows3.spark;
 
+import io.metaflows3.core.MetaflowS3NotFound;
 import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.ParquetRangeReader;
 import io.metaflows3.core.table.PartitionFilter;
@@ -23,9 +24,10 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  * {@code k=v/} prefixes become partition columns, and filters on them prune the listing.
  */
 public final class MetaflowS3DataSource implements TableProvider, DataSourceRegister {
-  private Map<String, String> inferredFor;
+  private Map<String, String> listedFor;
+  private List<ObjectRange> listed;
+  private PartitionColumns listedPartitions;
   private StructType inferredSchema;
-  private PartitionColumns inferredPartitions;
 
   @Override
   public String shortName() {
@@ -37,60 +39,76 @@ public final class MetaflowS3DataSource implements TableProvider, DataSourceRegi
     return true;
   }
 
+  /** The files' schema (a Parquet footer, or the text/binary row) with the partition columns appended. */
   @Override
   public StructType inferSchema(CaseInsensitiveStringMap options) {
-    infer(options);
+    SourceOptions parsed = list(options);
+    if (listed.isEmpty()) {
+      throw new MetaflowS3NotFound("nothing to read below " + parsed.locations + " (give a schema with .schema(..) "
+          + "to read it as an empty table)", parsed.locations.get(0), null);
+    }
+    StructType data = switch (parsed.format) {
+      case BINARY -> BinaryRowReader.SCHEMA;
+      case TEXT -> DataTypes.createStructType(List.of(DataTypes.createStructField("value", DataTypes.StringType,
+          false)));
+      case PARQUET -> parquetSchema(parsed, listed);
+    };
+    inferredSchema = withPartitions(data, listedPartitions.schema());
     return inferredSchema;
   }
 
+  /** The partition columns of the listed objects; listing only (a user-given schema needs no footer). */
   @Override
   public Transform[] inferPartitioning(CaseInsensitiveStringMap options) {
-    infer(options);
-    return identity(inferredPartitions.schema().fieldNames());
+    list(options);
+    return identity(listedPartitions.schema().fieldNames());
   }
 
+  /**
+   * The table. A schema Spark did not get from {@link #inferSchema} is the user's: partition columns it omits
+   * are appended (as Spark's file sources do), and a location with nothing below it reads as an empty table.
+   */
   @Override
   public Table getTable(StructType schema, Transform[] partitioning, Map<String, String> properties) {
     List<StructField> partitionFields = new ArrayList<>();
+    StructType full = schema;
     for (Transform t : partitioning) {
       if (!t.name().equals("identity") || t.references().length != 1) {
         throw new IllegalArgumentException("metaflow-s3 supports partitioning by columns only, got " + t.describe());
       }
       String column = t.references()[0].fieldNames()[0];
-      if (!schema.getFieldIndex(column).isDefined()) {
-        throw new IllegalArgumentException("partition column '" + column + "' is not in the schema");
+      if (!full.getFieldIndex(column).isDefined()) {
+        full = full.add(listedPartitions != null && listedPartitions.contains(column)
+            ? listedPartitions.schema().apply(column) : DataTypes.createStructField(column, DataTypes.StringType, true));
       }
-      partitionFields.add(schema.apply(column));
+      partitionFields.add(full.apply(column));
     }
-    return new MetaflowS3Table(schema, partitioning,
-        PartitionColumns.of(DataTypes.createStructType(partitionFields), sessionZone()), properties);
+    boolean userSchema = !schema.equals(inferredSchema);
+    return new MetaflowS3Table(full, partitioning,
+        PartitionColumns.of(DataTypes.createStructType(partitionFields), sessionZone()), properties, userSchema);
   }
 
   /** Lists the locations once per options (Spark asks for schema and partitioning separately). */
-  private void infer(CaseInsensitiveStringMap options) {
-    Map<String, String> key = options.asCaseSensitiveMap();
-    if (key.equals(inferredFor)) {
-      return;
-    }
+  private SourceOptions list(CaseInsensitiveStringMap options) {
     SourceOptions parsed = SourceOptions.parse(options);
-    List<ObjectRange> objects = MetaflowS3Scan.listObjects(parsed,
-        PartitionColumns.of(new StructType(), sessionZone()), PartitionFilter.ALL);
-    PartitionColumns partitions = PartitionColumns.infer(objects, sessionZone());
-    StructType data = switch (parsed.format) {
-      case BINARY -> BinaryRowReader.SCHEMA;
-      case TEXT -> DataTypes.createStructType(List.of(DataTypes.createStructField("value", DataTypes.StringType,
-          false)));
-      case PARQUET -> parquetSchema(parsed, objects);
-    };
+    Map<String, String> key = options.asCaseSensitiveMap();
+    if (!key.equals(listedFor)) {
+      listed = MetaflowS3Scan.listObjects(parsed, PartitionColumns.of(new StructType(), sessionZone()),
+          PartitionFilter.ALL, true);
+      listedPartitions = PartitionColumns.infer(listed, sessionZone());
+      listedFor = Map.copyOf(key);
+    }
+    return parsed;
+  }
+
+  private static StructType withPartitions(StructType data, StructType partitions) {
     StructType schema = data;
-    for (StructField f : partitions.schema().fields()) {
+    for (StructField f : partitions.fields()) {
       if (!data.getFieldIndex(f.name()).isDefined()) {
         schema = schema.add(f);
       }
     }
-    inferredFor = Map.copyOf(key);
-    inferredSchema = schema;
-    inferredPartitions = partitions;
+    return schema;
   }
 
   private static StructType parquetSchema(SourceOptions options, List<ObjectRange> objects) {

@@ -23,10 +23,12 @@ final class MetaflowS3Scan implements Scan, Batch {
   private final PartitionColumns partitions;
   private final PartitionFilter filter;
   private final Filter[] pushed;
+  private final boolean userSchema;
   private InputPartition[] planned;
 
   MetaflowS3Scan(SourceOptions options, StructType readSchema, PartitionColumns partitions, PartitionFilter filter,
-      Filter[] pushed) {
+      Filter[] pushed, boolean userSchema) {
+    this.userSchema = userSchema;
     this.options = options;
     this.readSchema = readSchema;
     this.partitions = partitions;
@@ -54,7 +56,7 @@ final class MetaflowS3Scan implements Scan, Batch {
   @Override
   public synchronized InputPartition[] planInputPartitions() {
     if (planned == null) {
-      List<ObjectRange> objects = listObjects(options, partitions, filter);
+      List<ObjectRange> objects = listObjects(options, partitions, filter, userSchema);
       // A binary row is a whole object: never cut one.
       long target = options.format == SourceOptions.Format.BINARY ? Long.MAX_VALUE : options.splitBytes;
       planned = ReadPlanner.split(objects, target).stream().map(SplitPartition::new).toArray(InputPartition[]::new);
@@ -63,9 +65,11 @@ final class MetaflowS3Scan implements Scan, Batch {
   }
 
   /** The objects to read (the table contract's), with partition values taken relative to basePath if set. */
-  static List<ObjectRange> listObjects(SourceOptions options, PartitionColumns partitions, PartitionFilter filter) {
+  static List<ObjectRange> listObjects(SourceOptions options, PartitionColumns partitions, PartitionFilter filter,
+      boolean emptyIsATable) {
     ReadPlanner planner = new ReadPlanner(ExecutorClients.get(options.settings), partitions.zone());
-    return planner.list(options.locations, options.basePath, partitions.coreSchema(), filter);
+    return (emptyIsATable ? planner.allowingEmptyLocations() : planner)
+        .list(options.locations, options.basePath, partitions.coreSchema(), filter);
   }
 
   @Override

@@ -17,11 +17,13 @@ import org.apache.spark.sql.types.StructType;
 final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilters, SupportsPushDownRequiredColumns {
   private final SourceOptions options;
   private final PartitionColumns partitions;
+  private final boolean userSchema;
   private StructType schema;
   private PartitionFilter filter = PartitionFilter.ALL;
   private Filter[] pushed = new Filter[0];
 
-  MetaflowS3ScanBuilder(SourceOptions options, StructType schema, PartitionColumns partitions) {
+  MetaflowS3ScanBuilder(SourceOptions options, StructType schema, PartitionColumns partitions, boolean userSchema) {
+    this.userSchema = userSchema;
     this.options = options;
     this.schema = schema;
     this.partitions = partitions;
@@ -54,6 +56,6 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
 
   @Override
   public Scan build() {
-    return new MetaflowS3Scan(options, schema, partitions, filter, pushed);
+    return new MetaflowS3Scan(options, schema, partitions, filter, pushed, userSchema);
   }
 }

@@ -19,9 +19,12 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite {
   private final Transform[] partitioning;
   private final PartitionColumns partitions;
   private final Map<String, String> properties;
+  private final boolean userSchema;
 
+  /** {@code userSchema}: the schema was given, not inferred; a location with nothing below it is then empty. */
   MetaflowS3Table(StructType schema, Transform[] partitioning, PartitionColumns partitions,
-      Map<String, String> properties) {
+      Map<String, String> properties, boolean userSchema) {
+    this.userSchema = userSchema;
     this.schema = schema;
     this.partitioning = partitioning;
     this.partitions = partitions;
@@ -55,7 +58,7 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite {
 
   @Override
   public ScanBuilder newScanBuilder(CaseInsensitiveStringMap options) {
-    return new MetaflowS3ScanBuilder(SourceOptions.parse(options), schema, partitions);
+    return new MetaflowS3ScanBuilder(SourceOptions.parse(options), schema, partitions, userSchema);
   }
 
   @Override

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The options of {@code format("metaflow-s3")}, parsed and checked once on the driver (so bad options fail at
@@ -42,8 +44,26 @@ final class SourceOptions implements Serializable {
     this.settings = settings;
   }
 
-  /** Parses {@code options}, a case-insensitive map (Spark's CaseInsensitiveStringMap). */
+  /** The options of this source; with {@link S3Settings#OPTION_NAMES}, every name it accepts. */
+  private static final Set<String> OWN = Set.of("path", "paths", "format", "splitSize", "basePath",
+      "parquetRowGroupSize", "run", "s3root", "partitionOverwriteMode");
+
+  /**
+   * Parses {@code options}, a case-insensitive map (Spark's CaseInsensitiveStringMap).
+   *
+   * @throws IllegalArgumentException for a name this source does not know (a typo would otherwise be ignored)
+   */
   static SourceOptions parse(Map<String, String> options) {
+    Set<String> known = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    known.addAll(OWN);
+    known.addAll(S3Settings.OPTION_NAMES);
+    for (String name : options.keySet()) {
+      if (!known.contains(name)) {
+        Set<String> sorted = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        sorted.addAll(known);
+        throw new IllegalArgumentException("metaflow-s3 has no option '" + name + "'; its options are " + sorted);
+      }
+    }
     S3Settings settings = S3Settings.fromOptions(options, S3Settings.defaults());
     Format format = parseFormat(options.getOrDefault("format", "parquet"));
     long splitBytes = options.containsKey("splitSize")

@@ -162,6 +162,29 @@ class MetaflowS3SourceTest {
   }
 
   @Test
+  void aGivenSchemaSkipsInferenceGainsPartitionColumnsAndAnEmptyPrefixIsAnEmptyTable() {
+    StructType schema = new StructType().add("country", DataTypes.StringType).add("id", DataTypes.LongType);
+    spark.createDataFrame(List.of(RowFactory.create("US", 1L), RowFactory.create("DE", 2L)), schema).write()
+        .format("metaflow-s3").options(writeOptions()).partitionBy("country").mode(SaveMode.Append)
+        .save(url("given/"));
+    S3Settings readerSettings = settingsOfReader();
+    long getsBefore = ExecutorClients.get(readerSettings).stats().getRequests();
+    Dataset<Row> df = reader("parquet").schema(new StructType().add("id", DataTypes.LongType)).load(url("given/"));
+    assertEquals(getsBefore + 2, ExecutorClients.get(readerSettings).stats().getRequests(),
+        "planning read the table's two log versions (adopt, commit) and no Parquet footer");
+    assertEquals("id BIGINT,country STRING", df.schema().toDDL().replace(" NOT NULL", ""));
+    assertEquals(List.of("[1,US]", "[2,DE]"), df.orderBy("id").collectAsList().stream().map(Row::toString).toList());
+    Dataset<Row> empty = reader("parquet").schema(new StructType().add("id", DataTypes.LongType))
+        .load(url("nothing-here/"));
+    assertEquals(0, empty.count(), "an empty prefix with a schema is an empty table");
+    IllegalArgumentException typo = assertThrows(IllegalArgumentException.class, () -> reader("parquet")
+        .option("partitionOverwriteMod", "dynamic").load(url("given/")).count());
+    // Spark hands option names over lower-cased; the message names the typo and every known option.
+    assertTrue(typo.getMessage().toLowerCase().contains("no option 'partitionoverwritemod'")
+        && typo.getMessage().contains("partitionOverwriteMode"), typo.getMessage());
+  }
+
+  @Test
   void sparksOwnParquetReadsOursAndWeReadSparks(@TempDir Path dir) throws Exception {
     StructType schema = new StructType().add("k", DataTypes.IntegerType).add("v", DataTypes.StringType);
     List<Row> rows = List.of(RowFactory.create(1, "a"), RowFactory.create(2, "b"), RowFactory.create(3, null));

@@ -27,6 +27,7 @@ import java.util.Set;
 public final class ReadPlanner {
   private final S3 s3;
   private final ZoneId zone;
+  private final boolean emptyAllowed;
 
   public ReadPlanner(S3 s3) {
     this(s3, ZoneOffset.UTC);
@@ -34,8 +35,18 @@ public final class ReadPlanner {
 
   /** A planner whose timestamp partition values are local times of {@code zone} (Spark's session time zone). */
   public ReadPlanner(S3 s3, ZoneId zone) {
+    this(s3, zone, false);
+  }
+
+  private ReadPlanner(S3 s3, ZoneId zone, boolean emptyAllowed) {
     this.s3 = s3;
     this.zone = zone;
+    this.emptyAllowed = emptyAllowed;
+  }
+
+  /** This planner, reading a location with nothing below it as empty instead of failing (a table of known schema). */
+  public ReadPlanner allowingEmptyLocations() {
+    return new ReadPlanner(s3, zone, true);
   }
 
   /** Every visible object below each prefix whose partitions may match {@code filter}; see {@link #list}. */
@@ -48,7 +59,7 @@ public final class ReadPlanner {
    * key order, with its raw partition values relative to {@code basePath} (null: to its location). Partition
    * types are {@code schema}'s where it names a column, else inferred from every object listed; objects whose
    * partition values cannot match {@code filter} are left out (never listed, where the tree is walked). A
-   * location with nothing below it at all is an error.
+   * location with nothing below it at all is a {@link MetaflowS3NotFound}, unless empty locations are allowed.
    */
   public List<ObjectRange> list(List<String> locations, String basePath, PartitionSchema schema,
       PartitionFilter filter) {
@@ -79,7 +90,7 @@ public final class ReadPlanner {
         readSnapshots(below, snapshots);
         listed = list(prefix, schema, filter);
       }
-      if (listed.isEmpty() && roots.isEmpty()) {
+      if (listed.isEmpty() && roots.isEmpty() && !emptyAllowed) {
         throw new MetaflowS3NotFound("nothing to read below prefix", location, null);
       }
       for (S3Object o : listed) {
