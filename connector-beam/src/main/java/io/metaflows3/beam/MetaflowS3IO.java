@@ -111,15 +111,16 @@ public final class MetaflowS3IO {
       abstract Read build();
     }
 
-    /** Reads everything below {@code url} (a full {@code s3://} prefix). May be called more than once. */
+    /**
+     * Reads everything below {@code url} (a full {@code s3://} prefix), instead of any location set before, as
+     * every {@code withX} replaces; {@link #withPrefixes} reads several.
+     */
     public Read from(String url) {
       if (url == null || !S3Url.isUrl(url)) {
         throw new IllegalArgumentException("from(..) takes a full s3:// URL, got " + url);
       }
       S3Url.parse(url);
-      List<String> prefixes = new ArrayList<>(getPrefixes());
-      prefixes.add(url);
-      return toBuilder().setPrefixes(List.copyOf(prefixes)).build();
+      return toBuilder().setPrefixes(List.of(url)).build();
     }
 
     /** Resolves relative prefixes and keys under {@code <s3root>/<flow>/<runId>/}. */

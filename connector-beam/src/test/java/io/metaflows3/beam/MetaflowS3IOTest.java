@@ -233,6 +233,9 @@ class MetaflowS3IOTest {
   void withMethodsValidateAndReturnCopies() {
     MetaflowS3IO.Read base = MetaflowS3IO.read().withSettings(settings);
     MetaflowS3IO.Read from = base.from(url("x/"));
+    String replaced = DisplayData.from(base.from(url("first/")).from(url("x/"))).toString();
+    assertTrue(replaced.contains("prefixes=" + url("x/")) && !replaced.contains("first/"), "from(..) replaces: "
+        + replaced);
     assertEquals(List.of(), base.getPrefixes(), "withX returns a copy");
     assertEquals(List.of(url("x/")), from.getPrefixes());
     assertThrows(MetaflowS3URLException.class, () -> base.from("s3://Bad_Bucket/x"));
