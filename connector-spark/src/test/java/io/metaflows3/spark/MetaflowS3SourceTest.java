@@ -50,9 +50,8 @@ class MetaflowS3SourceTest {
   @BeforeAll
   static void startSpark() {
     // local[2, 4]: two threads, and a failed task is retried up to 4 times, as on a cluster.
-    spark = SparkSession.builder().master("local[2,4]").appName("metaflow-s3-test")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
+    spark = LocalSpark.builder("local[2,4]", "metaflow-s3-test").config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate();
   }
 
   @AfterAll
