@@ -2,9 +2,11 @@ package io.metaflows3.benchmarks;
 
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
+import io.metaflows3.local.FaultProxy;
 import io.metaflows3.local.LocalS3Server;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +23,9 @@ import java.util.stream.Stream;
  * defaults finish in a few minutes on 2 cores.
  */
 public final class Main {
+  private static final long S3LIKE_FIRST_BYTE_MILLIS = 20;
+  private static final long S3LIKE_BYTES_PER_SECOND = 80L << 20;
+
   private Main() {}
 
   public static void main(String[] args) throws Exception {
@@ -28,13 +33,26 @@ public final class Main {
     Path work = Files.createTempDirectory("metaflow-s3-bench");
     List<Measurement> results = new ArrayList<>();
     try (ServerProcess server = new ServerProcess(work.resolve("server"));
-        Peers peers = new Peers(server.endpoint(), BenchData.BUCKET, LocalS3Server.ACCESS_KEY_ID,
-            LocalS3Server.SECRET_ACCESS_KEY)) {
-      S3Settings settings = S3Settings.builder().endpoint(server.endpoint().toString())
+        FaultProxy shaper = FaultProxy.start(server.endpoint(), 1).shaping(o.s3like()
+            ? new FaultProxy.Shaping(S3LIKE_FIRST_BYTE_MILLIS, S3LIKE_BYTES_PER_SECOND) : FaultProxy.Shaping.none())) {
+      // S3-like mode: every tool goes through the shaping proxy; the data is written straight to the server.
+      URI endpoint = o.s3like() ? shaper.endpoint() : server.endpoint();
+      S3Settings direct = S3Settings.builder().endpoint(server.endpoint().toString())
           .credentials(LocalS3Server.ACCESS_KEY_ID, LocalS3Server.SECRET_ACCESS_KEY, null).build();
-      BenchData data = BenchData.create(work, settings, o);
+      S3Settings settings = direct.toBuilder().endpoint(endpoint.toString()).build();
+      BenchData data = BenchData.create(work, direct, o);
+      run(o, work, endpoint, settings, data, results);
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  private static void run(Options o, Path work, URI endpoint, S3Settings settings, BenchData data,
+      List<Measurement> results) throws Exception {
+    try (Peers peers = new Peers(endpoint, BenchData.BUCKET, LocalS3Server.ACCESS_KEY_ID,
+        LocalS3Server.SECRET_ACCESS_KEY)) {
       System.out.println("Data: " + o);
-      BeamSuite beam = o.runs("beam") ? new BeamSuite(server.endpoint(), settings, data, o.runs(), results) : null;
+      BeamSuite beam = o.runs("beam") ? new BeamSuite(endpoint, settings, data, o.runs(), results) : null;
       try (S3 s3 = S3.builder().settings(settings).build()) {
         CoreSuite core = new CoreSuite(s3, peers, data, o.runs(), work.resolve("download"), results);
         if (o.runs("small")) {
@@ -51,7 +69,7 @@ public final class Main {
         beam.run();
       }
       if (o.runs("spark")) {
-        try (SparkSuite spark = new SparkSuite(server.endpoint(), settings, data, o.runs(), results)) {
+        try (SparkSuite spark = new SparkSuite(endpoint, settings, data, o.runs(), results)) {
           spark.run(o.get("--rows"));
         }
       }
@@ -60,10 +78,8 @@ public final class Main {
         System.out.println("(the AWS CLI is not installed: apt-get install awscli to add it as a peer)");
       }
       if (o.runs("memory")) {
-        System.out.println(MemoryCheck.run(server.endpoint().toString(), data.largeKeys, o.get("--memory-mib")));
+        System.out.println(MemoryCheck.run(endpoint.toString(), data.largeKeys, o.get("--memory-mib")));
       }
-    } finally {
-      deleteTree(work);
     }
   }
 

@@ -34,4 +34,24 @@ class MainTest {
     }
     assertTrue(table.contains("-Xmx256m: ok, 40 MiB downloaded"), table);
   }
+
+  @Test
+  void theS3LikeModeRunsEveryToolThroughTheShapingProxy() throws Exception {
+    PrintStream out = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      Main.main(new String[] {"--mode", "s3like", "--only", "small", "--small", "10", "--small-kib", "4",
+          "--runs", "1"});
+    } finally {
+      System.setOut(out);
+    }
+    String table = captured.toString(StandardCharsets.UTF_8);
+    out.println(table);
+    assertTrue(table.contains("S3-like: 20 ms to first byte, 80 MiB/s per connection"), table);
+    for (String row : List.of("get small          metaflow-s3 getMany", "get small          SDK sync loop",
+        "put small          metaflow-s3 putFiles")) {
+      assertTrue(table.contains(row), "missing: " + row);
+    }
+  }
 }

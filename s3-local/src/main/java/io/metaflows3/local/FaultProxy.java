@@ -36,6 +36,16 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * How every request is shaped, faults or not, to make loopback behave like S3 over a network: a wait before
+   * each response starts (time to first byte) and a cap on each connection's bytes per second, both ways.
+   */
+  public record Shaping(long firstByteMillis, long bytesPerSecond) {
+    public static Shaping none() {
+      return new Shaping(0, Long.MAX_VALUE);
+    }
+  }
+
   /** One parsed request, as the eligibility predicate sees it. */
   public record Request(String method, String target, Map<String, String> headers) {}
 
@@ -49,6 +59,7 @@ public final class FaultProxy implements AutoCloseable {
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong faults = new AtomicLong();
   private volatile Rates rates = Rates.none();
+  private volatile Shaping shaping = Shaping.none();
   private volatile Predicate<Request> eligible = r -> true;
   private volatile boolean closed;
 
@@ -72,6 +83,12 @@ public final class FaultProxy implements AutoCloseable {
 
   public URI endpoint() {
     return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+  }
+
+  /** Shapes the requests that follow (see {@link Shaping}). */
+  public FaultProxy shaping(Shaping value) {
+    this.shaping = value;
+    return this;
   }
 
   /** Sets the fault rates for the requests that follow. */
@@ -129,6 +146,8 @@ public final class FaultProxy implements AutoCloseable {
           out.flush();
         }
         byte[] body = readBody(in, headers, false);
+        Shaping shape = shaping;
+        Thread.sleep(transferMillis(body.length, shape));
         String[] parts = requestLine.split(" ");
         Request request = new Request(parts[0], parts[1], headers);
         requests.incrementAndGet();
@@ -167,6 +186,7 @@ public final class FaultProxy implements AutoCloseable {
         }
         boolean noBody = parts[0].equals("HEAD") || status.contains(" 204 ") || status.contains(" 304 ");
         byte[] responseBody = noBody ? new byte[0] : readBody(fromServer, responseHeaders, true);
+        Thread.sleep(shape.firstByteMillis());
         out.write(head(status, responseHeaders));
         if ((fault == Fault.RESET_DURING || fault == Fault.TRUNCATE) && responseBody.length > 1) {
           out.write(responseBody, 0, responseBody.length / 2);
@@ -176,7 +196,7 @@ public final class FaultProxy implements AutoCloseable {
           }
           return;
         }
-        out.write(responseBody);
+        writePaced(out, responseBody, shape);
         out.flush();
       }
     } catch (IOException | InterruptedException e) {
@@ -189,6 +209,25 @@ public final class FaultProxy implements AutoCloseable {
         } catch (IOException ignored) {
           // closing anyway
         }
+      }
+    }
+  }
+
+  private static long transferMillis(long bytes, Shaping shape) {
+    return shape.bytesPerSecond() == Long.MAX_VALUE ? 0 : bytes * 1000 / shape.bytesPerSecond();
+  }
+
+  /** Writes {@code body} in 64 KiB pieces, no faster than the shaping's bytes per second. */
+  private static void writePaced(OutputStream out, byte[] body, Shaping shape)
+      throws IOException, InterruptedException {
+    long start = System.nanoTime();
+    for (int at = 0; at < body.length; at += 1 << 16) {
+      int n = Math.min(1 << 16, body.length - at);
+      out.write(body, at, n);
+      long due = transferMillis(at + n, shape) - (System.nanoTime() - start) / 1_000_000;
+      if (due > 0) {
+        out.flush();
+        Thread.sleep(due);
       }
     }
   }
