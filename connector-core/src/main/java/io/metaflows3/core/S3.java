@@ -27,6 +27,7 @@ import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 
 /**
  * metaflow.S3 for Java: load and store S3 objects at high throughput, under locations that name the run that
@@ -300,6 +301,17 @@ public final class S3 implements AutoCloseable {
    */
   public List<S3Object> listPaths(List<String> prefixes) {
     return list(prefixes, true, lister::level);
+  }
+
+  /**
+   * Whether anything lies below {@code prefix} (a full URL, taken as a folder): one LIST request, however large
+   * the folder, for callers that ask "is this a directory?" (Hadoop's file status).
+   */
+  public boolean hasObjectsBelow(String prefix) {
+    checkOpen();
+    S3Url folder = S3Url.parse(prefix).asPrefix();
+    ListObjectsV2Response page = join(engine.listPage(folder, "/", null), folder);
+    return !page.contents().isEmpty() || !page.commonPrefixes().isEmpty();
   }
 
   /** Every object below the root, in key order. */
@@ -626,15 +638,33 @@ public final class S3 implements AutoCloseable {
    * saw, so an object replaced since fails instead of mixing versions.
    */
   public ObjectBytes readRange(ObjectRange range) {
+    return join(readRangeAsync(range), S3Url.parse(range.url()));
+  }
+
+  /** {@link #readRange} without waiting, for readers that keep several objects in flight. */
+  public CompletableFuture<ObjectBytes> readRangeAsync(ObjectRange range) {
     checkOpen();
     S3Url url = S3Url.parse(range.url());
-    return join(memory.read(url, prefixOf(url), range.start(), range.length(), range.etag()), url);
+    return memory.read(url, prefixOf(url), range.start(), range.length(), range.etag());
   }
 
   /** Reads {@code length} bytes from {@code offset} of version {@code etag} (null: any) into memory. */
   byte[] readBytes(S3Url url, long offset, long length, String etag) {
+    return join(readBytesAsync(url, offset, length, etag), url);
+  }
+
+  /**
+   * Reads {@code length} bytes from {@code offset} of {@code url} (a full URL), of version {@code etag} (null:
+   * any), into memory as parallel GETs of one part each, without waiting: for readers that want many ranges in
+   * flight (Hadoop's vectored reads). Fails with a typed exception.
+   */
+  public CompletableFuture<byte[]> readBytesAsync(String url, long offset, long length, String etag) {
+    return readBytesAsync(S3Url.parse(url), offset, length, etag);
+  }
+
+  private CompletableFuture<byte[]> readBytesAsync(S3Url url, long offset, long length, String etag) {
     checkOpen();
-    return join(memory.read(url, prefixOf(url), offset, length, etag), url).bytes();
+    return memory.read(url, prefixOf(url), offset, length, etag).thenApply(ObjectBytes::bytes);
   }
 
   static <T> T join(CompletableFuture<T> future, S3Url url) {

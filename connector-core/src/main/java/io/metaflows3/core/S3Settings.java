@@ -164,6 +164,36 @@ public final class S3Settings implements Serializable {
     return b.build();
   }
 
+  /**
+   * These settings as {@link #fromOptions} options, so they travel where only strings do (a Hadoop
+   * configuration): {@code fromOptions(s.toOptions(), any)} equals {@code s} but for the retry backoff.
+   */
+  public Map<String, String> toOptions() {
+    Map<String, String> o = new TreeMap<>();
+    putIfSet(o, "endpoint", endpoint);
+    putIfSet(o, "region", region);
+    o.put("maxInFlight", Integer.toString(maxInFlight));
+    o.put("partSize", Long.toString(partSize));
+    o.put("multipartThreshold", Long.toString(multipartThreshold));
+    o.put("maxAttempts", Integer.toString(maxAttempts));
+    putIfSet(o, "tmpRoot", tmpRoot);
+    putIfSet(o, "profile", profile);
+    if (serverSideEncryption != null) {
+      o.put("serverSideEncryption", serverSideEncryption.type());
+      putIfSet(o, "sseKmsKeyId", serverSideEncryption.kmsKeyId());
+    }
+    putIfSet(o, "accessKeyId", accessKeyId);
+    putIfSet(o, "secretAccessKey", secretAccessKey);
+    putIfSet(o, "sessionToken", sessionToken);
+    return o;
+  }
+
+  private static void putIfSet(Map<String, String> o, String name, String value) {
+    if (value != null) {
+      o.put(name, value);
+    }
+  }
+
   private static int parseInt(Map<String, String> o, String name) {
     return (int) parseBytes(name, o.get(name));
   }

@@ -1,29 +1,47 @@
 package io.metaflows3.spark;
 
+import io.metaflows3.core.SharedClients;
 import io.metaflows3.core.MetaflowS3NotFound;
 import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.ParquetRangeReader;
 import io.metaflows3.core.table.PartitionFilter;
+import io.metaflows3.hadoop.ListedObjects;
+import io.metaflows3.hadoop.MetaflowS3FileSystem;
+import io.metaflows3.core.SharedClients;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SQLContext;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.errors.QueryCompilationErrors;
+import org.apache.spark.sql.execution.datasources.DataSourceUtils;
+import org.apache.spark.sql.sources.BaseRelation;
+import org.apache.spark.sql.sources.CreatableRelationProvider;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.connector.catalog.Table;
 import org.apache.spark.sql.connector.catalog.TableProvider;
 import org.apache.spark.sql.connector.expressions.Expressions;
 import org.apache.spark.sql.connector.expressions.Transform;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.sources.DataSourceRegister;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+import scala.Option;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The {@code metaflow-s3} data source: {@code spark.read.format("metaflow-s3").load("s3://bucket/prefix/")}
  * and {@code df.write.format("metaflow-s3")}. Formats: parquet (default), text, binary. Hive-style
  * {@code k=v/} prefixes become partition columns, and filters on them prune the listing.
  */
-public final class MetaflowS3DataSource implements TableProvider, DataSourceRegister {
+public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, CreatableRelationProvider {
   private Map<String, String> listedFor;
   private List<ObjectRange> listed;
   private PartitionColumns listedPartitions;
@@ -48,12 +66,13 @@ public final class MetaflowS3DataSource implements TableProvider, DataSourceRegi
           + "to read it as an empty table)", parsed.locations.get(0), null);
     }
     StructType data = switch (parsed.format) {
-      case BINARY -> BinaryRowReader.SCHEMA;
+      case BINARY -> BinaryReaders.SCHEMA;
       case TEXT -> DataTypes.createStructType(List.of(DataTypes.createStructField("value", DataTypes.StringType,
           false)));
       case PARQUET -> parquetSchema(parsed, listed);
     };
-    inferredSchema = withPartitions(data, listedPartitions.schema());
+    // Nullable, as Spark's file sources make every column: a file's required column says nothing of the next file's.
+    inferredSchema = withPartitions(data.asNullable(), listedPartitions.schema());
     return inferredSchema;
   }
 
@@ -85,7 +104,76 @@ public final class MetaflowS3DataSource implements TableProvider, DataSourceRegi
     }
     boolean userSchema = !schema.equals(inferredSchema);
     return new MetaflowS3Table(full, partitioning,
-        PartitionColumns.of(DataTypes.createStructType(partitionFields), sessionZone()), properties, userSchema);
+        PartitionColumns.of(DataTypes.createStructType(partitionFields), sessionZone()), properties, userSchema,
+        writes());
+  }
+
+  /** Whether this provider's tables take batch writes: only {@link Writes}' do (see {@link #createRelation}). */
+  boolean writes() {
+    return false;
+  }
+
+  /**
+   * Every save of {@code df.write.format("metaflow-s3")}, in any mode. Spark offers save modes errorifexists (its
+   * default) and ignore to a path-based source only through this interface, so the registered provider's tables
+   * refuse batch writes and Spark brings every save here; the write itself then runs as a data source V2 write
+   * of {@link Writes} (tasks, commit coordination and the table's commit log as always). A location "exists"
+   * when anything lies below it.
+   */
+  @Override
+  public BaseRelation createRelation(SQLContext sqlContext, SaveMode mode,
+      scala.collection.immutable.Map<String, String> parameters, Dataset<Row> data) {
+    Map<String, String> options = new HashMap<>(CollectionConverters.asJava(parameters));
+    String partitionColumns = options.remove(DataSourceUtils.PARTITIONING_COLUMNS_KEY());
+    SourceOptions parsed = SourceOptions.parse(new CaseInsensitiveStringMap(options));
+    if (parsed.locations.size() != 1) {
+      throw new IllegalArgumentException("metaflow-s3 writes to one location, got " + parsed.locations);
+    }
+    String location = parsed.locations.get(0);
+    boolean exists = SharedClients.get(parsed.settings).hasObjectsBelow(location);
+    if (exists && mode == SaveMode.ErrorIfExists) {
+      throw MetaflowS3DataSource.<RuntimeException>rethrow(QueryCompilationErrors.outputPathAlreadyExistsError(
+          MetaflowS3FileSystem.pathOf(location)));
+    }
+    if (!(exists && mode == SaveMode.Ignore)) {
+      String[] columns = partitionColumns == null ? new String[0]
+          : CollectionConverters.asJava(DataSourceUtils.decodePartitioningColumns(partitionColumns))
+              .toArray(String[]::new);
+      data.write().format(Writes.class.getName()).mode(mode == SaveMode.Overwrite ? SaveMode.Overwrite
+          : SaveMode.Append).options(options).partitionBy(columns).save();
+    }
+    StructType schema = data.schema();
+    return new BaseRelation() {
+      @Override
+      public SQLContext sqlContext() {
+        return sqlContext;
+      }
+
+      @Override
+      public StructType schema() {
+        return schema;
+      }
+    };
+  }
+
+  /** Throws Spark's own (checked, in Java's eyes) AnalysisException from a Scala method that declares none. */
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E rethrow(Throwable error) throws E {
+    throw (E) error;
+  }
+
+  /** The types Spark's Parquet writer writes. */
+  @Override
+  public boolean supportsDataType(DataType type) {
+    return new ParquetFileFormat().supportDataType(type);
+  }
+
+  /** The writing side of the source: its tables take batch writes. Not registered by name; used by {@link #createRelation}. */
+  public static final class Writes extends MetaflowS3DataSource {
+    @Override
+    boolean writes() {
+      return true;
+    }
   }
 
   /** Lists the locations once per options (Spark asks for schema and partitioning separately). */
@@ -111,14 +199,25 @@ public final class MetaflowS3DataSource implements TableProvider, DataSourceRegi
     return schema;
   }
 
+  /**
+   * The Parquet schema as Spark's own parquet source infers it (its {@code ParquetFileFormat.inferSchema}: one
+   * footer, or all of them with mergeSchema), so every type reads as {@code spark.read.parquet} reads it.
+   */
   private static StructType parquetSchema(SourceOptions options, List<ObjectRange> objects) {
-    if (objects.isEmpty()) {
-      throw new IllegalArgumentException("no Parquet files to infer a schema from in " + options.locations
-          + ": give one with .schema(..)");
+    List<FileStatus> files = new ArrayList<>();
+    for (ObjectRange o : objects) {
+      if (o.size() > 0) {
+        ListedObjects.remember(o.url(), new ListedObjects.Listed(o.size(), o.etag(), 0L));
+        files.add(new FileStatus(o.size(), false, 1, 0, 0, MetaflowS3FileSystem.pathOf(o.url())));
+      }
     }
-    ObjectRange first = objects.get(0);
-    return ParquetSchemas.toSpark(ParquetRangeReader.schemaOf(ExecutorClients.get(options.settings), first.url(),
-        first.size()));
+    Option<StructType> schema = new ParquetFileFormat().inferSchema(SparkSession.active(), options.forSpark(),
+        CollectionConverters.asScala(files).toSeq());
+    if (schema.isEmpty()) {
+      throw new MetaflowS3NotFound("no Parquet files to infer a schema from below " + options.locations
+          + " (give a schema with .schema(..))", options.locations.get(0), null);
+    }
+    return schema.get();
   }
 
   private static String sessionZone() {

@@ -1,50 +1,84 @@
 package io.metaflows3.spark;
 
 import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.SharedClients;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.ReadPlanner;
+import io.metaflows3.hadoop.MetaflowS3FileSystem;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
+import org.apache.hadoop.io.compress.SplittableCompressionCodec;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.metric.CustomMetric;
 import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.Scan;
+import org.apache.spark.sql.connector.read.Statistics;
+import org.apache.spark.sql.connector.read.SupportsReportStatistics;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetOptions;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetReadSupport;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
+import org.apache.spark.sql.execution.datasources.text.TextOptions;
+import org.apache.spark.sql.execution.datasources.v2.parquet.ParquetPartitionReaderFactory;
+import org.apache.spark.sql.execution.datasources.v2.text.TextPartitionReaderFactory;
+import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
+import scala.Option;
 
 /**
- * A planned read: lists the locations with the pushed partition filter (pruned prefixes are never listed)
- * and turns the core planner's splits into input partitions.
+ * A planned read: the table contract's listing (pruned by the partition filter), cut into tasks as Spark cuts
+ * files, read by Spark's own Parquet and text readers (vectorized where Spark's would be) through the
+ * connector-core file system. Rows have the data columns read, then the partition columns read, as Spark's
+ * file sources give them.
  */
-final class MetaflowS3Scan implements Scan, Batch {
+final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
   private final SourceOptions options;
-  private final StructType readSchema;
+  private final StructType dataSchema;
+  private final StructType readDataSchema;
+  private final StructType readPartitionSchema;
   private final PartitionColumns partitions;
-  private final PartitionFilter filter;
-  private final Filter[] pushed;
+  private final PartitionFilter partitionFilter;
+  private final Filter[] partitionFilters;
+  private final Filter[] dataFilters;
   private final boolean userSchema;
-  private InputPartition[] planned;
+  private List<ObjectRange> listed;
+  private FilesPartition[] planned;
 
-  MetaflowS3Scan(SourceOptions options, StructType readSchema, PartitionColumns partitions, PartitionFilter filter,
-      Filter[] pushed, boolean userSchema) {
-    this.userSchema = userSchema;
+  MetaflowS3Scan(SourceOptions options, StructType dataSchema, StructType readDataSchema,
+      StructType readPartitionSchema, PartitionColumns partitions, PartitionFilter partitionFilter,
+      Filter[] partitionFilters, Filter[] dataFilters, boolean userSchema) {
     this.options = options;
-    this.readSchema = readSchema;
+    this.dataSchema = dataSchema;
+    this.readDataSchema = readDataSchema;
+    this.readPartitionSchema = readPartitionSchema;
     this.partitions = partitions;
-    this.filter = filter;
-    this.pushed = pushed;
+    this.partitionFilter = partitionFilter;
+    this.partitionFilters = partitionFilters;
+    this.dataFilters = dataFilters;
+    this.userSchema = userSchema;
   }
 
   @Override
   public StructType readSchema() {
-    return readSchema;
+    StructType schema = readDataSchema;
+    for (var f : readPartitionSchema.fields()) {
+      schema = schema.add(f);
+    }
+    return schema;
   }
 
   @Override
   public String description() {
     return "MetaflowS3Scan[format=" + options.format.name().toLowerCase() + ", locations=" + options.locations
-        + ", partitions=" + filter + ", pushedFilters=" + Arrays.toString(pushed) + "]";
+        + ", partitions=" + partitionFilter + ", PartitionFilters=" + Arrays.toString(partitionFilters)
+        + ", PushedFilters=" + Arrays.toString(dataFilters) + ", ReadSchema=" + readDataSchema.simpleString() + "]";
   }
 
   @Override
@@ -52,29 +86,94 @@ final class MetaflowS3Scan implements Scan, Batch {
     return this;
   }
 
-  /** Lists and splits once per scan, however often Spark asks. */
+  /** Lists once per scan, however often Spark asks (statistics, then partitions). */
+  private synchronized List<ObjectRange> listed() {
+    if (listed == null) {
+      listed = listObjects(options, partitions, partitionFilter, userSchema);
+    }
+    return listed;
+  }
+
   @Override
   public synchronized InputPartition[] planInputPartitions() {
     if (planned == null) {
-      List<ObjectRange> objects = listObjects(options, partitions, filter, userSchema);
-      // A binary row is a whole object: never cut one.
-      long target = options.format == SourceOptions.Format.BINARY ? Long.MAX_VALUE : options.splitBytes;
-      planned = ReadPlanner.split(objects, target).stream().map(SplitPartition::new).toArray(InputPartition[]::new);
+      CompressionCodecFactory codecs = new CompressionCodecFactory(new Configuration(false));
+      planned = SparkSplits.plan(listed(), partitions, readPartitionSchema, options.splitBytes,
+          url -> switch (options.format) {
+            case PARQUET -> true;
+            case TEXT -> !isWholeText() && splittable(codecs.getCodec(MetaflowS3FileSystem.pathOf(url)));
+            case BINARY -> false;
+          });
     }
     return planned;
+  }
+
+  private static boolean splittable(CompressionCodec codec) {
+    return codec == null || codec instanceof SplittableCompressionCodec;
+  }
+
+  private boolean isWholeText() {
+    return Boolean.parseBoolean(options.given.getOrDefault("wholetext", "false"));
   }
 
   /** The objects to read (the table contract's), with partition values taken relative to basePath if set. */
   static List<ObjectRange> listObjects(SourceOptions options, PartitionColumns partitions, PartitionFilter filter,
       boolean emptyIsATable) {
-    ReadPlanner planner = new ReadPlanner(ExecutorClients.get(options.settings), partitions.zone());
+    ReadPlanner planner = new ReadPlanner(SharedClients.get(options.settings), partitions.zone());
     return (emptyIsATable ? planner.allowingEmptyLocations() : planner)
         .list(options.locations, options.basePath, partitions.coreSchema(), filter);
   }
 
+  /** Size from the listing, scaled to the columns read, as Spark's file scans estimate it. */
+  @Override
+  public Statistics estimateStatistics() {
+    long bytes = listed().stream().mapToLong(ObjectRange::size).sum();
+    StructType all = dataSchema.merge(partitions.schema(), true);
+    double fraction = (double) readSchema().defaultSize() / Math.max(1, all.defaultSize());
+    long size = (long) (SQLConf.get().fileCompressionFactor() * bytes * Math.min(1.0, fraction));
+    return new Statistics() {
+      @Override
+      public OptionalLong sizeInBytes() {
+        return OptionalLong.of(size);
+      }
+
+      @Override
+      public OptionalLong numRows() {
+        return OptionalLong.empty();
+      }
+    };
+  }
+
   @Override
   public PartitionReaderFactory createReaderFactory() {
-    return new ReaderFactory(options.format, options.settings, readSchema, partitions);
+    if (options.format == SourceOptions.Format.BINARY) {
+      return new BinaryReaders(options.settings, readDataSchema);
+    }
+    SparkSession spark = SparkSession.active();
+    SQLConf conf = spark.sessionState().conf();
+    Configuration hadoop = spark.sessionState().newHadoopConfWithOptions(options.forSpark());
+    if (options.format == SourceOptions.Format.TEXT) {
+      return new SparkFileReaders(new TextPartitionReaderFactory(conf,
+          SerializableConfiguration.broadcast(spark.sparkContext(), hadoop), readDataSchema, readPartitionSchema,
+          new TextOptions(options.forSpark())), options.settings);
+    }
+    // What Spark's own ParquetScan tells its reader through the configuration.
+    hadoop.set("parquet.read.support.class", ParquetReadSupport.class.getName());
+    hadoop.set(ParquetReadSupport.SPARK_ROW_REQUESTED_SCHEMA(), readDataSchema.json());
+    hadoop.set(ParquetWriteSupport.SPARK_ROW_SCHEMA(), readDataSchema.json());
+    hadoop.set(SQLConf.SESSION_LOCAL_TIMEZONE().key(), conf.sessionLocalTimeZone());
+    hadoop.setBoolean(SQLConf.NESTED_SCHEMA_PRUNING_ENABLED().key(), conf.nestedSchemaPruningEnabled());
+    hadoop.setBoolean(SQLConf.CASE_SENSITIVE().key(), conf.caseSensitiveAnalysis());
+    hadoop.setBoolean(SQLConf.PARQUET_BINARY_AS_STRING().key(), conf.isParquetBinaryAsString());
+    hadoop.setBoolean(SQLConf.PARQUET_INT96_AS_TIMESTAMP().key(), conf.isParquetINT96AsTimestamp());
+    hadoop.setBoolean(SQLConf.PARQUET_INFER_TIMESTAMP_NTZ_ENABLED().key(), conf.parquetInferTimestampNTZEnabled());
+    hadoop.setBoolean(SQLConf.LEGACY_PARQUET_NANOS_AS_LONG().key(), conf.legacyParquetNanosAsLong());
+    hadoop.setBoolean(SQLConf.PARQUET_READER_RESPECT_UNKNOWN_TYPE_ANNOTATION().key(),
+        conf.parquetReaderRespectUnknownTypeAnnotation());
+    return new SparkFileReaders(new ParquetPartitionReaderFactory(conf,
+        SerializableConfiguration.broadcast(spark.sparkContext(), hadoop), dataSchema, readDataSchema,
+        readPartitionSchema, dataFilters, Option.empty(), new ParquetOptions(options.forSpark(), conf)),
+        options.settings);
   }
 
   @Override

@@ -2,60 +2,111 @@ package io.metaflows3.spark;
 
 import io.metaflows3.core.table.PartitionFilter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.apache.spark.sql.catalyst.util.RebaseDateTime;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.ScanBuilder;
 import org.apache.spark.sql.connector.read.SupportsPushDownFilters;
 import org.apache.spark.sql.connector.read.SupportsPushDownRequiredColumns;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetFilters;
+import org.apache.spark.sql.execution.datasources.parquet.SparkToParquetSchemaConverter;
+import org.apache.spark.sql.internal.LegacyBehaviorPolicy;
+import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.sources.Filter;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.Option;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Takes Spark's filters and column list: filters on partition columns become a typed partition filter
- * applied while listing; unselected columns are never read (no GET for an unselected content).
+ * Takes Spark's filters and columns. Filters on partition columns become a typed partition filter applied while
+ * listing (pruned prefixes are never listed); filters on Parquet columns that Spark's own {@code ParquetFilters}
+ * can convert go to its reader (row groups skipped by statistics, dictionaries and column indexes). Both kinds
+ * show in the plan as pushed; Spark still evaluates every filter on the rows read, as neither is exact per row.
  */
 final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilters, SupportsPushDownRequiredColumns {
   private final SourceOptions options;
+  private final StructType tableSchema;
   private final PartitionColumns partitions;
   private final boolean userSchema;
-  private StructType schema;
-  private PartitionFilter filter = PartitionFilter.ALL;
-  private Filter[] pushed = new Filter[0];
+  private StructType required;
+  private PartitionFilter partitionFilter = PartitionFilter.ALL;
+  private Filter[] partitionFilters = new Filter[0];
+  private Filter[] dataFilters = new Filter[0];
 
   MetaflowS3ScanBuilder(SourceOptions options, StructType schema, PartitionColumns partitions, boolean userSchema) {
     this.userSchema = userSchema;
     this.options = options;
-    this.schema = schema;
+    this.tableSchema = schema;
+    this.required = schema;
     this.partitions = partitions;
   }
 
   @Override
   public Filter[] pushFilters(Filter[] filters) {
-    List<Filter> used = new ArrayList<>();
+    List<Filter> onPartitions = new ArrayList<>();
+    List<Filter> onData = new ArrayList<>();
     for (Filter f : filters) {
       PartitionFilter translated = PartitionFilters.translate(f, partitions::contains);
       if (translated != null) {
-        filter = filter.and(translated);
-        used.add(f);
+        partitionFilter = partitionFilter.and(translated);
+        onPartitions.add(f);
+      } else if (Arrays.stream(f.references()).noneMatch(partitions::contains)) {
+        onData.add(f);
       }
     }
-    pushed = used.toArray(Filter[]::new);
-    // Pruning is by partition only: Spark still evaluates every filter on the rows read.
+    partitionFilters = onPartitions.toArray(Filter[]::new);
+    dataFilters = options.format == SourceOptions.Format.PARQUET ? parquetConvertible(onData) : new Filter[0];
     return filters;
+  }
+
+  /** The filters Spark's Parquet reader can push into row-group skipping, decided by Spark's own code. */
+  private Filter[] parquetConvertible(List<Filter> filters) {
+    SQLConf conf = SQLConf.get();
+    if (!conf.parquetFilterPushDown() || filters.isEmpty()) {
+      return new Filter[0];
+    }
+    ParquetFilters parquet = new ParquetFilters(new SparkToParquetSchemaConverter(conf).convert(dataSchema(tableSchema)),
+        conf.parquetFilterPushDownDate(), conf.parquetFilterPushDownTimestamp(), conf.parquetFilterPushDownDecimal(),
+        conf.parquetFilterPushDownStringPredicate(), conf.parquetFilterPushDownInFilterThreshold(),
+        conf.caseSensitiveAnalysis(), new RebaseDateTime.RebaseSpec(LegacyBehaviorPolicy.CORRECTED(), Option.empty()));
+    return CollectionConverters.asJava(parquet.convertibleFilters(CollectionConverters.asScala(filters).toSeq()))
+        .toArray(Filter[]::new);
   }
 
   @Override
   public Filter[] pushedFilters() {
-    return pushed;
+    Filter[] all = Arrays.copyOf(partitionFilters, partitionFilters.length + dataFilters.length);
+    System.arraycopy(dataFilters, 0, all, partitionFilters.length, dataFilters.length);
+    return all;
   }
 
   @Override
-  public void pruneColumns(StructType required) {
-    this.schema = required;
+  public void pruneColumns(StructType requiredSchema) {
+    this.required = requiredSchema;
+  }
+
+  /** The columns of {@code schema} that live in the files, not in partition folders. */
+  private StructType dataSchema(StructType schema) {
+    StructType data = new StructType();
+    for (StructField f : schema.fields()) {
+      if (!partitions.contains(f.name())) {
+        data = data.add(f);
+      }
+    }
+    return data;
   }
 
   @Override
   public Scan build() {
-    return new MetaflowS3Scan(options, schema, partitions, filter, pushed, userSchema);
+    StructType readPartitions = new StructType();
+    for (StructField f : required.fields()) {
+      if (partitions.contains(f.name())) {
+        readPartitions = readPartitions.add(f);
+      }
+    }
+    return new MetaflowS3Scan(options, dataSchema(tableSchema), dataSchema(required), readPartitions, partitions,
+        partitionFilter, partitionFilters, dataFilters, userSchema);
   }
 }

@@ -13,17 +13,22 @@ import org.apache.spark.sql.connector.write.WriteBuilder;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
-/** A prefix (or several) of S3 as a Spark table: batch reads, appends and overwrites. */
+/** A prefix (or several) of S3 as a Spark table: for batch reads, or (of {@link MetaflowS3DataSource.Writes}) appends and overwrites. */
 final class MetaflowS3Table implements SupportsRead, SupportsWrite {
   private final StructType schema;
   private final Transform[] partitioning;
   private final PartitionColumns partitions;
   private final Map<String, String> properties;
   private final boolean userSchema;
+  private final boolean writes;
 
-  /** {@code userSchema}: the schema was given, not inferred; a location with nothing below it is then empty. */
+  /**
+   * {@code userSchema}: the schema was given, not inferred; a location with nothing below it is then empty.
+   * {@code writes}: the table takes batch writes (else batch reads).
+   */
   MetaflowS3Table(StructType schema, Transform[] partitioning, PartitionColumns partitions,
-      Map<String, String> properties, boolean userSchema) {
+      Map<String, String> properties, boolean userSchema, boolean writes) {
+    this.writes = writes;
     this.userSchema = userSchema;
     this.schema = schema;
     this.partitioning = partitioning;
@@ -53,7 +58,8 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite {
 
   @Override
   public Set<TableCapability> capabilities() {
-    return EnumSet.of(TableCapability.BATCH_READ, TableCapability.BATCH_WRITE, TableCapability.TRUNCATE);
+    return writes ? EnumSet.of(TableCapability.BATCH_WRITE, TableCapability.TRUNCATE)
+        : EnumSet.of(TableCapability.BATCH_READ);
   }
 
   @Override

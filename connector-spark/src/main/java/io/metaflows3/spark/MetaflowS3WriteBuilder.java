@@ -4,7 +4,23 @@ import io.metaflows3.core.table.TableWrite;
 import io.metaflows3.core.table.WrittenObject;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hadoop.mapreduce.Job;
+import org.apache.parquet.hadoop.ParquetOutputFormat;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.distributions.Distribution;
+import org.apache.spark.sql.connector.distributions.Distributions;
+import org.apache.spark.sql.connector.expressions.Expression;
+import org.apache.spark.sql.connector.expressions.Expressions;
+import org.apache.spark.sql.connector.expressions.NamedReference;
+import org.apache.spark.sql.connector.expressions.SortDirection;
+import org.apache.spark.sql.connector.expressions.SortOrder;
 import org.apache.spark.sql.connector.metric.CustomMetric;
+import org.apache.spark.sql.connector.write.RequiresDistributionAndOrdering;
+import org.apache.spark.sql.execution.datasources.OutputWriterFactory;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetOptions;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetUtils;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.connector.write.BatchWrite;
 import org.apache.spark.sql.connector.write.DataWriterFactory;
 import org.apache.spark.sql.connector.write.PhysicalWriteInfo;
@@ -13,6 +29,7 @@ import org.apache.spark.sql.connector.write.Write;
 import org.apache.spark.sql.connector.write.WriteBuilder;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
 import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -39,7 +56,13 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
           + "(binary); the data has " + schema.simpleString());
     }
     if (options.format == SourceOptions.Format.PARQUET) {
-      ParquetSchemas.toParquet(schema);
+      ParquetFileFormat parquet = new ParquetFileFormat();
+      for (StructField f : schema.fields()) {
+        if (!partitions.contains(f.name()) && !parquet.supportDataType(f.dataType())) {
+          throw new IllegalArgumentException("Spark's Parquet writer cannot write column " + f.name() + " of type "
+              + f.dataType().simpleString());
+        }
+      }
     }
     this.options = options;
     this.schema = schema;
@@ -70,7 +93,8 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
   public Write build() {
     // The table is marked here, when the query runs, before any task writes.
     TableWrite job = TableWrite.begin(options.settings, options.locations.get(0), mode());
-    return new Write() {
+    ParquetTaskWriter.Encoding parquet = options.format == SourceOptions.Format.PARQUET ? parquetEncoding() : null;
+    return new ClusteredWrite() {
       @Override
       public String description() {
         return "MetaflowS3Write[" + options.format.name().toLowerCase() + ", " + job + "]";
@@ -78,7 +102,7 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
 
       @Override
       public BatchWrite toBatch() {
-        return new JobWrite(job);
+        return new JobWrite(job, parquet);
       }
 
       @Override
@@ -91,16 +115,66 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
   /** The committed objects of one task. */
   record TaskObjects(List<WrittenObject> objects) implements WriterCommitMessage {}
 
+  /**
+   * Spark's own Parquet writer factory, prepared as Spark's parquet source prepares it (codec from option
+   * compression or spark.sql.parquet.compression.codec, timestamp type, legacy format, ...), on the data columns.
+   */
+  private ParquetTaskWriter.Encoding parquetEncoding() {
+    SparkSession spark = SparkSession.active();
+    SQLConf conf = spark.sessionState().conf();
+    try {
+      Job hadoopJob = Job.getInstance(spark.sessionState().newHadoopConfWithOptions(options.forSpark()));
+      hadoopJob.getConfiguration().setLong(ParquetOutputFormat.BLOCK_SIZE, options.parquetRowGroupBytes);
+      StructType data = new StructType();
+      for (StructField f : schema.fields()) {
+        if (!partitions.contains(f.name())) {
+          data = data.add(f);
+        }
+      }
+      OutputWriterFactory factory = ParquetUtils.prepareWrite(conf, hadoopJob, data,
+          new ParquetOptions(options.forSpark(), conf));
+      long maxRecords = Long.parseLong(options.given.getOrDefault("maxrecordsperfile",
+          Long.toString(conf.maxRecordsPerFile())));
+      return new ParquetTaskWriter.Encoding(factory, new SerializableConfiguration(hadoopJob.getConfiguration()),
+          maxRecords > 0 ? maxRecords : Long.MAX_VALUE);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot prepare Spark's Parquet writer", e);
+    }
+  }
+
+  /**
+   * Rows arrive clustered by the partition columns and sorted by them within each task, as Spark's file writers
+   * sort them: a task writes one partition folder at a time, and a folder's rows are not spread over every task.
+   */
+  private abstract class ClusteredWrite implements Write, RequiresDistributionAndOrdering {
+    @Override
+    public Distribution requiredDistribution() {
+      return partitions.schema().isEmpty() ? Distributions.unspecified()
+          : Distributions.clustered(columns().toArray(Expression[]::new));
+    }
+
+    @Override
+    public SortOrder[] requiredOrdering() {
+      return columns().stream().map(c -> Expressions.sort(c, SortDirection.ASCENDING)).toArray(SortOrder[]::new);
+    }
+
+    private List<NamedReference> columns() {
+      return java.util.Arrays.stream(partitions.schema().fieldNames()).map(Expressions::column).toList();
+    }
+  }
+
   private final class JobWrite implements BatchWrite {
     private final TableWrite job;
+    private final ParquetTaskWriter.Encoding parquet;
 
-    JobWrite(TableWrite job) {
+    JobWrite(TableWrite job, ParquetTaskWriter.Encoding parquet) {
       this.job = job;
+      this.parquet = parquet;
     }
 
     @Override
     public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
-      return new WriterFactory(job, options.format, schema, partitions, options.parquetRowGroupBytes);
+      return new WriterFactory(job, schema, partitions, parquet);
     }
 
     @Override

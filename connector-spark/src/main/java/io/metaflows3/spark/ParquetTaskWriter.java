@@ -5,44 +5,58 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.schema.MessageType;
+import org.apache.hadoop.mapreduce.TaskAttemptContext;
+import org.apache.hadoop.mapreduce.TaskAttemptID;
+import org.apache.hadoop.mapreduce.TaskType;
+import org.apache.hadoop.mapreduce.task.TaskAttemptContextImpl;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.execution.datasources.OutputWriter;
+import org.apache.spark.sql.execution.datasources.OutputWriterFactory;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * Format parquet: a local Parquet file per partition folder (the data columns; partition columns live in the
- * folder names, as Spark writes them), uploaded on commit, streamed, to the attempt's unique key.
+ * Format parquet, encoded by Spark's own Parquet writer (the factory Spark's parquet source prepares, so every
+ * type, codec and option is Spark's): the data columns of each partition folder go to a local file, stored under
+ * the attempt's unique key as soon as the folder changes (input arrives clustered and sorted by the partition
+ * columns) or the file reaches maxRecordsPerFile rows.
  */
 final class ParquetTaskWriter extends TaskWriter {
-  private final StructType dataSchema;
-  private final MessageType parquetSchema;
-  private final SimpleGroupFactory groups;
-  private final long rowGroupBytes;
-  private final Path localDir;
-  private final Map<String, ParquetWriter<Group>> files = new LinkedHashMap<>();
+  /** What every task of a write shares: Spark's writer factory and the configuration it was prepared with. */
+  record Encoding(OutputWriterFactory factory, SerializableConfiguration conf, long maxRecordsPerFile)
+      implements java.io.Serializable {}
 
-  ParquetTaskWriter(Target target, long rowGroupBytes) {
+  private final Encoding encoding;
+  private final StructType dataSchema;
+  private final int[] dataColumns;
+  private final TaskAttemptContext context;
+  private final Path localDir;
+  private OutputWriter file;
+  private String fileFolder;
+  private Path localFile;
+  private long fileRows;
+  private int fileCount;
+
+  ParquetTaskWriter(Target target, Encoding encoding, int partitionId) {
     super(target);
+    this.encoding = encoding;
     StructType data = new StructType();
-    for (StructField f : target.schema().fields()) {
-      if (!target.partitions().contains(f.name())) {
-        data = data.add(f);
+    StructField[] all = target.schema().fields();
+    int[] columns = new int[all.length];
+    int n = 0;
+    for (int i = 0; i < all.length; i++) {
+      if (!target.partitions().contains(all[i].name())) {
+        data = data.add(all[i]);
+        columns[n++] = i;
       }
     }
     this.dataSchema = data;
-    this.parquetSchema = ParquetSchemas.toParquet(data);
-    this.groups = new SimpleGroupFactory(parquetSchema);
-    this.rowGroupBytes = rowGroupBytes;
+    this.dataColumns = java.util.Arrays.copyOf(columns, n);
+    this.context = new TaskAttemptContextImpl(encoding.conf().value(),
+        new TaskAttemptID("metaflow-s3", 0, TaskType.MAP, partitionId, 0));
     try {
       this.localDir = Files.createTempDirectory("metaflow-s3-write-");
     } catch (IOException e) {
@@ -51,48 +65,51 @@ final class ParquetTaskWriter extends TaskWriter {
   }
 
   @Override
-  public void write(InternalRow row) throws IOException {
+  public void write(InternalRow row) {
     String folder = folderOf(row);
-    ParquetWriter<Group> file = files.get(folder);
+    if (file != null && (!folder.equals(fileFolder) || fileRows == encoding.maxRecordsPerFile())) {
+      store();
+    }
     if (file == null) {
-      file = ExampleParquetWriter.builder(new LocalOutputFile(localDir.resolve("f" + files.size() + ".parquet")))
-          .withType(parquetSchema).withCompressionCodec(CompressionCodecName.SNAPPY)
-          .withRowGroupSize(rowGroupBytes).build();
-      files.put(folder, file);
+      localFile = localDir.resolve("f" + fileCount + ".parquet");
+      file = encoding.factory().newInstance(localFile.toUri().toString(), dataSchema, context);
+      fileFolder = folder;
     }
-    Group group = groups.newGroup();
-    StructField[] all = target.schema().fields();
-    for (int i = 0; i < all.length; i++) {
-      if (dataSchema.getFieldIndex(all[i].name()).isDefined()) {
-        ParquetSchemas.write(group, all[i].name(), row, i, all[i].dataType());
-      }
+    Object[] values = new Object[dataColumns.length];
+    for (int i = 0; i < dataColumns.length; i++) {
+      values[i] = row.get(dataColumns[i], dataSchema.fields()[i].dataType());
     }
-    file.write(group);
+    file.write(new GenericInternalRow(values));
+    fileRows++;
+  }
+
+  /** Finishes the open file and stores it under the attempt's unique key, e.g. {@code country=US/part-00003-c001.snappy.parquet}. */
+  private void store() {
+    file.close();
+    file = null;
+    String name = String.format("%s-c%03d%s", target.fileName(), fileCount++,
+        encoding.factory().getFileExtension(context));
+    writer.writeFile(fileFolder + name, localFile, "application/vnd.apache.parquet");
+    fileRows = 0;
+    try {
+      Files.delete(localFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + localFile, e);
+    }
   }
 
   @Override
   void flush() {
-    int n = 0;
-    for (Map.Entry<String, ParquetWriter<Group>> e : files.entrySet()) {
-      try {
-        e.getValue().close();
-      } catch (IOException ex) {
-        throw new UncheckedIOException("cannot finish a Parquet file", ex);
-      }
-      writer.writeFile(e.getKey() + target.fileName() + ".parquet", localDir.resolve("f" + n++ + ".parquet"),
-          "application/vnd.apache.parquet");
+    if (file != null) {
+      store();
     }
-    files.clear();
   }
 
   @Override
   public void close() {
-    for (ParquetWriter<Group> file : files.values()) {
-      try {
-        file.close();
-      } catch (IOException ignored) {
-        // Aborted: the file is deleted below.
-      }
+    if (file != null) {
+      file.close(); // aborted: the local file is deleted below, nothing of it stored
+      file = null;
     }
     try (Stream<Path> local = Files.walk(localDir)) {
       local.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

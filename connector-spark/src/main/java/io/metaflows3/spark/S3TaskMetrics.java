@@ -1,6 +1,8 @@
 package io.metaflows3.spark;
 
 import io.metaflows3.core.TransferStats;
+import io.metaflows3.hadoop.MetaflowS3FileSystem;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.connector.metric.CustomMetric;
 import org.apache.spark.sql.connector.metric.CustomSumMetric;
 import org.apache.spark.sql.connector.metric.CustomTaskMetric;
@@ -37,6 +39,41 @@ final class S3TaskMetrics {
     CustomTaskMetric[] values() {
       return new CustomTaskMetric[] {task(OBJECTS, objects), task(BYTES, bytes),
           task(REQUESTS, stats.requests() - requestsAtStart), task(RETRIES, stats.retries() - retriesAtStart)};
+    }
+  }
+
+  /**
+   * One reading task's counts: the bytes and GETs of its own thread through the file system (Hadoop counts per
+   * thread, so tasks running side by side in one executor are told apart); retries are the executor client's.
+   */
+  static final class Reads {
+    private final FileSystem.Statistics.StatisticsData thread =
+        FileSystem.getStatistics(MetaflowS3FileSystem.SCHEME, MetaflowS3FileSystem.class).getThreadStatistics();
+    private final long bytesAtStart = thread.getBytesRead();
+    private final long requestsAtStart = thread.getReadOps();
+    private final TransferStats stats;
+    private final long retriesAtStart;
+    private final long objects;
+    private long directBytes;
+    private long directRequests;
+
+    Reads(TransferStats stats, long objects) {
+      this.stats = stats;
+      this.retriesAtStart = stats.retries();
+      this.objects = objects;
+    }
+
+    /** Counts requests a reader made with the client itself, not through the file system. */
+    void direct(long bytes, long requests) {
+      directBytes += bytes;
+      directRequests += requests;
+    }
+
+    CustomTaskMetric[] values() {
+      return new CustomTaskMetric[] {task(OBJECTS, objects),
+          task(BYTES, thread.getBytesRead() - bytesAtStart + directBytes),
+          task(REQUESTS, thread.getReadOps() - requestsAtStart + directRequests),
+          task(RETRIES, stats.retries() - retriesAtStart)};
     }
   }
 

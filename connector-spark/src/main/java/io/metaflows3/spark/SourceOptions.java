@@ -20,21 +20,24 @@ import java.util.TreeSet;
  */
 final class SourceOptions implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final long DEFAULT_SPLIT_BYTES = 128L << 20;
   private static final long DEFAULT_ROW_GROUP_BYTES = 64L << 20;
 
   enum Format { PARQUET, TEXT, BINARY }
 
   final List<String> locations;
   final Format format;
-  final long splitBytes;
+  /** The read's own cap on bytes per task (option splitSize); null: Spark's spark.sql.files.maxPartitionBytes. */
+  final Long splitBytes;
   final String basePath;
   final S3Settings settings;
   final long parquetRowGroupBytes;
   final String partitionOverwriteMode;
+  /** Every option as given: Spark's own Parquet and text options (mergeSchema, compression, ...) are read from it. */
+  final Map<String, String> given;
 
-  private SourceOptions(List<String> locations, Format format, long splitBytes, String basePath,
-      S3Settings settings, long parquetRowGroupBytes, String partitionOverwriteMode) {
+  private SourceOptions(List<String> locations, Format format, Long splitBytes, String basePath,
+      S3Settings settings, long parquetRowGroupBytes, String partitionOverwriteMode, Map<String, String> given) {
+    this.given = given;
     this.parquetRowGroupBytes = parquetRowGroupBytes;
     this.partitionOverwriteMode = partitionOverwriteMode;
     this.locations = locations;
@@ -46,7 +49,9 @@ final class SourceOptions implements Serializable {
 
   /** The options of this source; with {@link S3Settings#OPTION_NAMES}, every name it accepts. */
   private static final Set<String> OWN = Set.of("path", "paths", "format", "splitSize", "basePath",
-      "parquetRowGroupSize", "run", "s3root", "partitionOverwriteMode");
+      "parquetRowGroupSize", "run", "s3root", "partitionOverwriteMode", "maxRecordsPerFile",
+      // Spark's own, read by its Parquet and text readers and writers
+      "mergeSchema", "compression", "datetimeRebaseMode", "int96RebaseMode", "wholetext", "lineSep");
 
   /**
    * Parses {@code options}, a case-insensitive map (Spark's CaseInsensitiveStringMap).
@@ -66,8 +71,8 @@ final class SourceOptions implements Serializable {
     }
     S3Settings settings = S3Settings.fromOptions(options, S3Settings.defaults());
     Format format = parseFormat(options.getOrDefault("format", "parquet"));
-    long splitBytes = options.containsKey("splitSize")
-        ? S3Settings.parseBytes("splitSize", options.get("splitSize")) : DEFAULT_SPLIT_BYTES;
+    Long splitBytes = options.containsKey("splitSize")
+        ? S3Settings.parseBytes("splitSize", options.get("splitSize")) : null;
     String run = options.get("run");
     S3.Builder where = S3.builder().s3root(options.get("s3root")).run(run == null ? null : FlowRun.parse(run));
     List<String> paths = paths(options);
@@ -99,8 +104,13 @@ final class SourceOptions implements Serializable {
       throw new IllegalArgumentException("option partitionOverwriteMode must be static or dynamic, got '"
           + overwriteMode + "'");
     }
+    if (options.containsKey("maxRecordsPerFile")) {
+      S3Settings.parseBytes("maxRecordsPerFile", options.get("maxRecordsPerFile"));
+    }
+    Map<String, String> given = new java.util.HashMap<>();
+    options.forEach(given::put);
     return new SourceOptions(List.copyOf(locations), format, splitBytes, basePath, settings, rowGroup,
-        overwriteMode);
+        overwriteMode, given);
   }
 
   private static Format parseFormat(String value) {
@@ -125,5 +135,17 @@ final class SourceOptions implements Serializable {
       paths.add(options.get("path"));
     }
     return paths;
+  }
+
+  /**
+   * The options as Spark's file code takes them (its {@code newHadoopConfWithOptions}, Parquet and text options):
+   * those given, plus the entries that make {@code s3://} paths use connector-core with this read's settings.
+   */
+  scala.collection.immutable.Map<String, String> forSpark() {
+    Map<String, String> all = new java.util.HashMap<>(given);
+    all.remove("path");
+    all.remove("paths");
+    all.putAll(io.metaflows3.hadoop.FileSystemSettings.entries(settings));
+    return scala.collection.immutable.Map$.MODULE$.from(scala.jdk.javaapi.CollectionConverters.asScala(all));
   }
 }

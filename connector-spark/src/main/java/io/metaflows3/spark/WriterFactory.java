@@ -1,5 +1,6 @@
 package io.metaflows3.spark;
 
+import io.metaflows3.core.SharedClients;
 import io.metaflows3.core.table.TableWrite;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.write.DataWriter;
@@ -10,26 +11,23 @@ import org.apache.spark.sql.types.StructType;
 final class WriterFactory implements DataWriterFactory {
   private static final long serialVersionUID = 1L;
   private final TableWrite job;
-  private final SourceOptions.Format format;
   private final StructType schema;
   private final PartitionColumns partitions;
-  private final long rowGroupBytes;
+  private final ParquetTaskWriter.Encoding parquet;
 
-  WriterFactory(TableWrite job, SourceOptions.Format format, StructType schema, PartitionColumns partitions,
-      long rowGroupBytes) {
+  /** {@code parquet}: how Parquet is encoded; null for format binary. */
+  WriterFactory(TableWrite job, StructType schema, PartitionColumns partitions, ParquetTaskWriter.Encoding parquet) {
     this.job = job;
-    this.format = format;
     this.schema = schema;
     this.partitions = partitions;
-    this.rowGroupBytes = rowGroupBytes;
+    this.parquet = parquet;
   }
 
   @Override
   public DataWriter<InternalRow> createWriter(int partitionId, long taskId) {
     // Spark's task id differs for every attempt, speculative ones included: keys never collide.
-    TaskWriter.Target target = new TaskWriter.Target(job, ExecutorClients.get(job.settings()), schema, partitions,
+    TaskWriter.Target target = new TaskWriter.Target(job, SharedClients.get(job.settings()), schema, partitions,
         String.format("part-%05d", partitionId), Long.toString(taskId));
-    return format == SourceOptions.Format.BINARY ? new BinaryTaskWriter(target)
-        : new ParquetTaskWriter(target, rowGroupBytes);
+    return parquet == null ? new BinaryTaskWriter(target) : new ParquetTaskWriter(target, parquet, partitionId);
   }
 }

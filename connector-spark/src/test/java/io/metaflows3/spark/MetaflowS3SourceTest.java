@@ -1,5 +1,6 @@
 package io.metaflows3.spark;
 
+import io.metaflows3.core.SharedClients;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -96,9 +97,9 @@ class MetaflowS3SourceTest {
     assertEquals("me", rows.get(0).<scala.collection.Map<String, String>>getAs("metadata").get("owner").get());
     assertEquals("application/octet-stream", rows.get(1).getAs("content_type"), "no type sent: the server default");
     // Without content or info columns, no object is fetched: only the listing's sizes are read.
-    long before = ExecutorClients.get(settingsOfReader()).stats().getRequests();
+    long before = SharedClients.get(settingsOfReader()).stats().getRequests();
     assertEquals(9L, df.select("url", "size").agg(org.apache.spark.sql.functions.sum("size")).first().getLong(0));
-    assertEquals(before, ExecutorClients.get(settingsOfReader()).stats().getRequests());
+    assertEquals(before, SharedClients.get(settingsOfReader()).stats().getRequests());
   }
 
   private S3Settings settingsOfReader() {
@@ -142,11 +143,11 @@ class MetaflowS3SourceTest {
     assertEquals(400, all.count());
     assertEquals(DataTypes.StringType, all.schema().apply("country").dataType());
     S3Settings readerSettings = settingsOfReader();
-    long listsBefore = ExecutorClients.get(readerSettings).stats().listRequests();
+    long listsBefore = SharedClients.get(readerSettings).stats().listRequests();
     Dataset<Row> us = reader("parquet").load(url("table/")).where(col("country").equalTo("US"))
         .select("id", "x", "label", "country").orderBy("id");
     String plan = us.queryExecution().executedPlan().toString();
-    assertTrue(plan.contains("pushedFilters=[IsNotNull(country), EqualTo(country,US)]"), plan);
+    assertTrue(plan.contains("PartitionFilters=[IsNotNull(country), EqualTo(country,US)]"), plan);
     assertTrue(plan.contains("partitions=(country IS NOT NULL AND country = US)"), plan);
     List<Row> usRows = us.collectAsList();
     assertEquals(100, usRows.size());
@@ -154,7 +155,7 @@ class MetaflowS3SourceTest {
     assertEquals(1.0, usRows.get(0).getDouble(1));
     assertEquals("US", usRows.get(0).getString(3));
     assertTrue(usRows.stream().anyMatch(r -> r.isNullAt(2)));
-    long lists = ExecutorClients.get(readerSettings).stats().listRequests() - listsBefore;
+    long lists = SharedClients.get(readerSettings).stats().listRequests() - listsBefore;
     // A table this small is one flat page: schema inference lists it once, and the scan once more; each also
     // probes the 3 folders from spark/table/ up to the bucket for a commit log and lists the table's log.
     assertEquals(2 * (1 + 3 + 1), lists, "one flat listing, 3 probes and the log, each for inference and scan");
@@ -167,9 +168,9 @@ class MetaflowS3SourceTest {
         .format("metaflow-s3").options(writeOptions()).partitionBy("country").mode(SaveMode.Append)
         .save(url("given/"));
     S3Settings readerSettings = settingsOfReader();
-    long getsBefore = ExecutorClients.get(readerSettings).stats().getRequests();
+    long getsBefore = SharedClients.get(readerSettings).stats().getRequests();
     Dataset<Row> df = reader("parquet").schema(new StructType().add("id", DataTypes.LongType)).load(url("given/"));
-    assertEquals(getsBefore + 2, ExecutorClients.get(readerSettings).stats().getRequests(),
+    assertEquals(getsBefore + 2, SharedClients.get(readerSettings).stats().getRequests(),
         "planning read the table's two log versions (adopt, commit) and no Parquet footer");
     assertEquals("id BIGINT,country STRING", df.schema().toDDL().replace(" NOT NULL", ""));
     assertEquals(List.of("[1,US]", "[2,DE]"), df.orderBy("id").collectAsList().stream().map(Row::toString).toList());

@@ -1,6 +1,7 @@
 package io.metaflows3.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.S3;
@@ -101,7 +102,32 @@ class TableDifferentialTest {
   }
 
   private static List<String> sorted(Dataset<Row> df) {
-    return df.collectAsList().stream().map(Row::toString).sorted().toList();
+    return df.collectAsList().stream().map(TableDifferentialTest::render).sorted().toList();
+  }
+
+  /** A row as text, binary values as hex and maps in key order, so that equal rows print equal. */
+  private static String render(Object value) {
+    if (value instanceof Row row) {
+      List<String> fields = new ArrayList<>();
+      for (int i = 0; i < row.length(); i++) {
+        fields.add(render(row.get(i)));
+      }
+      return "[" + String.join(",", fields) + "]";
+    }
+    if (value instanceof byte[] bytes) {
+      return "0x" + java.util.HexFormat.of().formatHex(bytes);
+    }
+    if (value instanceof scala.collection.Map<?, ?> map) {
+      java.util.TreeMap<String, String> entries = new java.util.TreeMap<>();
+      scala.jdk.javaapi.CollectionConverters.asJava(map).forEach((k, v) -> entries.put(render(k), render(v)));
+      return "map" + entries;
+    }
+    if (value instanceof scala.collection.Iterable<?> seq) {
+      List<String> items = new ArrayList<>();
+      scala.jdk.javaapi.CollectionConverters.asJava(seq).forEach(v -> items.add(render(v)));
+      return items.toString();
+    }
+    return String.valueOf(value);
   }
 
   private void compare(String name, Path dir, List<String> filters) throws IOException {
@@ -192,5 +218,196 @@ class TableDifferentialTest {
           "Spark's reader, after " + modes.get(i));
       assertEquals(expected, sorted(ours(url)), "our reader, after " + modes.get(i));
     }
+  }
+
+  /** A column of every type Spark writes to Parquet (nulls in every column on some rows), partitioned by part. */
+  private Dataset<Row> everyType() {
+    String[] columns = {
+        "CAST(id AS TINYINT) AS tiny", "CAST(id * 300 AS SMALLINT) AS small", "CAST(id * 70000 AS INT) AS i",
+        "id * 1000000000000 AS l", "CAST(id / 3 AS FLOAT) AS f", "id / 7 AS d", "CAST(id / 3 AS DECIMAL(5,2)) AS dec5",
+        "CAST(id * 123456.789 AS DECIMAL(18,4)) AS dec18", "CAST(id * 1e20 + 0.123 AS DECIMAL(38,10)) AS dec38",
+        "CONCAT('s', id, '-ü') AS s", "CAST(CONCAT('b', id) AS BINARY) AS bin", "id % 2 = 0 AS bool",
+        "DATE_ADD(IF(id = 1, DATE'1500-03-01', DATE'2020-02-28'), CAST(id AS INT)) AS day",
+        "TIMESTAMP'2021-03-14 01:59:59.123456' + MAKE_INTERVAL(0, 0, 0, CAST(id AS INT)) AS ts",
+        "IF(id = 2, TIMESTAMP'1400-01-01 00:00:00', TIMESTAMP'2020-01-01 12:00:00') AS ts_old",
+        "TIMESTAMP_NTZ'2021-01-01 00:00:00' + MAKE_INTERVAL(0, 0, 0, 0, CAST(id AS INT)) AS ntz",
+        "ARRAY(id, id + 1, NULL) AS arr", "ARRAY(NAMED_STRUCT('x', id, 'y', CONCAT('y', id))) AS arr_of_structs",
+        "NAMED_STRUCT('a', id, 'b', NAMED_STRUCT('c', CONCAT('c', id), 'd', ARRAY(1.5D, CAST(id AS DOUBLE)))) AS st",
+        "MAP(CONCAT('k', id), id, 'z', NULL) AS m", "ARRAY(ARRAY(id), ARRAY()) AS nested",
+        "MAP(id, NAMED_STRUCT('v', ARRAY(CONCAT('v', id)))) AS map_of_structs"};
+    List<String> select = new ArrayList<>(List.of("id"));
+    for (String c : columns) {
+      int as = c.lastIndexOf(" AS ");
+      select.add("IF(id % 7 = 3, NULL, " + c.substring(0, as) + ")" + c.substring(as));
+    }
+    select.add("CAST(id % 3 AS STRING) AS part");
+    return spark.range(0, 30).selectExpr(select.toArray(String[]::new));
+  }
+
+  private static final List<String> DATA_FILTERS = List.of("i > 500000", "s = 's4-ü'", "dec18 >= 400000",
+      "ts > TIMESTAMP'2021-03-14 02:00:05'", "day < DATE'2020-03-05'", "st.a = 5", "bool AND l < 9000000000000",
+      "tiny IN (1, 2, 20)", "small IS NULL", "ntz < TIMESTAMP_NTZ'2021-01-01 00:10:00'", "dec38 > 5e20");
+
+  @Test
+  void everyTypeSparkWritesReadsAsSparkReadsIt() throws IOException {
+    Map<String, String> writers = new LinkedHashMap<>();
+    writers.put("int96", "INT96");
+    writers.put("micros", "TIMESTAMP_MICROS");
+    writers.put("millis-legacy", "TIMESTAMP_MILLIS");
+    for (Map.Entry<String, String> w : writers.entrySet()) {
+      spark.conf().set("spark.sql.parquet.outputTimestampType", w.getValue());
+      spark.conf().set("spark.sql.parquet.writeLegacyFormat", Boolean.toString(w.getKey().endsWith("legacy")));
+      Path dir = local.resolve("types-" + w.getKey());
+      everyType().write().partitionBy("part").parquet(dir.toString());
+      spark.conf().unset("spark.sql.parquet.outputTimestampType");
+      spark.conf().unset("spark.sql.parquet.writeLegacyFormat");
+      compare("types-" + w.getKey(), dir, DATA_FILTERS);
+    }
+    String url = LocalS3.root(server, "differential/types-int96/");
+    Path dir = local.resolve("types-int96");
+    for (String vectorized : List.of("true", "false")) {
+      spark.conf().set("spark.sql.parquet.enableVectorizedReader", vectorized);
+      for (String projection : List.of("st.b.c", "arr_of_structs", "m", "dec38", "ts", "part")) {
+        assertEquals(sorted(spark.read().parquet(dir.toString()).select(projection)),
+            sorted(ours(url).select(projection)), projection + ", vectorized " + vectorized);
+      }
+    }
+    spark.conf().unset("spark.sql.parquet.enableVectorizedReader");
+    String plan = ours(url).where("i > 500000").queryExecution().executedPlan().toString();
+    assertTrue(plan.contains("PushedFilters=[IsNotNull(i), GreaterThan(i,500000)]"), plan);
+  }
+
+  @Test
+  void everyTypeWeWriteReadsAsSparksParquetReaderReadsIt() throws IOException {
+    String url = LocalS3.root(server, "differential/written-types/");
+    everyType().write().format("metaflow-s3").option("endpoint", server.endpoint().toString())
+        .option("accessKeyId", LocalS3Server.ACCESS_KEY_ID).option("secretAccessKey", LocalS3Server.SECRET_ACCESS_KEY)
+        .option("compression", "gzip").option("maxRecordsPerFile", "4").partitionBy("part").save(url);
+    Path copy = local.resolve("written-types");
+    List<String> names = new ArrayList<>();
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      for (S3Object o : s3.getRecursive(List.of(url))) {
+        String relative = o.url().substring(url.length());
+        if (!relative.startsWith("_")) {
+          names.add(relative);
+        }
+        Path target = copy.resolve(relative);
+        Files.createDirectories(target.getParent());
+        Files.copy(o.path().orElseThrow(), target);
+      }
+    }
+    assertTrue(names.stream().allMatch(n -> n.endsWith(".gz.parquet")), names.toString());
+    assertEquals(9, names.size(), "10 rows per part folder, 4 per file at most, one task per folder: " + names);
+    assertEquals(sorted(everyType()), sorted(spark.read().parquet(copy.toString()).select(everyType().columns()[0],
+        java.util.Arrays.copyOfRange(everyType().columns(), 1, everyType().columns().length))));
+    assertEquals(sorted(everyType()), sorted(ours(url).select(everyType().columns()[0],
+        java.util.Arrays.copyOfRange(everyType().columns(), 1, everyType().columns().length))));
+  }
+
+  private org.apache.spark.sql.DataFrameWriter<Row> oursWrite(Dataset<Row> df) {
+    return df.write().format("metaflow-s3").option("endpoint", server.endpoint().toString())
+        .option("accessKeyId", LocalS3Server.ACCESS_KEY_ID).option("secretAccessKey", LocalS3Server.SECRET_ACCESS_KEY);
+  }
+
+  @Test
+  void saveModesBehaveAsSparksParquetSource() {
+    Path reference = local.resolve("modes");
+    String url = LocalS3.root(server, "differential/modes/");
+    Dataset<Row> two = spark.range(0, 2).toDF();
+    Dataset<Row> three = spark.range(10, 13).toDF();
+    two.write().parquet(reference.toString());
+    oursWrite(two).save(url);
+    org.apache.spark.sql.AnalysisException theirs = org.junit.jupiter.api.Assertions.assertThrows(
+        org.apache.spark.sql.AnalysisException.class, () -> three.write().parquet(reference.toString()));
+    org.apache.spark.sql.AnalysisException ourError = org.junit.jupiter.api.Assertions.assertThrows(
+        org.apache.spark.sql.AnalysisException.class, () -> oursWrite(three).save(url));
+    assertEquals(theirs.getCondition(), ourError.getCondition(), ourError.getMessage());
+    for (String mode : List.of("ignore", "append", "overwrite", "append")) {
+      three.write().mode(mode).parquet(reference.toString());
+      oursWrite(three).mode(mode).save(url);
+      assertEquals(sorted(spark.read().parquet(reference.toString())), sorted(ours(url)), "after " + mode);
+    }
+  }
+
+  @Test
+  void binaryTextMergeSchemaAndSkippedFilesAsSparksOwnSources() throws IOException {
+    Path dir = local.resolve("files");
+    Files.createDirectories(dir.resolve("logs"));
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < 2000; i++) {
+      lines.append("line ").append(i).append('\n');
+    }
+    try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(dir.resolve("logs/a.txt.gz")))) {
+      gz.write(lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Files.writeString(dir.resolve("logs/b.txt"), "one\ntwo\r\nthree");
+    Files.writeString(dir.resolve("logs/empty.txt"), "");
+    Files.writeString(dir.resolve("logs/_hidden.txt"), "hidden");
+    Files.writeString(dir.resolve("logs/.dot.txt"), "dot");
+    for (int i = 0; i < 40; i++) {
+      Files.writeString(dir.resolve("logs/small-" + i + ".txt"), "small " + i);
+    }
+    spark.range(0, 5).selectExpr("id", "id * 2 AS a").write().parquet(dir.resolve("merge/k=1").toString());
+    spark.range(5, 9).selectExpr("id", "CAST(id AS STRING) AS b").write().parquet(dir.resolve("merge/k=2").toString());
+    String url = upload("files", dir);
+
+    assertEquals(sorted(spark.read().text(dir.resolve("logs").toString())),
+        sorted(ours(url + "logs/", "text")), "text: gzip decompressed, empty and hidden files skipped");
+    Dataset<Row> binary = ours(url + "logs/", "binary");
+    Dataset<Row> sparksBinary = spark.read().format("binaryFile").load(dir.resolve("logs").toString());
+    assertEquals(sparksBinary.count(), binary.count(), "binary: the same objects (empty and hidden skipped)");
+    assertEquals(sparksBinary.rdd().getNumPartitions(), binary.rdd().getNumPartitions(),
+        "binary: tasks cut as Spark cuts files");
+    assertTrue(binary.rdd().getNumPartitions() > 1);
+    Dataset<Row> merged = spark.read().option("mergeSchema", "true").parquet(dir.resolve("merge").toString());
+    Dataset<Row> oursMerged = ours(url + "merge/", "parquet", "mergeSchema", "true");
+    assertEquals(merged.schema().toDDL(), oursMerged.schema().toDDL());
+    assertEquals(sorted(merged), sorted(oursMerged));
+  }
+
+  private Dataset<Row> ours(String url, String format, String... options) {
+    org.apache.spark.sql.DataFrameReader reader = spark.read().format("metaflow-s3").option("format", format)
+        .option("endpoint", server.endpoint().toString()).option("accessKeyId", LocalS3Server.ACCESS_KEY_ID)
+        .option("secretAccessKey", LocalS3Server.SECRET_ACCESS_KEY);
+    for (int i = 0; i < options.length; i += 2) {
+      reader = reader.option(options[i], options[i + 1]);
+    }
+    return reader.load(url);
+  }
+
+  @Test
+  void aOneColumnSelectMovesThatColumnsChunksAndTheFooter() throws IOException {
+    String url = LocalS3.root(server, "differential/wide/");
+    oursWrite(spark.range(0, 300_000).selectExpr("id", "CAST(rand(1) * 1e9 AS BIGINT) AS noise",
+        "sha2(CAST(id AS STRING), 256) AS text", "rand(2) AS x").coalesce(1)).option("parquetRowGroupSize", "2m")
+        .save(url);
+    Dataset<Row> x = ours(url).select("x");
+    long chunkBytes = 0;
+    long fileBytes = 0;
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      for (S3Object o : s3.getRecursive(List.of(url))) {
+        if (!o.url().contains("/_")) {
+          fileBytes += o.size();
+          var footer = org.apache.parquet.hadoop.ParquetFileReader.readFooter(
+              new org.apache.parquet.io.LocalInputFile(o.path().orElseThrow()),
+              org.apache.parquet.ParquetReadOptions.builder().build(), new org.apache.parquet.io.LocalInputFile(
+                  o.path().orElseThrow()).newStream());
+          for (var block : footer.getBlocks()) {
+            for (var column : block.getColumns()) {
+              if (column.getPath().toDotString().equals("x")) {
+                chunkBytes += column.getTotalSize();
+              }
+            }
+          }
+        }
+      }
+    }
+    var stats = org.apache.hadoop.fs.FileSystem.getStatistics(io.metaflows3.hadoop.MetaflowS3FileSystem.SCHEME,
+        io.metaflows3.hadoop.MetaflowS3FileSystem.class);
+    long before = stats.getBytesRead();
+    assertEquals(300_000, x.collectAsList().size());
+    long moved = stats.getBytesRead() - before;
+    assertTrue(moved <= 1.2 * chunkBytes + (64 << 10), "moved " + moved + " bytes of a " + fileBytes
+        + "-byte file to read column x's " + chunkBytes + " bytes");
   }
 }

@@ -105,7 +105,8 @@ public final class TableWrite implements Serializable {
 
   /**
    * The key an attempt writes for {@code name}: the attempt and write ids go before the extension, so
-   * {@code country=US/model.json} becomes {@code country=US/model-<attempt>-<writeId>.json}.
+   * {@code country=US/model.json} becomes {@code country=US/model-<attempt>-<writeId>.json}, and
+   * {@code part-00000.snappy.parquet} keeps its whole extension.
    */
   String uniqueKey(String name, String attemptId) {
     S3Url.checkRelativeKey(name, table);
@@ -113,7 +114,7 @@ public final class TableWrite implements Serializable {
       throw new IllegalArgumentException("'" + name + "' is inside the table's log folder");
     }
     int slash = name.lastIndexOf('/');
-    int dot = name.lastIndexOf('.');
+    int dot = name.indexOf('.', slash + 1); // before a compound extension (.snappy.parquet, .tar.gz)
     String tag = "-" + attemptId + "-" + writeId;
     return dot > slash + 1 ? name.substring(0, dot) + tag + name.substring(dot) : name + tag;
   }

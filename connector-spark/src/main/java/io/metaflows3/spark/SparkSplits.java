@@ -1,0 +1,89 @@
+package io.metaflows3.spark;
+
+import io.metaflows3.core.ObjectRange;
+import io.metaflows3.hadoop.MetaflowS3FileSystem;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.spark.paths.SparkPath;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.execution.datasources.FilePartition;
+import org.apache.spark.sql.execution.datasources.PartitionedFile;
+import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.types.StructType;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Listed objects cut into tasks exactly as Spark cuts files: {@code maxSplitBytes} from
+ * {@code spark.sql.files.maxPartitionBytes}, {@code openCostInBytes} and the default parallelism (Spark's own
+ * {@code FilePartition.maxSplitBytes}), splittable objects cut at that size, each partition folder's pieces
+ * largest first, packed by Spark's {@code FilePartition.getFilePartitions}. Empty objects are skipped, as Spark
+ * skips empty files.
+ */
+final class SparkSplits {
+  private SparkSplits() {}
+
+  /**
+   * @param maxPartitionBytes the read's own limit (option splitSize), or null for the session's
+   * @param splittable whether an object (by URL) may be cut (Parquet, uncompressed text)
+   */
+  static FilesPartition[] plan(List<ObjectRange> listed, PartitionColumns partitions, StructType readPartitionSchema,
+      Long maxPartitionBytes, Predicate<String> splittable) {
+    SparkSession spark = SparkSession.active();
+    SQLConf conf = SQLConf.get();
+    List<ObjectRange> objects = listed.stream().filter(o -> o.size() > 0).toList();
+    long openCost = conf.filesOpenCostInBytes();
+    long total = objects.stream().mapToLong(o -> o.size() + openCost).sum();
+    long maxSplit = FilePartition.maxSplitBytes(spark, (scala.Function0<Object>) () -> total);
+    if (maxPartitionBytes != null) {
+      maxSplit = Math.min(maxPartitionBytes, Math.max(openCost, maxSplit));
+    }
+    Map<Map<String, String>, List<PartitionedFile>> byFolder = new LinkedHashMap<>();
+    Map<String, ObjectRange> byUrl = new LinkedHashMap<>();
+    for (ObjectRange o : objects) {
+      byUrl.put(o.url(), o);
+      InternalRow values = partitionRow(o, partitions, readPartitionSchema);
+      List<PartitionedFile> pieces = byFolder.computeIfAbsent(o.partitionValues(), k -> new ArrayList<>());
+      SparkPath path = SparkPath.fromPath(MetaflowS3FileSystem.pathOf(o.url()));
+      long step = splittable.test(o.url()) ? maxSplit : o.size();
+      for (long at = 0; at < o.size(); at += step) {
+        pieces.add(new PartitionedFile(values, path, at, Math.min(step, o.size() - at), new String[0], 0L, o.size(),
+            scala.collection.immutable.Map$.MODULE$.empty()));
+      }
+    }
+    List<PartitionedFile> files = new ArrayList<>();
+    for (List<PartitionedFile> pieces : byFolder.values()) {
+      pieces.sort(Comparator.comparingLong(PartitionedFile::length).reversed());
+      files.addAll(pieces);
+    }
+    List<FilePartition> packed = CollectionConverters.asJava(
+        FilePartition.getFilePartitions(spark, CollectionConverters.asScala(files).toSeq(), maxSplit));
+    FilesPartition[] planned = new FilesPartition[packed.size()];
+    for (int i = 0; i < planned.length; i++) {
+      FilePartition p = packed.get(i);
+      List<ObjectRange> in = new ArrayList<>();
+      for (PartitionedFile f : p.files()) {
+        ObjectRange o = byUrl.get(MetaflowS3FileSystem.urlOf(f.toPath()));
+        if (!in.contains(o)) {
+          in.add(o);
+        }
+      }
+      planned[i] = new FilesPartition(p, in);
+    }
+    return planned;
+  }
+
+  /** The values of the partition columns read, in Spark's internal form, for every row of an object. */
+  private static InternalRow partitionRow(ObjectRange o, PartitionColumns partitions, StructType read) {
+    Object[] values = new Object[read.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = partitions.value(read.fields()[i].name(), o.partitionValues());
+    }
+    return new GenericInternalRow(values);
+  }
+}
