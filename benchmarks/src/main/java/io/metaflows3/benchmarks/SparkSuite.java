@@ -129,7 +129,7 @@ final class SparkSuite implements AutoCloseable {
     return "s3a://" + BenchData.BUCKET + "/" + key;
   }
 
-  /** Sales rows in 24 countries of uneven size, written once with our writer, four files per country. */
+  /** Sales rows in 24 countries of uneven size, written once with our writer (clustered by country: a file each). */
   private void writeTable(long rows) {
     String codes = COUNTRIES.stream().map(c -> "'" + c + "'").reduce((a, b) -> a + "," + b).orElseThrow();
     spark.range(0, rows, 1, 4)

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.IntFunction;
 import org.apache.hadoop.fs.FSInputStream;
@@ -19,14 +20,15 @@ import org.apache.hadoop.fs.impl.CombinedFileRange;
  * One object as a seekable Hadoop stream that moves only the bytes asked for: a read of at least
  * {@value #READ_AHEAD} bytes (a Parquet column chunk) is one ranged GET of exactly those bytes; smaller reads
  * share a {@value #READ_AHEAD}-byte read-ahead, and a read in the last 64 KiB takes the whole tail (a Parquet
- * footer's length, then the footer: one GET). Vectored reads (Parquet's row groups) coalesce ranges less than
+ * footer's length, then the footer: one GET; all of an object up to 1 MiB, so its column chunks cost no more
+ * round trips), unless a task prefetched it ({@link TailPrefetch}). Vectored reads (Parquet's row groups) coalesce ranges less than
  * {@value #MIN_SEEK} bytes apart and fetch them all in parallel.
  */
 final class S3ObjectInputStream extends FSInputStream implements StreamCapabilities {
   static final int READ_AHEAD = 1 << 20;
   static final int MIN_SEEK = 128 << 10;
   private static final int MAX_MERGED = 8 << 20;
-  private static final int TAIL = 64 << 10;
+  private static final int TAIL = TailPrefetch.TAIL;
 
   private final S3 s3;
   private final String url;
@@ -115,8 +117,14 @@ final class S3ObjectInputStream extends FSInputStream implements StreamCapabilit
         System.arraycopy(fetch(at, n), 0, into, off, n);
         return n;
       }
-      long start = size - at <= TAIL ? Math.max(0, size - TAIL) : at;
-      buffer = fetch(start, (int) Math.min(READ_AHEAD, size - start));
+      long start = size - at <= TAIL ? TailPrefetch.tailStart(size) : at;
+      CompletableFuture<byte[]> prefetched = start == TailPrefetch.tailStart(size) ? TailPrefetch.take(url, etag) : null;
+      if (prefetched != null) {
+        buffer = await(prefetched);
+        count(buffer.length);
+      } else {
+        buffer = fetch(start, (int) Math.min(READ_AHEAD, size - start));
+      }
       bufferStart = start;
     }
     System.arraycopy(buffer, (int) (at - bufferStart), into, off, n);
@@ -125,8 +133,12 @@ final class S3ObjectInputStream extends FSInputStream implements StreamCapabilit
 
   private byte[] fetch(long at, int length) throws IOException {
     count(length);
+    return await(s3.readBytesAsync(url, at, length, etag));
+  }
+
+  private byte[] await(CompletableFuture<byte[]> read) throws IOException {
     try {
-      return s3.readBytesAsync(url, at, length, etag).join();
+      return read.join();
     } catch (CompletionException | io.metaflows3.core.MetaflowS3Exception e) {
       throw IoErrors.of(e, url);
     }
@@ -143,6 +155,15 @@ final class S3ObjectInputStream extends FSInputStream implements StreamCapabilit
     for (FileRange r : sorted) {
       r.setData(new java.util.concurrent.CompletableFuture<>());
     }
+    synchronized (this) {
+      if (sorted.stream().allMatch(r -> r.getOffset() >= bufferStart
+          && r.getOffset() + r.getLength() <= bufferStart + buffer.length)) {
+        for (FileRange r : sorted) {
+          r.getData().complete(slice(buffer, (int) (r.getOffset() - bufferStart), r.getLength(), allocate));
+        }
+        return; // a small object read whole with its footer
+      }
+    }
     for (CombinedFileRange merged : VectoredReadUtils.mergeSortedRanges(sorted, 1, MIN_SEEK, MAX_MERGED)) {
       count(merged.getLength());
       s3.readBytesAsync(url, merged.getOffset(), merged.getLength(), etag).whenComplete((bytes, error) -> {
@@ -150,13 +171,17 @@ final class S3ObjectInputStream extends FSInputStream implements StreamCapabilit
           if (error != null) {
             r.getData().completeExceptionally(IoErrors.of(new CompletionException(error), url));
           } else {
-            ByteBuffer data = allocate.apply(r.getLength());
-            data.put(bytes, (int) (r.getOffset() - merged.getOffset()), r.getLength()).flip();
-            r.getData().complete(data);
+            r.getData().complete(slice(bytes, (int) (r.getOffset() - merged.getOffset()), r.getLength(), allocate));
           }
         }
       });
     }
+  }
+
+  private static ByteBuffer slice(byte[] bytes, int offset, int length, IntFunction<ByteBuffer> allocate) {
+    ByteBuffer data = allocate.apply(length);
+    data.put(bytes, offset, length).flip();
+    return data;
   }
 
   @Override

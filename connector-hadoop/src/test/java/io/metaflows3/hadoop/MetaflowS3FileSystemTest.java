@@ -160,4 +160,34 @@ class MetaflowS3FileSystemTest {
       assertFalse(e.getMessage().contains(LocalS3Server.SECRET_ACCESS_KEY));
     }
   }
+
+  @Test
+  void aSmallObjectIsReadWholeByItsFooterReadAndAPrefetchedTailCostsNoGet() throws Exception {
+    Path p = path("small.bin");
+    byte[] data = write(p, 300_000);
+    FileSystem fs = p.getFileSystem(conf);
+    S3 s3 = SharedClients.get(FileSystemSettings.of(conf));
+    long before = s3.stats().getRequests();
+    try (FSDataInputStream in = fs.open(p)) {
+      in.readFully(299_992, new byte[8]);
+      List<FileRange> ranges = List.of(FileRange.createFileRange(10, 100), FileRange.createFileRange(200_000, 5000));
+      in.readVectored(ranges, ByteBuffer::allocate);
+      ByteBuffer got = ranges.get(1).getData().get();
+      assertEquals(data[200_000], got.get(0));
+    }
+    assertEquals(1, s3.stats().getRequests() - before, "one GET of the whole object serves footer and chunks");
+    String url = MetaflowS3FileSystem.urlOf(fs.makeQualified(p));
+    String etag = s3.info(url).etag().orElseThrow();
+    ListedObjects.remember(url, new ListedObjects.Listed(300_000, etag, 0));
+    try (TailPrefetch prefetch = TailPrefetch.start(s3, List.of(new TailPrefetch.Target(url, 300_000, etag)))) {
+      before = s3.stats().getRequests();
+      try (FSDataInputStream in = fs.open(p)) {
+        byte[] all = new byte[300_000];
+        in.readFully(299_992, all, 0, 8);
+        in.readFully(0, all);
+        assertArrayEquals(data, all);
+      }
+      assertEquals(0, s3.stats().getRequests() - before, "the task's prefetch served the open");
+    }
+  }
 }

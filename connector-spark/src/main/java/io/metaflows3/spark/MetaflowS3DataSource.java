@@ -103,9 +103,11 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
       partitionFields.add(full.apply(column));
     }
     boolean userSchema = !schema.equals(inferredSchema);
+    // A table loaded with an inferred schema keeps the listing it was inferred from, as Spark's file sources
+    // keep theirs: every query of it prunes that listing, and reads the snapshot its schema describes.
     return new MetaflowS3Table(full, partitioning,
         PartitionColumns.of(DataTypes.createStructType(partitionFields), sessionZone()), properties, userSchema,
-        writes());
+        writes(), userSchema ? null : listed);
   }
 
   /** Whether this provider's tables take batch writes: only {@link Writes}' do (see {@link #createRelation}). */

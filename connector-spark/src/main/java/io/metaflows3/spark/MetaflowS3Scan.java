@@ -48,12 +48,14 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
   private final Filter[] partitionFilters;
   private final Filter[] dataFilters;
   private final boolean userSchema;
+  private final List<ObjectRange> loaded;
   private List<ObjectRange> listed;
   private FilesPartition[] planned;
 
   MetaflowS3Scan(SourceOptions options, StructType dataSchema, StructType readDataSchema,
       StructType readPartitionSchema, PartitionColumns partitions, PartitionFilter partitionFilter,
-      Filter[] partitionFilters, Filter[] dataFilters, boolean userSchema) {
+      Filter[] partitionFilters, Filter[] dataFilters, boolean userSchema, List<ObjectRange> loaded) {
+    this.loaded = loaded;
     this.options = options;
     this.dataSchema = dataSchema;
     this.readDataSchema = readDataSchema;
@@ -86,10 +88,16 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
     return this;
   }
 
-  /** Lists once per scan, however often Spark asks (statistics, then partitions). */
+  /**
+   * The objects to read: the table's listing from when it was loaded, pruned, or (for a given schema) a listing
+   * made now with the partition filter; once per scan, however often Spark asks (statistics, then partitions).
+   */
   private synchronized List<ObjectRange> listed() {
     if (listed == null) {
-      listed = listObjects(options, partitions, partitionFilter, userSchema);
+      listed = loaded != null
+          ? new ReadPlanner(SharedClients.get(options.settings), partitions.zone()).prune(loaded,
+              partitions.coreSchema(), partitionFilter)
+          : listObjects(options, partitions, partitionFilter, userSchema);
     }
     return listed;
   }
@@ -155,7 +163,7 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
     if (options.format == SourceOptions.Format.TEXT) {
       return new SparkFileReaders(new TextPartitionReaderFactory(conf,
           SerializableConfiguration.broadcast(spark.sparkContext(), hadoop), readDataSchema, readPartitionSchema,
-          new TextOptions(options.forSpark())), options.settings);
+          new TextOptions(options.forSpark())), options.settings, false);
     }
     // What Spark's own ParquetScan tells its reader through the configuration.
     hadoop.set("parquet.read.support.class", ParquetReadSupport.class.getName());
@@ -173,7 +181,7 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
     return new SparkFileReaders(new ParquetPartitionReaderFactory(conf,
         SerializableConfiguration.broadcast(spark.sparkContext(), hadoop), dataSchema, readDataSchema,
         readPartitionSchema, dataFilters, Option.empty(), new ParquetOptions(options.forSpark(), conf)),
-        options.settings);
+        options.settings, true);
   }
 
   @Override

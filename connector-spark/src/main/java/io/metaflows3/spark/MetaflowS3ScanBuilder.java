@@ -1,5 +1,6 @@
 package io.metaflows3.spark;
 
+import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.table.PartitionFilter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,13 +31,16 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
   private final StructType tableSchema;
   private final PartitionColumns partitions;
   private final boolean userSchema;
+  private final List<ObjectRange> listed;
   private StructType required;
   private PartitionFilter partitionFilter = PartitionFilter.ALL;
   private Filter[] partitionFilters = new Filter[0];
   private Filter[] dataFilters = new Filter[0];
 
-  MetaflowS3ScanBuilder(SourceOptions options, StructType schema, PartitionColumns partitions, boolean userSchema) {
+  MetaflowS3ScanBuilder(SourceOptions options, StructType schema, PartitionColumns partitions, boolean userSchema,
+      List<ObjectRange> listed) {
     this.userSchema = userSchema;
+    this.listed = listed;
     this.options = options;
     this.tableSchema = schema;
     this.required = schema;
@@ -107,6 +111,6 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
       }
     }
     return new MetaflowS3Scan(options, dataSchema(tableSchema), dataSchema(required), readPartitions, partitions,
-        partitionFilter, partitionFilters, dataFilters, userSchema);
+        partitionFilter, partitionFilters, dataFilters, userSchema, listed);
   }
 }

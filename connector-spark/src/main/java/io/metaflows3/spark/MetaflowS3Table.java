@@ -1,6 +1,8 @@
 package io.metaflows3.spark;
 
+import io.metaflows3.core.ObjectRange;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
@@ -21,14 +23,17 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite {
   private final Map<String, String> properties;
   private final boolean userSchema;
   private final boolean writes;
+  private final List<ObjectRange> listed;
 
   /**
    * {@code userSchema}: the schema was given, not inferred; a location with nothing below it is then empty.
-   * {@code writes}: the table takes batch writes (else batch reads).
+   * {@code writes}: the table takes batch writes (else batch reads). {@code listed}: the listing the schema was
+   * inferred from, which its scans prune instead of listing again (null: scans list).
    */
   MetaflowS3Table(StructType schema, Transform[] partitioning, PartitionColumns partitions,
-      Map<String, String> properties, boolean userSchema, boolean writes) {
+      Map<String, String> properties, boolean userSchema, boolean writes, List<ObjectRange> listed) {
     this.writes = writes;
+    this.listed = listed;
     this.userSchema = userSchema;
     this.schema = schema;
     this.partitioning = partitioning;
@@ -64,7 +69,7 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite {
 
   @Override
   public ScanBuilder newScanBuilder(CaseInsensitiveStringMap options) {
-    return new MetaflowS3ScanBuilder(SourceOptions.parse(options), schema, partitions, userSchema);
+    return new MetaflowS3ScanBuilder(SourceOptions.parse(options), schema, partitions, userSchema, listed);
   }
 
   @Override

@@ -2,6 +2,8 @@ package io.metaflows3.spark;
 
 import io.metaflows3.core.SharedClients;
 import io.metaflows3.core.S3Settings;
+import io.metaflows3.hadoop.TailPrefetch;
+import java.util.List;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import org.apache.spark.sql.connector.read.InputPartition;
@@ -12,17 +14,20 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
  * Spark's own reader factory of a file format (Parquet, text), shipped to executors and handed our planned
- * partitions: the listing's view of each object is told to the executor's file system first, and each task
- * reports its own S3 metrics.
+ * partitions: the listing's view of each object is told to the executor's file system first, Parquet footers are
+ * fetched ahead, and each task reports its own S3 metrics.
  */
 final class SparkFileReaders implements PartitionReaderFactory {
   private static final long serialVersionUID = 1L;
   private final FilePartitionReaderFactory spark;
   private final S3Settings settings;
+  private final boolean footers;
 
-  SparkFileReaders(FilePartitionReaderFactory spark, S3Settings settings) {
+  /** {@code footers}: the format keeps a footer at each file's end (Parquet), worth fetching ahead. */
+  SparkFileReaders(FilePartitionReaderFactory spark, S3Settings settings, boolean footers) {
     this.spark = spark;
     this.settings = settings;
+    this.footers = footers;
   }
 
   @Override
@@ -33,15 +38,22 @@ final class SparkFileReaders implements PartitionReaderFactory {
   @Override
   public PartitionReader<InternalRow> createReader(InputPartition partition) {
     FilesPartition files = (FilesPartition) partition;
-    files.rememberListing();
-    return new Metered<>(spark.createReader(files.files()), metrics(files));
+    TailPrefetch tails = prepare(files);
+    return new Metered<>(spark.createReader(files.files()), metrics(files), tails);
   }
 
   @Override
   public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
     FilesPartition files = (FilesPartition) partition;
+    TailPrefetch tails = prepare(files);
+    return new Metered<>(spark.createColumnarReader(files.files()), metrics(files), tails);
+  }
+
+  /** Tells the file system what the listing saw; for Parquet, starts fetching the footers of the task's files. */
+  private TailPrefetch prepare(FilesPartition files) {
     files.rememberListing();
-    return new Metered<>(spark.createColumnarReader(files.files()), metrics(files));
+    return TailPrefetch.start(SharedClients.get(settings), footers ? files.objects().stream()
+        .map(o -> new TailPrefetch.Target(o.url(), o.size(), o.etag())).toList() : List.of());
   }
 
   private S3TaskMetrics.Reads metrics(FilesPartition files) {
@@ -49,7 +61,8 @@ final class SparkFileReaders implements PartitionReaderFactory {
   }
 
   /** A reader that also reports its task's S3 metrics. */
-  private record Metered<T>(PartitionReader<T> reader, S3TaskMetrics.Reads metrics) implements PartitionReader<T> {
+  private record Metered<T>(PartitionReader<T> reader, S3TaskMetrics.Reads metrics, TailPrefetch tails)
+      implements PartitionReader<T> {
     @Override
     public boolean next() throws java.io.IOException {
       return reader.next();
@@ -67,6 +80,7 @@ final class SparkFileReaders implements PartitionReaderFactory {
 
     @Override
     public void close() throws java.io.IOException {
+      tails.close();
       reader.close();
     }
   }

@@ -117,6 +117,9 @@ public final class FaultProxy implements AutoCloseable {
     while (!closed) {
       try {
         Socket client = listener.accept();
+        // As S3's servers do: without it, Nagle's algorithm and the client's delayed ACK stall small last
+        // segments by up to 40 ms, a delay real S3 does not add.
+        client.setTcpNoDelay(true);
         open.add(client);
         Thread t = new Thread(() -> serve(client), "fault-proxy-conn");
         t.setDaemon(true);
@@ -173,6 +176,7 @@ public final class FaultProxy implements AutoCloseable {
         }
         if (server == null || server.isClosed()) {
           server = new Socket(upstream.getHost(), upstream.getPort());
+          server.setTcpNoDelay(true);
           fromServer = new BufferedInputStream(server.getInputStream(), 1 << 16);
         }
         OutputStream up = server.getOutputStream();

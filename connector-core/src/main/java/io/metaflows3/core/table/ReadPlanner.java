@@ -116,6 +116,14 @@ public final class ReadPlanner {
     return objects;
   }
 
+  /**
+   * The objects of an earlier {@link #list} (with no filter) whose partition values may match {@code filter}:
+   * for an engine that lists once when a table is loaded and prunes per query, as Spark's file sources do.
+   */
+  public List<ObjectRange> prune(List<ObjectRange> listed, PartitionSchema schema, PartitionFilter filter) {
+    return filter.isAll() ? listed : listed.stream().filter(o -> allows(filter, schema, o.partitionValues())).toList();
+  }
+
   private void readSnapshots(List<String> roots, Map<String, TableSnapshot> snapshots) {
     for (String root : roots) {
       snapshots.computeIfAbsent(root, r -> new TableLog(s3, r).snapshot());
