@@ -14,6 +14,7 @@ import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -161,13 +162,28 @@ public final class MetaflowS3IO {
       return toBuilder().setReadAll(getReadAll().withPartitions(column, values)).build();
     }
 
-    /** The same read, emitting text lines (each exactly once, whatever the split). */
+    /**
+     * The same read, emitting text lines (each exactly once, whatever the split); objects named like compressed
+     * files ({@code .gz}, {@code .bz2}, {@code .zst}, ...) are decompressed, as {@code TextIO} does by default.
+     */
     public PTransform<PBegin, PCollection<String>> asLines() {
+      return asLines(Compression.AUTO);
+    }
+
+    /** The same read of text lines, every object decompressed as {@code compression} says (AUTO: by its name). */
+    public PTransform<PBegin, PCollection<String>> asLines(Compression compression) {
       Read read = this;
       return new PTransform<>("ReadLines") {
         @Override
         public PCollection<String> expand(PBegin input) {
-          return read.splits(input).apply("ReadLines", ParDo.of(new ReadLinesFn(read.getSettings())));
+          return read.splits(input).apply("ReadLines", ParDo.of(new ReadLinesFn(read.getSettings(), compression)));
+        }
+
+        @Override
+        public void populateDisplayData(DisplayData.Builder builder) {
+          super.populateDisplayData(builder);
+          read.populateDisplayData(builder);
+          builder.add(DisplayData.item("compression", compression.toString()));
         }
       };
     }

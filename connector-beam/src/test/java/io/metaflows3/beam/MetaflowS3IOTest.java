@@ -125,6 +125,33 @@ class MetaflowS3IOTest {
   }
 
   @Test
+  void compressedObjectsAreDecompressedAsTextIODecompressesThem(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path local) throws Exception {
+    List<String> lines = new ArrayList<>();
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (var out = new java.util.zip.GZIPOutputStream(gz)) {
+      for (int i = 0; i < 5000; i++) {
+        String line = "row " + i + " " + "x".repeat(i % 13);
+        lines.add(line);
+        out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    java.nio.file.Files.write(local.resolve("c.txt.gz"), gz.toByteArray());
+    try (S3 s3 = client()) {
+      s3.put(url("gz/c.txt.gz"), gz.toByteArray());
+      s3.put(url("gz-unnamed/c"), gz.toByteArray());
+    }
+    Pipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    PAssert.that(p.apply("Ours", MetaflowS3IO.read().withSettings(settings).from(url("gz/")).withBundleSize(1000)
+        .asLines())).containsInAnyOrder(lines);
+    PAssert.that(p.apply("Given", MetaflowS3IO.read().withSettings(settings).from(url("gz-unnamed/"))
+        .asLines(org.apache.beam.sdk.io.Compression.GZIP))).containsInAnyOrder(lines);
+    PAssert.that(p.apply("TextIO", org.apache.beam.sdk.io.TextIO.read().from(local.resolve("c.txt.gz").toString())))
+        .containsInAnyOrder(lines);
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   void readsKeysAndPrefixesOfARun(TestPipeline p) {
     String s3root = url("runs");
     try (S3 s3 = S3.builder().settings(settings).s3root(s3root).run(FlowRun.of("BeamFlow", "5")).build()) {

@@ -31,6 +31,19 @@ public final class LineReader {
     }
   }
 
+  private LineReader(String name, InputStream in) {
+    this.range = new ObjectRange(name, Long.MAX_VALUE, null, 0, Long.MAX_VALUE, null);
+    this.in = new BufferedInputStream(in, 1 << 16);
+  }
+
+  /**
+   * A reader of every line of {@code in} (a decompressed object, which cannot be cut into ranges), split as a
+   * range's lines are; {@code name} names it in errors. The caller closes {@code in}.
+   */
+  public static LineReader whole(String name, InputStream in) {
+    return new LineReader(name, in);
+  }
+
   /** The next line owned by the range, without its "\n" or "\r\n"; null when there is none. */
   public String next() {
     if (lineStart >= range.end()) {
