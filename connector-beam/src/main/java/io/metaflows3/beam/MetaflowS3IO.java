@@ -195,9 +195,8 @@ public final class MetaflowS3IO {
      */
     public PTransform<PBegin, PCollection<Row>> asParquet(Schema schema) {
       if (schema == null) {
-        throw new IllegalArgumentException("asParquet needs a schema");
+        throw new IllegalArgumentException("asParquet needs a schema (or none: asParquet() reads it from a footer)");
       }
-      ParquetRows.checkSupported(schema);
       Read read = this;
       return new PTransform<>("ReadParquet") {
         @Override
@@ -206,6 +205,21 @@ public final class MetaflowS3IO {
               .setRowSchema(schema);
         }
       };
+    }
+
+    /**
+     * The same read of Parquet files, their schema read now from the first object's footer (Beam's mapping of its
+     * Avro form; INT96 as DATETIME), the partition columns of the objects' prefixes appended as strings.
+     */
+    public PTransform<PBegin, PCollection<Row>> asParquet() {
+      if (getPrefixes().isEmpty() && getKeys().isEmpty()) {
+        throw new IllegalArgumentException("MetaflowS3IO.read() needs from(..), withPrefixes(..) or withKeys(..)");
+      }
+      S3.Builder where = context(getS3root(), getRun());
+      List<String> locations = new ArrayList<>();
+      getPrefixes().forEach(p -> locations.add(where.locate(p)));
+      getKeys().forEach(k -> locations.add(where.locate(k)));
+      return asParquet(ParquetRecords.infer(getSettings(), locations));
     }
 
     @Override

@@ -19,17 +19,19 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
+import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
 
 /**
  * Writes a bundle's rows as Parquet: one local file per window and hive-style partition folder (the partition
  * columns name the folder and are left out of the file, as Spark does), uploaded at the end of the bundle under
- * a key unique to the bundle attempt. Emits what it wrote in the rows' window, for that window's commit.
+ * a key unique to the bundle attempt. Rows are encoded by parquet-avro from Beam's own Avro form of them
+ * ({@link AvroUtils}: every Beam type, nested and repeated fields included). Emits what it wrote in the rows'
+ * window, for that window's commit.
  */
 final class WriteParquetFn extends DoFn<Row, WrittenObject> {
   private final PCollectionView<TableWrite> job;
@@ -41,10 +43,10 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
   private transient AttemptWriter writer;
   private transient long[] reported;
   private transient Schema dataSchema;
-  private transient SimpleGroupFactory groups;
+  private transient org.apache.avro.Schema avroSchema;
 
   /** A local Parquet file being written for one window and partition folder. */
-  private record OpenFile(BoundedWindow window, String folder, Path local, ParquetWriter<Group> writer) {}
+  private record OpenFile(BoundedWindow window, String folder, Path local, ParquetWriter<GenericRecord> writer) {}
 
   WriteParquetFn(PCollectionView<TableWrite> job, S3Settings settings, List<String> partitionColumns) {
     this.job = job;
@@ -79,19 +81,20 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
     if (dataSchema == null) {
       Schema.Builder b = Schema.builder();
       row.getSchema().getFields().stream().filter(f -> !partitionColumns.contains(f.getName())).forEach(b::addField);
-      dataSchema = b.build();
-      groups = new SimpleGroupFactory(ParquetRows.parquetSchema(dataSchema));
+      Schema data = b.build();
+      avroSchema = ParquetRecords.avroSchema(data);
+      dataSchema = ParquetRecords.plain(data);
     }
     OpenFile file = files.get(List.of(window, folder.toString()));
     if (file == null) {
       Path local = localDir.resolve("f" + files.size() + ".parquet");
-      file = new OpenFile(window, folder.toString(), local, ExampleParquetWriter.builder(new LocalOutputFile(local))
-          .withType(ParquetRows.parquetSchema(dataSchema)).withCompressionCodec(CompressionCodecName.SNAPPY).build());
+      file = new OpenFile(window, folder.toString(), local, AvroParquetWriter.<GenericRecord>builder(
+          new LocalOutputFile(local)).withSchema(avroSchema).withCompressionCodec(CompressionCodecName.SNAPPY).build());
       files.put(List.of(window, folder.toString()), file);
     }
     Row.Builder data = Row.withSchema(dataSchema);
     dataSchema.getFields().forEach(f -> data.addValue(row.getValue(f.getName())));
-    file.writer().write(ParquetRows.toGroup(data.build(), groups.newGroup()));
+    file.writer().write(AvroUtils.toGenericRecord(data.build(), avroSchema));
   }
 
   @FinishBundle

@@ -16,6 +16,7 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
@@ -94,6 +95,77 @@ class ParquetReadTest {
     long size = Files.size(file);
     PAssert.that(p.apply(MetaflowS3IO.read().withSettings(settings).from(prefix).withBundleSize(size / 5)
         .asParquet(ROW_SCHEMA))).containsInAnyOrder(expected);
+    p.run().waitUntilFinish();
+  }
+
+  private static final Schema INNER = Schema.builder().addInt32Field("a")
+      .addArrayField("b", Schema.FieldType.STRING).build();
+  private static final Schema RICH = Schema.builder().addInt64Field("id")
+      .addNullableField("amount", Schema.FieldType.logicalType(
+          org.apache.beam.sdk.schemas.logicaltypes.FixedPrecisionNumeric.of(18, 3)))
+      .addNullableField("ts", Schema.FieldType.DATETIME)
+      .addNullableField("label", Schema.FieldType.STRING).addNullableField("inner", Schema.FieldType.row(INNER))
+      .addNullableField("xs", Schema.FieldType.array(Schema.FieldType.DOUBLE))
+      .addNullableField("tags", Schema.FieldType.map(Schema.FieldType.STRING, Schema.FieldType.INT64))
+      .addNullableField("raw", Schema.FieldType.BYTES).addNullableField("ok", Schema.FieldType.BOOLEAN)
+      .addNullableField("country", Schema.FieldType.STRING).build();
+
+  @Test
+  void everyBeamTypeWrittenReadsBackTheSameWithAGivenOrAnInferredSchema(LocalS3Server server) {
+    S3Settings settings = LocalS3.settings(server).build();
+    List<Row> rows = new ArrayList<>();
+    for (long i = 0; i < 500; i++) {
+      boolean nulls = i % 9 == 4;
+      rows.add(Row.withSchema(RICH).addValues(i,
+          nulls ? null : new java.math.BigDecimal(java.math.BigInteger.valueOf(i * 1234567), 3),
+          nulls ? null : new org.joda.time.Instant(1_600_000_000_000L + i * 1_000_003L), nulls ? null : "l" + i,
+          nulls ? null : Row.withSchema(INNER).addValues((int) i, List.of("x" + i, "y")).build(),
+          nulls ? null : List.of(i * 0.5, -1.0), nulls ? null : Map.of("k" + i, i),
+          nulls ? null : new byte[] {(byte) i, 7}, nulls ? null : i % 2 == 0, i % 3 == 0 ? "DE" : "FR").build());
+    }
+    String prefix = LocalS3.root(server, "pq/rich/");
+    org.apache.beam.sdk.Pipeline write = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    write.apply(org.apache.beam.sdk.transforms.Create.of(rows).withRowSchema(RICH))
+        .apply(MetaflowS3IO.write().withSettings(settings).to(prefix).asParquet("country"));
+    write.run().waitUntilFinish();
+    org.apache.beam.sdk.Pipeline read = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    PAssert.that(read.apply("Given", MetaflowS3IO.read().withSettings(settings).from(prefix).asParquet(RICH)))
+        .containsInAnyOrder(rows);
+    MetaflowS3IO.Read inferred = MetaflowS3IO.read().withSettings(settings).from(prefix);
+    PCollection<Row> back = read.apply("Inferred", inferred.asParquet());
+    PAssert.that(back.apply(org.apache.beam.sdk.transforms.MapElements.into(
+        org.apache.beam.sdk.values.TypeDescriptors.strings()).via(r -> r.getInt64("id") + " " + r.getString("label")
+            + " " + r.getString("country") + " " + r.getDateTime("ts") + " " + r.getDecimal("amount"))))
+        .containsInAnyOrder(rows.stream().map(r -> r.getInt64("id") + " " + r.getString("label") + " "
+            + r.getString("country") + " " + r.getDateTime("ts") + " " + r.getDecimal("amount")).toList());
+    read.run().waitUntilFinish();
+  }
+
+  @Test
+  void int96TimestampsAsSparkWritesThemReadAsDatetimes(LocalS3Server server, TestPipeline p, @TempDir Path dir)
+      throws Exception {
+    MessageType legacy = MessageTypeParser.parseMessageType(
+        "message spark_schema { required int64 id; optional int96 ts; }");
+    Path file = dir.resolve("part-0.parquet");
+    // 2021-03-14T01:59:59.123Z: Julian day number 2459288, 7,199,123,000,000 ns into the day, little-endian.
+    java.nio.ByteBuffer int96 = java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int96.putLong(7_199_123_000_000L).putInt(2_459_288);
+    try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file)).withType(legacy)
+        .build()) {
+      writer.write(new SimpleGroupFactory(legacy).newGroup().append("id", 1L)
+          .append("ts", org.apache.parquet.io.api.Binary.fromConstantByteArray(int96.array())));
+      writer.write(new SimpleGroupFactory(legacy).newGroup().append("id", 2L));
+    }
+    String prefix = LocalS3.root(server, "pq/int96/");
+    try (S3 s3 = S3.builder().settings(LocalS3.settings(server).build()).environment(Map.of()).build()) {
+      s3.putFiles(Map.of(prefix + "part-0.parquet", file));
+    }
+    MetaflowS3IO.Read read = MetaflowS3IO.read().withSettings(LocalS3.settings(server).build()).from(prefix);
+    PCollection<Row> rows = p.apply(read.asParquet());
+    Schema expected = Schema.builder().addInt64Field("id").addNullableField("ts", Schema.FieldType.DATETIME).build();
+    PAssert.that(rows).containsInAnyOrder(
+        Row.withSchema(expected).addValues(1L, org.joda.time.Instant.parse("2021-03-14T01:59:59.123Z")).build(),
+        Row.withSchema(expected).addValues(2L, null).build());
     p.run().waitUntilFinish();
   }
 }

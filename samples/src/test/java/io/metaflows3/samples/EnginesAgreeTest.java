@@ -1,0 +1,75 @@
+package io.metaflows3.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.metaflows3.beam.MetaflowS3IO;
+import io.metaflows3.core.LocalS3;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.local.LocalS3Extension;
+import io.metaflows3.local.LocalS3Server;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A table written by Spark's own parquet writer (default settings: INT96 timestamps), read by Beam's
+ * {@code asParquet()} with the schema read from its footer, gives the rows Spark's own reader gives.
+ */
+@ExtendWith(LocalS3Extension.class)
+class EnginesAgreeTest {
+  @Test
+  void beamReadsATableSparkWroteAsSparkReadsIt(LocalS3Server server, @TempDir Path local) throws IOException {
+    SparkSession spark = SparkSession.builder().master("local[2]").appName("engines-agree")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC").getOrCreate();
+    List<String> sparks;
+    Path table = local.resolve("table");
+    try {
+      spark.range(0, 300).selectExpr("id", "CAST(id * 7 AS INT) AS i", "id / 8 AS d",
+          "IF(id % 5 = 0, NULL, CONCAT('s', id)) AS s", "CAST(id * 1.125 AS DECIMAL(18,3)) AS dec",
+          "TIMESTAMP'2021-03-14 01:59:59.123' + MAKE_INTERVAL(0, 0, 0, CAST(id AS INT)) AS ts",
+          "ARRAY(id, id + 1) AS arr", "NAMED_STRUCT('a', id, 'b', CONCAT('b', id)) AS st",
+          "CAST(id % 3 AS STRING) AS part").write().partitionBy("part").parquet(table.toString());
+      sparks = spark.read().parquet(table.toString()).selectExpr("CONCAT_WS('|', id, i, d, COALESCE(s, 'null'), "
+          + "CAST(dec AS STRING), DATE_FORMAT(ts, \"yyyy-MM-dd'T'HH:mm:ss.SSS'Z'\"), CAST(arr AS STRING), st.a, st.b, "
+          + "part)").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    } finally {
+      spark.stop();
+    }
+    S3Settings settings = LocalS3.settings(server).build();
+    String url = LocalS3.root(server, "agree/table/");
+    Map<String, Path> files = new LinkedHashMap<>();
+    try (Stream<Path> all = Files.walk(table)) {
+      all.filter(Files::isRegularFile).forEach(f -> files.put(table.relativize(f).toString(), f));
+    }
+    try (S3 s3 = S3.builder().settings(settings).s3root(url).environment(Map.of()).build()) {
+      s3.putFiles(files);
+    }
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    PCollection<Row> rows = p.apply(MetaflowS3IO.read().withSettings(settings).from(url).asParquet());
+    PAssert.that(rows.apply(MapElements.into(TypeDescriptors.strings()).via((Row r) -> String.join("|",
+        String.valueOf(r.getInt64("id")), String.valueOf(r.getInt32("i")), String.valueOf(r.getDouble("d")),
+        String.valueOf(r.getString("s")), r.getDecimal("dec").toPlainString(), String.valueOf(r.getDateTime("ts")),
+        "[" + String.join(", ", r.<Long>getArray("arr").stream().map(String::valueOf).toList()) + "]",
+        String.valueOf(r.getRow("st").getInt64("a")), r.getRow("st").getString("b"), r.getString("part")))))
+        .containsInAnyOrder(sparks);
+    p.run().waitUntilFinish();
+    assertEquals(300, sparks.size());
+  }
+}
