@@ -4,6 +4,7 @@ import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.ReadSplit;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
+import java.util.List;
 import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.splittabledofn.OffsetRangeTracker;
@@ -51,14 +52,26 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
     return bytes;
   }
 
+  /** Called before the ranges of a restriction are read, in order, with all of them; by default nothing. */
+  void start(S3 s3, List<ObjectRange> ranges) {}
+
+  /** Called when a restriction is done or stopped early (a split, a failure); by default nothing. */
+  void finish() {}
+
   @ProcessElement
   public void process(@Element ReadSplit split, RestrictionTracker<OffsetRange, Long> tracker,
       OutputReceiver<T> out) {
-    for (long i = tracker.currentRestriction().getFrom(); tracker.tryClaim(i); i++) {
-      ObjectRange range = split.ranges().get((int) i);
-      read(s3, range, out);
-      S3Metrics.RANGES_READ.inc();
-      S3Metrics.BYTES_READ.inc(range.length());
+    OffsetRange restriction = tracker.currentRestriction();
+    start(s3, split.ranges().subList((int) restriction.getFrom(), (int) restriction.getTo()));
+    try {
+      for (long i = restriction.getFrom(); tracker.tryClaim(i); i++) {
+        ObjectRange range = split.ranges().get((int) i);
+        read(s3, range, out);
+        S3Metrics.RANGES_READ.inc();
+        S3Metrics.BYTES_READ.inc(range.length());
+      }
+    } finally {
+      finish();
     }
     reported = S3Metrics.report(s3.stats(), reported);
   }
