@@ -67,6 +67,16 @@ final class Errors {
         default -> new MetaflowS3Exception("S3 request failed (" + what + ")", url, s);
       };
     }
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof java.io.IOException && String.valueOf(c.getMessage()).contains("No space left on device")) {
+        return new MetaflowS3InsufficientDiskSpace("the temp folder's file system is full", url, e);
+      }
+      if (c instanceof javax.net.ssl.SSLHandshakeException) {
+        return new MetaflowS3Exception("TLS handshake with the endpoint failed (" + c.getMessage() + "); if its "
+            + "certificate is not signed by an authority this JVM trusts, set verify (METAFLOW_S3_VERIFY_CERTIFICATE)"
+            + " to a CA bundle, or to false", url, e);
+      }
+    }
     return new MetaflowS3Exception("S3 request failed (" + e.getClass().getSimpleName() + ")", url, e);
   }
 }

@@ -205,6 +205,7 @@ public final class S3 implements AutoCloseable {
    */
   public List<S3Object> getRecursive(List<String> prefixes, GetOption... options) {
     List<S3Object> listed = listRecursive(prefixes);
+    checkDiskSpace(listed.stream().mapToLong(S3Object::size).sum(), prefixes.isEmpty() ? null : prefixes.get(0));
     List<CompletableFuture<S3Object>> results = new ArrayList<>();
     for (S3Object o : listed) {
       if (!o.url().endsWith("/")) {
@@ -212,6 +213,24 @@ public final class S3 implements AutoCloseable {
       }
     }
     return await("getRecursive", results);
+  }
+
+  /**
+   * Fails before the first byte when the listing's sizes add up to more than the temp folder's file system has
+   * free, rather than filling it and failing midway (metaflow's MetaflowS3InsufficientDiskSpace).
+   */
+  private void checkDiskSpace(long bytes, String where) {
+    long free;
+    try {
+      free = Files.getFileStore(temp.dir()).getUsableSpace();
+    } catch (IOException e) {
+      return; // the file system will tell when it is full
+    }
+    if (bytes > free) {
+      throw new MetaflowS3InsufficientDiskSpace("cannot download " + bytes + " bytes into " + temp.dir() + ": its "
+          + "file system has " + free + " bytes free (set tmpRoot or METAFLOW_TEMPDIR elsewhere, or read with "
+          + "forEachRecursive, which holds one object at a time)", where, null);
+    }
   }
 
   /** Downloads everything below the root. */

@@ -33,8 +33,10 @@ public final class S3Settings implements Serializable {
   private final String sessionToken;
   private final String profile;
   private final ServerSideEncryption serverSideEncryption;
+  private final String verify;
 
   private S3Settings(Builder b) {
+    this.verify = b.verify;
     this.endpoint = b.endpoint;
     this.region = b.region;
     this.maxInFlight = b.maxInFlight;
@@ -72,7 +74,8 @@ public final class S3Settings implements Serializable {
    * {@code DATATOOLS_SESSION_VARS}' {@code region_name}; the credentials profile from the session vars'
    * {@code profile_name}; requests in flight from {@code S3_WORKER_COUNT}; attempts from
    * {@code S3_RETRY_COUNT} / {@code S3_TRANSIENT_RETRY_COUNT} (one more than the larger); server-side encryption
-   * from {@code S3_SERVER_SIDE_ENCRYPTION}; the temp root from {@code TEMPDIR}. Names are metaflow's, without
+   * from {@code S3_SERVER_SIDE_ENCRYPTION}; certificate verification from {@code S3_VERIFY_CERTIFICATE}, else the
+   * client params' {@code verify} (false, or a CA bundle); the temp root from {@code TEMPDIR}. Names are metaflow's, without
    * the {@code METAFLOW_} prefix. Everything else is left to the SDK's default providers.
    */
   public static S3Settings fromConfig(MetaflowConfig c) {
@@ -98,6 +101,8 @@ public final class S3Settings implements Serializable {
       b.maxAttempts(retries + 1);
     }
     c.get("S3_SERVER_SIDE_ENCRYPTION").map(ServerSideEncryption::of).ifPresent(b::serverSideEncryption);
+    // metaflow passes S3_VERIFY_CERTIFICATE to boto3 as the client parameter verify, which it overrides.
+    c.get("S3_VERIFY_CERTIFICATE").or(() -> Optional.ofNullable(client.get("verify"))).ifPresent(b::verify);
     return b.build();
   }
 
@@ -125,7 +130,7 @@ public final class S3Settings implements Serializable {
   /** The option names {@link #fromOptions} reads, for engines that reject names they do not know. */
   public static final Set<String> OPTION_NAMES = Set.of("endpoint", "region", "maxInFlight",
       "partSize", "multipartThreshold", "maxAttempts", "tmpRoot", "profile", "serverSideEncryption", "sseKmsKeyId",
-      "accessKeyId", "secretAccessKey", "sessionToken");
+      "accessKeyId", "secretAccessKey", "sessionToken", "verify");
 
   public static S3Settings fromOptions(Map<String, String> options, S3Settings base) {
     Map<String, String> o = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -161,6 +166,9 @@ public final class S3Settings implements Serializable {
     if (o.containsKey("accessKeyId") || o.containsKey("secretAccessKey")) {
       b.credentials(o.get("accessKeyId"), o.get("secretAccessKey"), o.get("sessionToken"));
     }
+    if (o.containsKey("verify")) {
+      b.verify(o.get("verify"));
+    }
     return b.build();
   }
 
@@ -185,6 +193,7 @@ public final class S3Settings implements Serializable {
     putIfSet(o, "accessKeyId", accessKeyId);
     putIfSet(o, "secretAccessKey", secretAccessKey);
     putIfSet(o, "sessionToken", sessionToken);
+    putIfSet(o, "verify", verify);
     return o;
   }
 
@@ -242,6 +251,7 @@ public final class S3Settings implements Serializable {
     b.sessionToken = sessionToken;
     b.profile = profile;
     b.serverSideEncryption = serverSideEncryption;
+    b.verify = verify;
     return b;
   }
 
@@ -297,6 +307,14 @@ public final class S3Settings implements Serializable {
     return serverSideEncryption;
   }
 
+  /**
+   * How server certificates are checked, as boto3's {@code verify}: null for the JVM's trusted authorities,
+   * {@code "false"} for not at all, else the path of a PEM bundle of the authorities to trust.
+   */
+  public String verify() {
+    return verify;
+  }
+
   boolean hasStaticCredentials() {
     return accessKeyId != null;
   }
@@ -322,7 +340,7 @@ public final class S3Settings implements Serializable {
         && Objects.equals(tmpRoot, s.tmpRoot) && Objects.equals(accessKeyId, s.accessKeyId)
         && Objects.equals(secretAccessKey, s.secretAccessKey)
         && Objects.equals(sessionToken, s.sessionToken) && Objects.equals(profile, s.profile)
-        && Objects.equals(serverSideEncryption, s.serverSideEncryption);
+        && Objects.equals(serverSideEncryption, s.serverSideEncryption) && Objects.equals(verify, s.verify);
   }
 
   @Override
@@ -335,7 +353,8 @@ public final class S3Settings implements Serializable {
   public String toString() {
     return "S3Settings[endpoint=" + endpoint + ", region=" + region + ", maxInFlight=" + maxInFlight
         + ", partSize=" + partSize + ", multipartThreshold=" + multipartThreshold + ", maxAttempts=" + maxAttempts
-        + ", tmpRoot=" + tmpRoot + ", serverSideEncryption=" + serverSideEncryption + ", credentials="
+        + ", tmpRoot=" + tmpRoot + ", serverSideEncryption=" + serverSideEncryption + ", verify=" + verify
+        + ", credentials="
         + (accessKeyId != null ? "static (redacted)" : profile != null ? "profile " + profile : "default chain") + "]";
   }
 
@@ -355,6 +374,7 @@ public final class S3Settings implements Serializable {
     private String sessionToken;
     private String profile;
     private ServerSideEncryption serverSideEncryption;
+    private String verify;
 
     private Builder() {}
 
@@ -421,6 +441,14 @@ public final class S3Settings implements Serializable {
     /** Server-side encryption of stored objects (SSE-S3 or SSE-KMS); null for none. */
     public Builder serverSideEncryption(ServerSideEncryption value) {
       this.serverSideEncryption = value;
+      return this;
+    }
+
+    /** See {@link S3Settings#verify()}: null, "false" (also "0", "no"), or a CA bundle's path. */
+    public Builder verify(String value) {
+      this.verify = value == null || value.isBlank() ? null
+          : value.trim().equalsIgnoreCase("false") || value.trim().equals("0") || value.trim().equalsIgnoreCase("no")
+              ? "false" : value.trim().equalsIgnoreCase("true") ? null : value.trim();
       return this;
     }
 

@@ -47,14 +47,14 @@ final class TransferEngine implements AutoCloseable {
     this.settings = settings;
     this.queue = new InFlightLimit(settings.maxInFlight());
     S3AsyncClientBuilder b = S3AsyncClient.builder()
-        .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+        .httpClientBuilder(TlsTrust.apply(NettyNioAsyncHttpClient.builder()
             .eventLoopGroup(SharedEventLoop.GROUP)
             .maxConcurrency(settings.maxInFlight())
             // An unreachable endpoint must fail in seconds (then retries decide), never wait minutes for a
             // connection (a refused connect can leave an acquisition waiting out this timeout); our own queue
             // keeps requests within maxConcurrency, so a healthy pool never needs to wait this long.
             .connectionTimeout(Duration.ofSeconds(5))
-            .connectionAcquisitionTimeout(Duration.ofSeconds(10)))
+            .connectionAcquisitionTimeout(Duration.ofSeconds(10)), settings.verify()))
         // Retries are ours (below): one policy for every failure, truncated bodies included, and counted.
         .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
         // No "Expect: 100-continue": some servers (moto) answer it in a way the SDK takes as a final HTTP 100,

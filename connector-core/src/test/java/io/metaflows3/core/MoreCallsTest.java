@@ -161,4 +161,29 @@ class MoreCallsTest {
       }
     }, "a refused connection is retried and reported, never waited on for minutes");
   }
+
+  /**
+   * A listing bigger than the temp folder's free space fails before the first GET. The object is a sparse file
+   * in a folder-backed server (its size is real to the server and its listing; it takes no disk).
+   */
+  @Test
+  void aDownloadThatCannotFitFailsBeforeItStarts(@TempDir Path serverFolder) throws Exception {
+    try (LocalS3Server folderServer = LocalS3Server.start(serverFolder, 0)) {
+      try (S3 s3 = S3.builder().settings(LocalS3.settings(folderServer).build())
+          .s3root(LocalS3.root(folderServer, "huge/")).environment(Map.of()).build()) {
+        s3.put("small", "fits");
+        long free = Files.getFileStore(s3.tempDir()).getUsableSpace();
+        Path sparse = serverFolder.resolve(folderServer.bucket()).resolve("huge").resolve("big.bin");
+        try (var file = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+          file.setLength(free + (1L << 30));
+        }
+        assertEquals(free + (1L << 30), s3.info("big.bin").size(), "the server sees the sparse object's size");
+        long getsBefore = s3.stats().getRequests();
+        MetaflowS3InsufficientDiskSpace e = assertThrows(MetaflowS3InsufficientDiskSpace.class, s3::getAll);
+        assertTrue(e.getMessage().contains("bytes free"), e.getMessage());
+        assertEquals(getsBefore, s3.stats().getRequests(), "not one byte downloaded");
+        assertTrue(LocalS3.tempFiles(s3).isEmpty());
+      }
+    }
+  }
 }

@@ -43,14 +43,32 @@ public final class LocalS3Server implements AutoCloseable {
    * the process, or in memory when {@code folder} is null.
    */
   public static LocalS3Server start(Path folder, int port) {
+    return start(folder, port, null, null);
+  }
+
+  /**
+   * Starts an in-memory server that speaks HTTPS only, with the key and certificate of {@code keyStore} (a
+   * PKCS12 file), for tests of certificate checks; {@link #endpoint()} is its https:// URL.
+   */
+  public static LocalS3Server withTls(Path keyStore, String password) {
+    return start(null, 0, keyStore, password);
+  }
+
+  private static LocalS3Server start(Path folder, int port, Path keyStore, String password) {
     Properties props = new Properties();
     if (folder != null) {
       props.setProperty("jclouds.filesystem.basedir", folder.toAbsolutePath().toString());
     }
     BlobStore store = BlobStores.create(folder == null ? "transient" : "filesystem", props);
-    S3Proxy proxy = S3Proxy.builder()
+    S3Proxy.Builder builder = S3Proxy.builder();
+    if (keyStore != null) {
+      builder.secureEndpoint(URI.create("https://127.0.0.1:" + port))
+          .keyStore(keyStore.toAbsolutePath().toString(), password);
+    } else {
+      builder.endpoint(URI.create("http://127.0.0.1:" + port));
+    }
+    S3Proxy proxy = builder
         .blobStore(store)
-        .endpoint(URI.create("http://127.0.0.1:" + port))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY_ID, SECRET_ACCESS_KEY)
         // The AWS SDK sends headers S3Proxy does not know (e.g. x-amz-mp-object-size); S3 ignores them too.
         .ignoreUnknownHeaders(true)
@@ -68,7 +86,8 @@ public final class LocalS3Server implements AutoCloseable {
       stopQuietly(proxy);
       throw new IllegalStateException("could not start the local S3 server on 127.0.0.1:" + port, e);
     }
-    LocalS3Server server = new LocalS3Server(proxy, store, URI.create("http://127.0.0.1:" + proxy.getPort()));
+    LocalS3Server server = new LocalS3Server(proxy, store, keyStore != null
+        ? URI.create("https://127.0.0.1:" + proxy.getSecurePort()) : URI.create("http://127.0.0.1:" + proxy.getPort()));
     server.createBucket(DEFAULT_BUCKET);
     return server;
   }
