@@ -15,6 +15,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -64,7 +65,8 @@ public final class MetaflowS3IO {
   /** Reads the prefixes (or, with {@link ReadAll#withExactKeys()}, the objects) of an input collection of URLs. */
   public static ReadAll readAll() {
     return new AutoValue_MetaflowS3IO_ReadAll.Builder().setSettings(S3Settings.defaults()).setExactKeys(false)
-        .setPartitionFilter(PartitionFilter.ALL).setBundleBytes(DEFAULT_BUNDLE_BYTES).build();
+        .setPartitionFilter(PartitionFilter.ALL).setBundleBytes(DEFAULT_BUNDLE_BYTES)
+        .setEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW).build();
   }
 
   /** Writes {@code KV<key, bytes>} elements under a (run-versioned) prefix. */
@@ -160,6 +162,11 @@ public final class MetaflowS3IO {
     /** Reads only the hive-style partitions {@code column=value/} with these values; others are not listed. */
     public Read withPartitions(String column, List<String> values) {
       return toBuilder().setReadAll(getReadAll().withPartitions(column, values)).build();
+    }
+
+    /** See {@link ReadAll#withEmptyMatchTreatment}: whether an empty location fails the read or reads as empty. */
+    public Read withEmptyMatchTreatment(EmptyMatchTreatment treatment) {
+      return toBuilder().setReadAll(getReadAll().withEmptyMatchTreatment(treatment)).build();
     }
 
     /**
@@ -266,11 +273,15 @@ public final class MetaflowS3IO {
 
     abstract long getBundleBytes();
 
+    abstract EmptyMatchTreatment getEmptyMatchTreatment();
+
     abstract Builder toBuilder();
 
     @AutoValue.Builder
     abstract static class Builder {
       abstract Builder setSettings(S3Settings settings);
+
+      abstract Builder setEmptyMatchTreatment(EmptyMatchTreatment treatment);
 
       abstract Builder setExactKeys(boolean exactKeys);
 
@@ -304,6 +315,18 @@ public final class MetaflowS3IO {
       return toBuilder().setPartitionFilter(getPartitionFilter().and(column, values)).build();
     }
 
+    /**
+     * What a location with nothing below it means, as for {@code FileIO.match()}: {@code DISALLOW} (the default)
+     * fails the read with {@code MetaflowS3NotFound}; {@code ALLOW} reads it as empty. Locations here are
+     * prefixes, never wildcards, so {@code ALLOW_IF_WILDCARD} is {@code DISALLOW}.
+     */
+    public ReadAll withEmptyMatchTreatment(EmptyMatchTreatment treatment) {
+      if (treatment == null) {
+        throw new IllegalArgumentException("empty match treatment must not be null");
+      }
+      return toBuilder().setEmptyMatchTreatment(treatment).build();
+    }
+
     @Override
     public PCollection<MetaflowS3Object> expand(PCollection<String> input) {
       return readSplits(input.apply("Plan", planning()));
@@ -317,7 +340,8 @@ public final class MetaflowS3IO {
         public PCollection<ReadSplit> expand(PCollection<String> locations) {
           return locations
               .apply("ListAndPlan", ParDo.of(new PlanSplitsFn(config.getSettings(), config.getExactKeys(),
-                  config.getPartitionFilter(), config.getBundleBytes(), true)))
+                  config.getPartitionFilter(), config.getBundleBytes(),
+                  config.getEmptyMatchTreatment() == EmptyMatchTreatment.ALLOW)))
               .setCoder(SerializableCoder.of(ReadSplit.class))
               .apply("Spread", Reshuffle.viaRandomKey());
         }
@@ -334,6 +358,7 @@ public final class MetaflowS3IO {
       builder.add(DisplayData.item("exactKeys", getExactKeys()))
           .add(DisplayData.item("partitions", getPartitionFilter().toString()))
           .add(DisplayData.item("bundleBytes", getBundleBytes()))
+          .add(DisplayData.item("emptyMatchTreatment", getEmptyMatchTreatment().toString()))
           .addIfNotNull(DisplayData.item("endpoint", getSettings().endpoint()));
     }
   }

@@ -18,16 +18,18 @@ final class PlanSplitsFn extends DoFn<String, ReadSplit> {
   private final boolean exactKeys;
   private final PartitionFilter filter;
   private final long bundleBytes;
-  private final boolean cutLarge;
+  private final boolean allowEmpty;
   private transient S3 s3;
   private transient long[] reported;
 
-  PlanSplitsFn(S3Settings settings, boolean exactKeys, PartitionFilter filter, long bundleBytes, boolean cutLarge) {
+  /** {@code allowEmpty}: a prefix with nothing below it plans no split instead of failing the read. */
+  PlanSplitsFn(S3Settings settings, boolean exactKeys, PartitionFilter filter, long bundleBytes,
+      boolean allowEmpty) {
+    this.allowEmpty = allowEmpty;
     this.settings = settings;
     this.exactKeys = exactKeys;
     this.filter = filter;
     this.bundleBytes = bundleBytes;
-    this.cutLarge = cutLarge;
   }
 
   @Setup
@@ -38,12 +40,10 @@ final class PlanSplitsFn extends DoFn<String, ReadSplit> {
 
   @ProcessElement
   public void process(@Element String location, OutputReceiver<ReadSplit> out) {
-    ReadPlanner planner = new ReadPlanner(s3);
+    ReadPlanner planner = allowEmpty ? new ReadPlanner(s3).allowingEmptyLocations() : new ReadPlanner(s3);
     List<ObjectRange> objects = exactKeys ? planner.objects(List.of(location))
         : planner.listPrefixes(List.of(location), filter);
-    List<ReadSplit> splits = cutLarge ? ReadPlanner.split(objects, bundleBytes)
-        : ReadPlanner.split(objects, Long.MAX_VALUE);
-    splits.forEach(out::output);
+    ReadPlanner.split(objects, bundleBytes).forEach(out::output);
     reported = S3Metrics.report(s3.stats(), reported);
   }
 

@@ -25,6 +25,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.StreamSupport;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -149,6 +150,19 @@ class MetaflowS3IOTest {
     PAssert.that(p.apply("TextIO", org.apache.beam.sdk.io.TextIO.read().from(local.resolve("c.txt.gz").toString())))
         .containsInAnyOrder(lines);
     p.run().waitUntilFinish();
+  }
+
+  @Test
+  void anEmptyPrefixFailsTheReadUnlessEmptyMatchesAreAllowed() {
+    Pipeline strict = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    strict.apply(MetaflowS3IO.read().withSettings(settings).from(url("nothing-here/")));
+    PipelineExecutionException e = assertThrows(PipelineExecutionException.class,
+        () -> strict.run().waitUntilFinish());
+    assertInstanceOf(MetaflowS3NotFound.class, e.getCause());
+    Pipeline lenient = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    PAssert.that(lenient.apply(MetaflowS3IO.read().withSettings(settings).from(url("nothing-here/"))
+        .withEmptyMatchTreatment(org.apache.beam.sdk.io.fs.EmptyMatchTreatment.ALLOW))).empty();
+    lenient.run().waitUntilFinish();
   }
 
   @Test
