@@ -34,9 +34,11 @@ public final class S3Settings implements Serializable {
   private final String profile;
   private final ServerSideEncryption serverSideEncryption;
   private final String verify;
+  private final String role;
 
   private S3Settings(Builder b) {
     this.verify = b.verify;
+    this.role = b.role;
     this.endpoint = b.endpoint;
     this.region = b.region;
     this.maxInFlight = b.maxInFlight;
@@ -130,7 +132,7 @@ public final class S3Settings implements Serializable {
   /** The option names {@link #fromOptions} reads, for engines that reject names they do not know. */
   public static final Set<String> OPTION_NAMES = Set.of("endpoint", "region", "maxInFlight",
       "partSize", "multipartThreshold", "maxAttempts", "tmpRoot", "profile", "serverSideEncryption", "sseKmsKeyId",
-      "accessKeyId", "secretAccessKey", "sessionToken", "verify");
+      "accessKeyId", "secretAccessKey", "sessionToken", "verify", "role");
 
   public static S3Settings fromOptions(Map<String, String> options, S3Settings base) {
     Map<String, String> o = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -169,6 +171,9 @@ public final class S3Settings implements Serializable {
     if (o.containsKey("verify")) {
       b.verify(o.get("verify"));
     }
+    if (o.containsKey("role")) {
+      b.role(o.get("role"));
+    }
     return b.build();
   }
 
@@ -194,6 +199,7 @@ public final class S3Settings implements Serializable {
     putIfSet(o, "secretAccessKey", secretAccessKey);
     putIfSet(o, "sessionToken", sessionToken);
     putIfSet(o, "verify", verify);
+    putIfSet(o, "role", role);
     return o;
   }
 
@@ -252,6 +258,7 @@ public final class S3Settings implements Serializable {
     b.profile = profile;
     b.serverSideEncryption = serverSideEncryption;
     b.verify = verify;
+    b.role = role;
     return b;
   }
 
@@ -315,6 +322,11 @@ public final class S3Settings implements Serializable {
     return verify;
   }
 
+  /** The ARN of the role to assume with the credentials (metaflow's {@code role}); null for none. */
+  public String role() {
+    return role;
+  }
+
   boolean hasStaticCredentials() {
     return accessKeyId != null;
   }
@@ -340,7 +352,8 @@ public final class S3Settings implements Serializable {
         && Objects.equals(tmpRoot, s.tmpRoot) && Objects.equals(accessKeyId, s.accessKeyId)
         && Objects.equals(secretAccessKey, s.secretAccessKey)
         && Objects.equals(sessionToken, s.sessionToken) && Objects.equals(profile, s.profile)
-        && Objects.equals(serverSideEncryption, s.serverSideEncryption) && Objects.equals(verify, s.verify);
+        && Objects.equals(serverSideEncryption, s.serverSideEncryption) && Objects.equals(verify, s.verify)
+        && Objects.equals(role, s.role);
   }
 
   @Override
@@ -353,7 +366,7 @@ public final class S3Settings implements Serializable {
   public String toString() {
     return "S3Settings[endpoint=" + endpoint + ", region=" + region + ", maxInFlight=" + maxInFlight
         + ", partSize=" + partSize + ", multipartThreshold=" + multipartThreshold + ", maxAttempts=" + maxAttempts
-        + ", tmpRoot=" + tmpRoot + ", serverSideEncryption=" + serverSideEncryption + ", verify=" + verify
+        + ", tmpRoot=" + tmpRoot + ", serverSideEncryption=" + serverSideEncryption + ", verify=" + verify + ", role=" + role
         + ", credentials="
         + (accessKeyId != null ? "static (redacted)" : profile != null ? "profile " + profile : "default chain") + "]";
   }
@@ -375,6 +388,7 @@ public final class S3Settings implements Serializable {
     private String profile;
     private ServerSideEncryption serverSideEncryption;
     private String verify;
+    private String role;
 
     private Builder() {}
 
@@ -441,6 +455,12 @@ public final class S3Settings implements Serializable {
     /** Server-side encryption of stored objects (SSE-S3 or SSE-KMS); null for none. */
     public Builder serverSideEncryption(ServerSideEncryption value) {
       this.serverSideEncryption = value;
+      return this;
+    }
+
+    /** Assume this role (an ARN) with the configured credentials, as metaflow's {@code S3(role=..)}. */
+    public Builder role(String value) {
+      this.role = value == null || value.isBlank() ? null : value.trim();
       return this;
     }
 

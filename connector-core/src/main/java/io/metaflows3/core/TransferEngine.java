@@ -10,10 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
@@ -39,6 +35,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
  */
 final class TransferEngine implements AutoCloseable {
   private final S3AsyncClient client;
+  private final Credentials credentials;
   private final InFlightLimit queue;
   private final S3Settings settings;
   private final TransferStats stats = new TransferStats();
@@ -71,15 +68,8 @@ final class TransferEngine implements AutoCloseable {
       // As boto3: S3 works without a configured region; requests to buckets elsewhere follow their region.
       b.region(Region.US_EAST_1).crossRegionAccessEnabled(true);
     }
-    if (settings.profile() != null) {
-      b.credentialsProvider(ProfileCredentialsProvider.create(settings.profile()));
-    }
-    if (settings.hasStaticCredentials()) {
-      b.credentialsProvider(StaticCredentialsProvider.create(settings.sessionToken() == null
-          ? AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey())
-          : AwsSessionCredentials.create(settings.accessKeyId(), settings.secretAccessKey(), settings.sessionToken())));
-    }
-    this.client = b.build();
+    this.credentials = Credentials.of(settings);
+    this.client = b.credentialsProvider(credentials.provider()).build();
   }
 
   /** The region the SDK's default chain finds (environment, profile, instance metadata), or null. */
@@ -234,5 +224,6 @@ final class TransferEngine implements AutoCloseable {
   @Override
   public void close() {
     client.close();
+    credentials.close();
   }
 }

@@ -215,4 +215,35 @@ class SecondServerTest {
           .stream().map(o -> s3.get(o.url()).text()).toList());
     }
   }
+
+  /**
+   * metaflow's role: the configured credentials assume it through STS (moto serves STS at its S3 endpoint), and
+   * the S3 requests are signed with the role's session, not the base keys. Where moto is installed.
+   */
+  @org.junit.jupiter.api.Test
+  void aRoleIsAssumedThroughStsAndItsSessionSignsTheRequests() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(motoEndpoint != null, "moto_server is not installed here");
+    java.util.Set<String> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.Set<String> keys = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    try (io.metaflows3.local.FaultProxy spy = io.metaflows3.local.FaultProxy.start(URI.create(motoEndpoint), 1)
+        .onlyFor(r -> {
+          if (r.target().contains(BUCKET)) {
+            String token = r.headers().get("x-amz-security-token");
+            if (token != null) {
+              sessions.add(token);
+            }
+            keys.add(String.valueOf(r.headers().get("authorization")).replaceAll(".*Credential=([^/]*)/.*", "$1"));
+          }
+          return false;
+        })) {
+      S3Settings settings = S3Settings.builder().endpoint(spy.endpoint().toString())
+          .credentials("AKIDBASEKEYS", "base-secret", null).role("arn:aws:iam::123456789012:role/metaflow").build();
+      try (S3 s3 = S3.builder().settings(settings).s3root("s3://" + BUCKET + "/role/").environment(Map.of()).build()) {
+        s3.put("assumed", "by the role");
+        assertEquals("by the role", s3.get("assumed").text());
+      }
+    }
+    assertEquals(1, sessions.size(), "every S3 request carries the role's one session token");
+    assertFalse(keys.contains("AKIDBASEKEYS"), "no S3 request is signed with the base keys: " + keys);
+  }
 }
