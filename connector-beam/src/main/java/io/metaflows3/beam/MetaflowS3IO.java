@@ -62,6 +62,11 @@ public final class MetaflowS3IO {
         .setPrefixes(List.of()).setKeys(List.of()).setReadAll(readAll()).build();
   }
 
+  /** Reads every run of {@code flow} that shows data, and each new one as it appears; see {@link WatchRuns}. */
+  public static WatchRuns watchForNewRuns(String flow) {
+    return WatchRuns.of(flow);
+  }
+
   /** Reads the prefixes (or, with {@link ReadAll#withExactKeys()}, the objects) of an input collection of URLs. */
   public static ReadAll readAll() {
     return new AutoValue_MetaflowS3IO_ReadAll.Builder().setSettings(S3Settings.defaults()).setExactKeys(false)

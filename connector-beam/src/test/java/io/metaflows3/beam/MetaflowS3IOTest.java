@@ -166,6 +166,35 @@ class MetaflowS3IOTest {
   }
 
   @Test
+  void newRunsOfAFlowAreReadAsTheyAppear() throws Exception {
+    String s3root = url("watched");
+    try (S3 s3 = S3.builder().settings(settings).s3root(s3root).run(FlowRun.of("TrainFlow", "1")).build()) {
+      s3.put("data/a", "run one");
+    }
+    Thread later = new Thread(() -> {
+      try {
+        Thread.sleep(1500);
+      } catch (InterruptedException e) {
+        return;
+      }
+      try (S3 s3 = S3.builder().settings(settings).s3root(s3root).run(FlowRun.of("TrainFlow", "2")).build()) {
+        s3.put("data/b", "run two");
+      }
+    });
+    Pipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    PCollection<String> texts = p.apply(MetaflowS3IO.watchForNewRuns("TrainFlow").withSettings(settings)
+            .withS3root(s3root).withPollInterval(org.joda.time.Duration.millis(200))
+            .withTermination(org.apache.beam.sdk.transforms.Watch.Growth.afterTimeSinceNewOutput(
+                org.joda.time.Duration.standardSeconds(5))))
+        .apply(org.apache.beam.sdk.transforms.MapElements.into(org.apache.beam.sdk.values.TypeDescriptors.strings())
+            .via(o -> o.url.replaceAll(".*/TrainFlow/", "") + "=" + new String(o.bytes, StandardCharsets.UTF_8)));
+    PAssert.that(texts).containsInAnyOrder("1/data/a=run one", "2/data/b=run two");
+    later.start();
+    p.run().waitUntilFinish();
+    later.join();
+  }
+
+  @Test
   void readsKeysAndPrefixesOfARun(TestPipeline p) {
     String s3root = url("runs");
     try (S3 s3 = S3.builder().settings(settings).s3root(s3root).run(FlowRun.of("BeamFlow", "5")).build()) {

@@ -589,26 +589,52 @@ public final class S3 implements AutoCloseable {
    * passes over, newest first.
    */
   public Optional<FlowRun> latestRun(String flow) {
-    if (datatoolsRoot == null) {
-      throw new MetaflowS3Exception("latestRun needs an s3root (builder or METAFLOW_DATATOOLS_S3ROOT)", null);
-    }
-    S3Url flowRoot = datatoolsRoot.resolve(FlowRun.of(flow, "0").flow() + "/");
-    List<String> ids = await("list", List.of(lister.level(flowRoot))).get(0).stream()
-        .filter(Lister.Listed::isPrefix)
-        .map(e -> e.url().relativeTo(flowRoot).replaceAll("/$", ""))
-        .sorted(RUN_ORDER.reversed()).toList();
-    if (ids.isEmpty()) {
-      return Optional.empty();
-    }
+    S3Url flowRoot = flowRoot(flow);
+    List<String> ids = runIds(flowRoot);
     // Runs lie beside this client's root, not below it: look with a client of the same settings and no root.
     try (S3 urls = builder().settings(settings()).environment(Map.of()).build()) {
       ReadPlanner planner = new ReadPlanner(urls);
-      return ids.stream()
-          .filter(id -> !planner.listPrefixes(List.of(flowRoot.resolve(id + "/").toString()), PartitionFilter.ALL)
-              .isEmpty())
-          .findFirst().map(id -> FlowRun.of(flow, id));
+      for (int i = ids.size() - 1; i >= 0; i--) {
+        if (showsData(planner, flowRoot, ids.get(i))) {
+          return Optional.of(FlowRun.of(flow, ids.get(i)));
+        }
+      }
+      return Optional.empty();
     }
   }
+
+  /**
+   * Every run of {@code flow} under the datatools root that shows data, oldest first (numeric run ids compare
+   * as numbers); runs whose only objects are writes in flight or failed are left out, as in {@link #latestRun}.
+   */
+  public List<FlowRun> runs(String flow) {
+    S3Url flowRoot = flowRoot(flow);
+    try (S3 urls = builder().settings(settings()).environment(Map.of()).build()) {
+      ReadPlanner planner = new ReadPlanner(urls);
+      return runIds(flowRoot).stream().filter(id -> showsData(planner, flowRoot, id))
+          .map(id -> FlowRun.of(flow, id)).toList();
+    }
+  }
+
+  private S3Url flowRoot(String flow) {
+    if (datatoolsRoot == null) {
+      throw new MetaflowS3Exception("runs of a flow need an s3root (builder or METAFLOW_DATATOOLS_S3ROOT)", null);
+    }
+    return datatoolsRoot.resolve(FlowRun.of(flow, "0").flow() + "/");
+  }
+
+  /** The run ids below a flow's prefix, oldest first. */
+  private List<String> runIds(S3Url flowRoot) {
+    return await("list", List.of(lister.level(flowRoot))).get(0).stream()
+        .filter(Lister.Listed::isPrefix)
+        .map(e -> e.url().relativeTo(flowRoot).replaceAll("/$", ""))
+        .sorted(RUN_ORDER).toList();
+  }
+
+  private static boolean showsData(ReadPlanner planner, S3Url flowRoot, String id) {
+    return !planner.listPrefixes(List.of(flowRoot.resolve(id + "/").toString()), PartitionFilter.ALL).isEmpty();
+  }
+
 
   private static final Comparator<String> RUN_ORDER = (a, b) -> {
     boolean na = a.chars().allMatch(Character::isDigit);
