@@ -15,6 +15,7 @@ import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
  * can hand the ranges not yet read to another worker. Subclasses turn one range into elements.
  */
 abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
+  static final long INITIAL_PIECE_BYTES = 16L << 20;
   private final S3Settings settings;
   private transient S3 s3;
   private transient long[] reported;
@@ -35,6 +36,34 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
   @GetInitialRestriction
   public OffsetRange initialRestriction(@Element ReadSplit split) {
     return new OffsetRange(0, split.ranges().size());
+  }
+
+  /**
+   * Cuts a split's restriction into pieces of about {@value #INITIAL_PIECE_BYTES} bytes before it runs, for
+   * runners that do not split restrictions while they run (Flink's, Spark's): their parallelism then comes
+   * from pieces, not from whole splits. Every range is in exactly one piece.
+   */
+  @SplitRestriction
+  public void splitRestriction(@Element ReadSplit split, @Restriction OffsetRange restriction,
+      OutputReceiver<OffsetRange> out) {
+    pieces(split, restriction).forEach(out::output);
+  }
+
+  /** The pieces {@link #splitRestriction} makes: consecutive, covering the restriction, each range once. */
+  static List<OffsetRange> pieces(ReadSplit split, OffsetRange restriction) {
+    List<OffsetRange> pieces = new java.util.ArrayList<>();
+    long from = restriction.getFrom();
+    long bytes = 0;
+    for (long i = restriction.getFrom(); i < restriction.getTo(); i++) {
+      bytes += split.ranges().get((int) i).length();
+      if (bytes >= INITIAL_PIECE_BYTES && i + 1 < restriction.getTo()) {
+        pieces.add(new OffsetRange(from, i + 1));
+        from = i + 1;
+        bytes = 0;
+      }
+    }
+    pieces.add(new OffsetRange(from, restriction.getTo()));
+    return pieces;
   }
 
   @NewTracker
