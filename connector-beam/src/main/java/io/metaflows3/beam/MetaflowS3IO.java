@@ -16,6 +16,8 @@ import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -169,6 +171,11 @@ public final class MetaflowS3IO {
       return toBuilder().setReadAll(getReadAll().withPartitions(column, values)).build();
     }
 
+    /** See {@link ReadAll#withBadRecordErrorHandler}: ranges that fail to read go to the handler. */
+    public Read withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+      return toBuilder().setReadAll(getReadAll().withBadRecordErrorHandler(handler)).build();
+    }
+
     /** See {@link ReadAll#withEmptyMatchTreatment}: whether an empty location fails the read or reads as empty. */
     public Read withEmptyMatchTreatment(EmptyMatchTreatment treatment) {
       return toBuilder().setReadAll(getReadAll().withEmptyMatchTreatment(treatment)).build();
@@ -188,7 +195,8 @@ public final class MetaflowS3IO {
       return new PTransform<>("ReadLines") {
         @Override
         public PCollection<String> expand(PBegin input) {
-          return read.splits(input).apply("ReadLines", ParDo.of(new ReadLinesFn(read.getSettings(), compression)));
+          return new ReadLinesFn(read.getSettings(), compression).applyTo(read.splits(input), "ReadLines",
+              read.getReadAll().getBadRecordErrorHandler()).setCoder(StringUtf8Coder.of());
         }
 
         @Override
@@ -213,8 +221,8 @@ public final class MetaflowS3IO {
       return new PTransform<>("ReadParquet") {
         @Override
         public PCollection<Row> expand(PBegin input) {
-          return read.splits(input).apply("ReadParquet", ParDo.of(new ReadParquetFn(read.getSettings(), schema)))
-              .setRowSchema(schema);
+          return new ReadParquetFn(read.getSettings(), schema).applyTo(read.splits(input), "ReadParquet",
+              read.getReadAll().getBadRecordErrorHandler()).setRowSchema(schema);
         }
       };
     }
@@ -280,6 +288,8 @@ public final class MetaflowS3IO {
 
     abstract EmptyMatchTreatment getEmptyMatchTreatment();
 
+    abstract @Nullable ErrorHandler<BadRecord, ?> getBadRecordErrorHandler();
+
     abstract Builder toBuilder();
 
     @AutoValue.Builder
@@ -287,6 +297,8 @@ public final class MetaflowS3IO {
       abstract Builder setSettings(S3Settings settings);
 
       abstract Builder setEmptyMatchTreatment(EmptyMatchTreatment treatment);
+
+      abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
 
       abstract Builder setExactKeys(boolean exactKeys);
 
@@ -325,6 +337,15 @@ public final class MetaflowS3IO {
      * fails the read with {@code MetaflowS3NotFound}; {@code ALLOW} reads it as empty. Locations here are
      * prefixes, never wildcards, so {@code ALLOW_IF_WILDCARD} is {@code DISALLOW}.
      */
+    /**
+     * Ranges that fail to read (a corrupt Parquet file, an object deleted or replaced since it was listed) go to
+     * {@code handler} as Beam {@link BadRecord}s (the range and the error), and the read goes on; without one, such
+     * a range fails the pipeline.
+     */
+    public ReadAll withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+      return toBuilder().setBadRecordErrorHandler(handler).build();
+    }
+
     public ReadAll withEmptyMatchTreatment(EmptyMatchTreatment treatment) {
       if (treatment == null) {
         throw new IllegalArgumentException("empty match treatment must not be null");
@@ -354,7 +375,7 @@ public final class MetaflowS3IO {
     }
 
     PCollection<MetaflowS3Object> readSplits(PCollection<ReadSplit> splits) {
-      return splits.apply("ReadObjects", ParDo.of(new ReadObjectsFn(getSettings())));
+      return new ReadObjectsFn(getSettings()).applyTo(splits, "ReadObjects", getBadRecordErrorHandler());
     }
 
     @Override

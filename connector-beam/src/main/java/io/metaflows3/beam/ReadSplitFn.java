@@ -5,23 +5,54 @@ import io.metaflows3.core.ReadSplit;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
 import java.util.List;
+import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.transforms.splittabledofn.OffsetRangeTracker;
 import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A splittable DoFn over a {@link ReadSplit}: the restriction indexes the split's object ranges, so a runner
- * can hand the ranges not yet read to another worker. Subclasses turn one range into elements.
+ * can hand the ranges not yet read to another worker. Subclasses turn one range into elements. A range that
+ * fails to read goes to the bad-record router: thrown (the default), or recorded for an {@code ErrorHandler}
+ * with the range and the error, and the read goes on.
  */
 abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
   static final long INITIAL_PIECE_BYTES = 16L << 20;
+  /** The elements read; bad records go to {@link BadRecordRouter#BAD_RECORD_TAG}. */
+  final TupleTag<T> elements = new TupleTag<>();
   private final S3Settings settings;
+  private BadRecordRouter router = BadRecordRouter.THROWING_ROUTER;
   private transient S3 s3;
   private transient long[] reported;
 
   ReadSplitFn(S3Settings settings) {
     this.settings = settings;
+  }
+
+  /**
+   * Applies this DoFn to {@code splits}: its elements, with ranges that fail to read going to {@code handler}
+   * (null: the read fails, as without one).
+   */
+  PCollection<T> applyTo(PCollection<ReadSplit> splits, String name, @Nullable ErrorHandler<BadRecord, ?> handler) {
+    router = handler == null ? BadRecordRouter.THROWING_ROUTER : BadRecordRouter.RECORDING_ROUTER;
+    PCollectionTuple out = splits.apply(name,
+        ParDo.of(this).withOutputTags(elements, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    PCollection<BadRecord> bad = out.get(BadRecordRouter.BAD_RECORD_TAG)
+        .setCoder(BadRecord.getCoder(splits.getPipeline()));
+    if (handler != null) {
+      handler.addErrorCollection(bad);
+    }
+    return out.get(elements);
   }
 
   /** Emits the elements of one range. */
@@ -89,13 +120,19 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
 
   @ProcessElement
   public void process(@Element ReadSplit split, RestrictionTracker<OffsetRange, Long> tracker,
-      OutputReceiver<T> out) {
+      MultiOutputReceiver out) throws Exception {
     OffsetRange restriction = tracker.currentRestriction();
     start(s3, split.ranges().subList((int) restriction.getFrom(), (int) restriction.getTo()));
     try {
       for (long i = restriction.getFrom(); tracker.tryClaim(i); i++) {
         ObjectRange range = split.ranges().get((int) i);
-        read(s3, range, out);
+        try {
+          read(s3, range, out.get(elements));
+        } catch (RuntimeException e) {
+          router.route(out, range, SerializableCoder.of(ObjectRange.class), e, "cannot read " + range.url()
+              + " bytes " + range.start() + "-" + range.end());
+          continue;
+        }
         S3Metrics.RANGES_READ.inc();
         S3Metrics.BYTES_READ.inc(range.length());
       }

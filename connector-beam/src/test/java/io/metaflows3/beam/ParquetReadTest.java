@@ -168,4 +168,43 @@ class ParquetReadTest {
         Row.withSchema(expected).addValues(2L, null).build());
     p.run().waitUntilFinish();
   }
+
+  @Test
+  void aCorruptObjectGoesToTheErrorHandlerAndTheRestIsRead(LocalS3Server server) throws Exception {
+    S3Settings settings = LocalS3.settings(server).build();
+    Schema schema = Schema.builder().addInt64Field("id").build();
+    List<Row> rows = new ArrayList<>();
+    for (long i = 0; i < 100; i++) {
+      rows.add(Row.withSchema(schema).addValues(i).build());
+    }
+    String table = LocalS3.root(server, "pq/with-bad/");
+    org.apache.beam.sdk.Pipeline write = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    write.apply(org.apache.beam.sdk.transforms.Create.of(rows).withRowSchema(schema))
+        .apply(MetaflowS3IO.write().withSettings(settings).to(table).asParquet());
+    write.run().waitUntilFinish();
+    String plain = LocalS3.root(server, "pq/plain-with-bad/");
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      // A plain prefix (no commit log, so every object is visible): our file, and one that is not Parquet.
+      int n = 0;
+      for (io.metaflows3.core.S3Object o : s3.getRecursive(List.of(table))) {
+        if (o.url().endsWith(".parquet")) {
+          s3.put(plain + "good-" + n++ + ".parquet", Files.readAllBytes(o.path().orElseThrow()));
+        }
+      }
+      s3.put(plain + "corrupt.parquet", "PAR1 this is not a Parquet file PAR1");
+    }
+    org.apache.beam.sdk.Pipeline read = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler<PCollection<Long>> handler =
+        read.registerBadRecordErrorHandler(org.apache.beam.sdk.transforms.Count.globally());
+    PCollection<Row> got = read.apply(MetaflowS3IO.read().withSettings(settings).from(plain)
+        .withBadRecordErrorHandler(handler).asParquet(schema));
+    PAssert.that(got).containsInAnyOrder(rows);
+    handler.close();
+    PAssert.thatSingleton(handler.getOutput()).isEqualTo(1L);
+    read.run().waitUntilFinish();
+    org.apache.beam.sdk.Pipeline strict = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    strict.apply(MetaflowS3IO.read().withSettings(settings).from(plain).asParquet(schema));
+    org.junit.jupiter.api.Assertions.assertThrows(org.apache.beam.sdk.Pipeline.PipelineExecutionException.class,
+        () -> strict.run().waitUntilFinish(), "without a handler, the corrupt object fails the read");
+  }
 }
