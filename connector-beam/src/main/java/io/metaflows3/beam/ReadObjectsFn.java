@@ -11,7 +11,6 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * Emits each range as a {@link MetaflowS3Object}: a whole object, or a byte chunk of a large one, read into
@@ -54,20 +53,11 @@ final class ReadObjectsFn extends ReadSplitFn<MetaflowS3Object> {
       throw new IllegalStateException("ranges claimed out of order: " + range);
     }
     bytesInFlight -= range.length();
-    ObjectBytes read = await(head.bytes());
+    ObjectBytes read = S3.await(head.bytes());
     S3Object info = read.info();
     out.output(new MetaflowS3Object(range.url(), S3Url.parse(range.url()).key(), range.size(), range.start(),
         range.length(), info.contentType().orElse(""), info.metadata(), info.lineage(),
         read.bytes()));
-  }
-
-  /** The fetched range, or the client's typed error as a blocking call throws it. */
-  private static ObjectBytes await(CompletableFuture<ObjectBytes> fetch) {
-    try {
-      return fetch.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : e;
-    }
   }
 
   @Override

@@ -712,6 +712,18 @@ public final class S3 implements AutoCloseable {
     return memory.read(url, prefixOf(url), offset, length, etag).thenApply(ObjectBytes::bytes);
   }
 
+  /**
+   * Waits for one of this client's asynchronous reads ({@link #readRangeAsync}, {@link #readBytesAsync}) and
+   * returns its result, or throws its typed exception as the blocking call would.
+   */
+  public static <T> T await(CompletableFuture<T> read) {
+    try {
+      return read.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+  }
+
   static <T> T join(CompletableFuture<T> future, S3Url url) {
     try {
       return future.join();

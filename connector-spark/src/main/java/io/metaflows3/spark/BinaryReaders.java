@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayBasedMapData;
@@ -112,7 +111,7 @@ final class BinaryReaders implements PartitionReaderFactory {
         while (fetching.size() < AHEAD && toFetch.hasNext()) {
           fetching.add(s3.readRangeAsync(toFetch.next()));
         }
-        content = await(fetching.poll());
+        content = S3.await(fetching.poll());
         metrics.direct(content.bytes().length, 1);
       }
       S3Object info = content != null ? content.info() : infos.get(range.url());
@@ -132,15 +131,6 @@ final class BinaryReaders implements PartitionReaderFactory {
       }
       row = new GenericInternalRow(values);
       return true;
-    }
-
-    /** The fetched object, or the client's typed error as thrown by a blocking call. */
-    private static ObjectBytes await(CompletableFuture<ObjectBytes> fetch) {
-      try {
-        return fetch.join();
-      } catch (CompletionException e) {
-        throw e.getCause() instanceof RuntimeException r ? r : e;
-      }
     }
 
     private void set(Object[] values, String column, Object value) {
