@@ -4,6 +4,9 @@ import io.metaflows3.core.SharedClients;
 import io.metaflows3.core.MetaflowS3NotFound;
 import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.table.PartitionFilter;
+import io.metaflows3.core.table.PartitionSchema;
+import io.metaflows3.core.table.ReadPlanner;
+import java.time.ZoneId;
 import io.metaflows3.hadoop.ListedObjects;
 import io.metaflows3.hadoop.MetaflowS3FileSystem;
 import io.metaflows3.core.SharedClients;
@@ -45,7 +48,6 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
   private Map<String, String> listedFor;
   private List<ObjectRange> listed;
   private PartitionColumns listedPartitions;
-  private StructType inferredSchema;
 
   @Override
   public String shortName() {
@@ -72,8 +74,7 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
       case PARQUET -> parquetSchema(parsed, listed);
     };
     // Nullable, as Spark's file sources make every column: a file's required column says nothing of the next file's.
-    inferredSchema = withPartitions(data.asNullable(), listedPartitions.schema());
-    return inferredSchema;
+    return withPartitions(data.asNullable(), listedPartitions.schema());
   }
 
   /** The partition columns of the listed objects; listing only (a user-given schema needs no footer). */
@@ -102,12 +103,11 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
       }
       partitionFields.add(full.apply(column));
     }
-    boolean userSchema = !schema.equals(inferredSchema);
-    // A table loaded with an inferred schema keeps the listing it was inferred from, as Spark's file sources
-    // keep theirs: every query of it prunes that listing, and reads the snapshot its schema describes.
+    // A loaded table keeps the listing Spark asked for its schema or partitioning, as Spark's file sources keep
+    // theirs: every query of it prunes that listing, and reads the snapshot its schema describes.
     return new MetaflowS3Table(full, partitioning,
-        PartitionColumns.of(DataTypes.createStructType(partitionFields), sessionZone()), properties, userSchema,
-        writes(), userSchema ? null : listed);
+        PartitionColumns.of(DataTypes.createStructType(partitionFields), sessionZone()), properties, writes(),
+        listed);
   }
 
   /** Whether this provider's tables take batch writes: only {@link Writes}' do (see {@link #createRelation}). */
@@ -183,8 +183,9 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
     SourceOptions parsed = SourceOptions.parse(options);
     Map<String, String> key = options.asCaseSensitiveMap();
     if (!key.equals(listedFor)) {
-      listed = MetaflowS3Scan.listObjects(parsed, PartitionColumns.of(new StructType(), sessionZone()),
-          PartitionFilter.ALL, true);
+      // Empty locations are allowed here: with a given schema they are empty tables (inferSchema refuses them).
+      listed = new ReadPlanner(SharedClients.get(parsed.settings), ZoneId.of(sessionZone())).allowingEmptyLocations()
+          .list(parsed.locations, parsed.basePath, PartitionSchema.NONE, PartitionFilter.ALL);
       listedPartitions = PartitionColumns.infer(listed, sessionZone());
       listedFor = Map.copyOf(key);
     }

@@ -47,14 +47,13 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
   private final PartitionFilter partitionFilter;
   private final Filter[] partitionFilters;
   private final Filter[] dataFilters;
-  private final boolean userSchema;
   private final List<ObjectRange> loaded;
   private List<ObjectRange> listed;
   private FilesPartition[] planned;
 
   MetaflowS3Scan(SourceOptions options, StructType dataSchema, StructType readDataSchema,
       StructType readPartitionSchema, PartitionColumns partitions, PartitionFilter partitionFilter,
-      Filter[] partitionFilters, Filter[] dataFilters, boolean userSchema, List<ObjectRange> loaded) {
+      Filter[] partitionFilters, Filter[] dataFilters, List<ObjectRange> loaded) {
     this.loaded = loaded;
     this.options = options;
     this.dataSchema = dataSchema;
@@ -64,7 +63,6 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
     this.partitionFilter = partitionFilter;
     this.partitionFilters = partitionFilters;
     this.dataFilters = dataFilters;
-    this.userSchema = userSchema;
   }
 
   @Override
@@ -88,16 +86,11 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
     return this;
   }
 
-  /**
-   * The objects to read: the table's listing from when it was loaded, pruned, or (for a given schema) a listing
-   * made now with the partition filter; once per scan, however often Spark asks (statistics, then partitions).
-   */
+  /** The objects to read: the table's listing from when it was loaded, pruned by the partition filter (once). */
   private synchronized List<ObjectRange> listed() {
     if (listed == null) {
-      listed = loaded != null
-          ? new ReadPlanner(SharedClients.get(options.settings), partitions.zone()).prune(loaded,
-              partitions.coreSchema(), partitionFilter)
-          : listObjects(options, partitions, partitionFilter, userSchema);
+      listed = new ReadPlanner(SharedClients.get(options.settings), partitions.zone()).prune(loaded,
+          partitions.coreSchema(), partitionFilter);
     }
     return listed;
   }
@@ -122,14 +115,6 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
 
   private boolean isWholeText() {
     return Boolean.parseBoolean(options.given.getOrDefault("wholetext", "false"));
-  }
-
-  /** The objects to read (the table contract's), with partition values taken relative to basePath if set. */
-  static List<ObjectRange> listObjects(SourceOptions options, PartitionColumns partitions, PartitionFilter filter,
-      boolean emptyIsATable) {
-    ReadPlanner planner = new ReadPlanner(SharedClients.get(options.settings), partitions.zone());
-    return (emptyIsATable ? planner.allowingEmptyLocations() : planner)
-        .list(options.locations, options.basePath, partitions.coreSchema(), filter);
   }
 
   /** Size from the listing, scaled to the columns read, as Spark's file scans estimate it. */

@@ -21,25 +21,23 @@ import scala.Option;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Takes Spark's filters and columns. Filters on partition columns become a typed partition filter applied while
- * listing (pruned prefixes are never listed); filters on Parquet columns that Spark's own {@code ParquetFilters}
- * can convert go to its reader (row groups skipped by statistics, dictionaries and column indexes). Both kinds
+ * Takes Spark's filters and columns. Filters on partition columns become a typed partition filter that prunes
+ * the table's listing (pruned partitions are never read); filters on Parquet columns that Spark's own
+ * {@code ParquetFilters} can convert go to its reader (row groups skipped by statistics, dictionaries and column indexes). Both kinds
  * show in the plan as pushed; Spark still evaluates every filter on the rows read, as neither is exact per row.
  */
 final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilters, SupportsPushDownRequiredColumns {
   private final SourceOptions options;
   private final StructType tableSchema;
   private final PartitionColumns partitions;
-  private final boolean userSchema;
   private final List<ObjectRange> listed;
   private StructType required;
   private PartitionFilter partitionFilter = PartitionFilter.ALL;
   private Filter[] partitionFilters = new Filter[0];
   private Filter[] dataFilters = new Filter[0];
 
-  MetaflowS3ScanBuilder(SourceOptions options, StructType schema, PartitionColumns partitions, boolean userSchema,
+  MetaflowS3ScanBuilder(SourceOptions options, StructType schema, PartitionColumns partitions,
       List<ObjectRange> listed) {
-    this.userSchema = userSchema;
     this.listed = listed;
     this.options = options;
     this.tableSchema = schema;
@@ -111,6 +109,6 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
       }
     }
     return new MetaflowS3Scan(options, dataSchema(tableSchema), dataSchema(required), readPartitions, partitions,
-        partitionFilter, partitionFilters, dataFilters, userSchema, listed);
+        partitionFilter, partitionFilters, dataFilters, listed);
   }
 }

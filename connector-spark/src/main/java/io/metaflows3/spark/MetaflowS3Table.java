@@ -21,20 +21,17 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite {
   private final Transform[] partitioning;
   private final PartitionColumns partitions;
   private final Map<String, String> properties;
-  private final boolean userSchema;
   private final boolean writes;
   private final List<ObjectRange> listed;
 
   /**
-   * {@code userSchema}: the schema was given, not inferred; a location with nothing below it is then empty.
    * {@code writes}: the table takes batch writes (else batch reads). {@code listed}: the listing the schema was
    * inferred from, which its scans prune instead of listing again (null: scans list).
    */
   MetaflowS3Table(StructType schema, Transform[] partitioning, PartitionColumns partitions,
-      Map<String, String> properties, boolean userSchema, boolean writes, List<ObjectRange> listed) {
+      Map<String, String> properties, boolean writes, List<ObjectRange> listed) {
     this.writes = writes;
     this.listed = listed;
-    this.userSchema = userSchema;
     this.schema = schema;
     this.partitioning = partitioning;
     this.partitions = partitions;
@@ -69,7 +66,7 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite {
 
   @Override
   public ScanBuilder newScanBuilder(CaseInsensitiveStringMap options) {
-    return new MetaflowS3ScanBuilder(SourceOptions.parse(options), schema, partitions, userSchema, listed);
+    return new MetaflowS3ScanBuilder(SourceOptions.parse(options), schema, partitions, listed);
   }
 
   @Override

@@ -350,6 +350,11 @@ class TableDifferentialTest {
     spark.range(0, 5).selectExpr("id", "id * 2 AS a").write().parquet(dir.resolve("merge/k=1").toString());
     spark.range(5, 9).selectExpr("id", "CAST(id AS STRING) AS b").write().parquet(dir.resolve("merge/k=2").toString());
     String url = upload("files", dir);
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      // Folder markers, as the S3 console's "Create folder" and Hadoop's mkdirs leave them: folders, not data.
+      s3.put(url + "logs/", "");
+      s3.put(url + "merge/k=1/", "");
+    }
 
     assertEquals(sorted(spark.read().text(dir.resolve("logs").toString())),
         sorted(ours(url + "logs/", "text")), "text: gzip decompressed, empty and hidden files skipped");
