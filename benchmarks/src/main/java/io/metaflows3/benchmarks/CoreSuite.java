@@ -53,7 +53,9 @@ final class CoreSuite {
         new Tool("metaflow-s3 putFiles", () -> { }, () -> put("bench/up-small/", data.smallFiles)),
         new Tool("SDK sync loop", () -> { }, () -> peers.sdkLoopUpload("bench/up-small-sdk/", data.smallFiles)),
         new Tool("TransferManager (CRT) uploadDirectory", () -> { }, () -> peers.uploadDirectory(data.smallDir,
-            "bench/up-small-tm/", data.smallFiles.size(), data.smallBytes)))));
+            "bench/up-small-tm/", data.smallFiles.size(), data.smallBytes)),
+        new Tool("ceiling: raw PUTs, 64 in flight", () -> { },
+            () -> peers.putCeiling("bench/up-small-raw/", data.smallFiles)))));
   }
 
   void large() throws Exception {

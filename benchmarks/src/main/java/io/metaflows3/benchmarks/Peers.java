@@ -13,6 +13,7 @@ import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.async.SdkPublisher;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -51,7 +52,7 @@ final class Peers implements AutoCloseable {
     javaMultipart = S3AsyncClient.builder().multipartEnabled(true).endpointOverride(endpoint).forcePathStyle(true)
         .region(Region.US_EAST_1).credentialsProvider(credentials).build();
     raw = S3AsyncClient.builder().httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(64))
-        .endpointOverride(endpoint).forcePathStyle(true).region(Region.US_EAST_1).credentialsProvider(credentials)
+        .serviceConfiguration(c -> c.expectContinueEnabled(false)).endpointOverride(endpoint).forcePathStyle(true).region(Region.US_EAST_1).credentialsProvider(credentials)
         .build();
     crtTransfers = S3TransferManager.builder().s3Client(crt).build();
     javaTransfers = S3TransferManager.builder().s3Client(javaMultipart).build();
@@ -105,6 +106,23 @@ final class Peers implements AutoCloseable {
     }
     long bytes = all.stream().mapToLong(CompletableFuture::join).sum();
     return new Measurement.Work(keys.size(), bytes);
+  }
+
+  /** The put ceiling: PUTs of the files' bytes, 64 in flight on the raw async client, nothing else done. */
+  Measurement.Work putCeiling(String prefix, List<Path> files) throws IOException {
+    Semaphore inFlight = new Semaphore(64);
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    long bytes = 0;
+    for (int i = 0; i < files.size(); i++) {
+      String key = prefix + "f" + i;
+      Path file = files.get(i);
+      bytes += Files.size(file);
+      inFlight.acquireUninterruptibly();
+      all.add(raw.putObject(b -> b.bucket(bucket).key(key), AsyncRequestBody.fromFile(file))
+          .whenComplete((v, e) -> inFlight.release()));
+    }
+    all.forEach(CompletableFuture::join);
+    return new Measurement.Work(files.size(), bytes);
   }
 
   Measurement.Work downloadDirectory(String prefix, Path into, long objects, long bytes) {

@@ -34,7 +34,7 @@ final class MemoryReader {
     int part = (int) Math.min(engine.settings().partSize(), Integer.MAX_VALUE - 8);
     for (int at = 0; at < length; at += part) {
       int n = (int) Math.min(part, length - at);
-      parts.add(engine.getIntoArray(url, ByteRange.of(offset + at, n).header(), ifMatch, bytes, at, n));
+      parts.add(engine.getIntoArray(url, ByteRange.of(offset + at, n), ifMatch, bytes, at, n));
     }
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
         .handle((v, error) -> {

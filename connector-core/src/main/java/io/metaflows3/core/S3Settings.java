@@ -35,8 +35,10 @@ public final class S3Settings implements Serializable {
   private final ServerSideEncryption serverSideEncryption;
   private final String verify;
   private final String role;
+  private final long maxBytesPerSecond;
 
   private S3Settings(Builder b) {
+    this.maxBytesPerSecond = b.maxBytesPerSecond;
     this.verify = b.verify;
     this.role = b.role;
     this.endpoint = b.endpoint;
@@ -124,16 +126,17 @@ public final class S3Settings implements Serializable {
     throw new IllegalArgumentException(name + " must be a whole number, 0 or more, got '" + value + "'");
   }
 
-  /**
-   * Settings from engine options (Spark reader options, pipeline options), on top of {@code base}. Names are
-   * case-insensitive: endpoint, region, maxInFlight, partSize, multipartThreshold, maxAttempts, tmpRoot,
-   * profile, serverSideEncryption (AES256, aws:kms), sseKmsKeyId, accessKeyId, secretAccessKey, sessionToken. Unknown names are ignored (they belong to the engine).
-   */
   /** The option names {@link #fromOptions} reads, for engines that reject names they do not know. */
   public static final Set<String> OPTION_NAMES = Set.of("endpoint", "region", "maxInFlight",
       "partSize", "multipartThreshold", "maxAttempts", "tmpRoot", "profile", "serverSideEncryption", "sseKmsKeyId",
-      "accessKeyId", "secretAccessKey", "sessionToken", "verify", "role");
+      "accessKeyId", "secretAccessKey", "sessionToken", "verify", "role", "maxBytesPerSecond");
 
+  /**
+   * Settings from engine options (Spark reader options, pipeline options), on top of {@code base}. Names are
+   * case-insensitive: those of {@link #OPTION_NAMES}; sizes take {@code k}/{@code m} suffixes, serverSideEncryption
+   * AES256 or aws:kms (with sseKmsKeyId), maxBytesPerSecond 0 for no limit. Unknown names are ignored (they belong
+   * to the engine).
+   */
   public static S3Settings fromOptions(Map<String, String> options, S3Settings base) {
     Map<String, String> o = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     o.putAll(options);
@@ -174,6 +177,10 @@ public final class S3Settings implements Serializable {
     if (o.containsKey("role")) {
       b.role(o.get("role"));
     }
+    if (o.containsKey("maxBytesPerSecond")) {
+      String v = o.get("maxBytesPerSecond").trim();
+      b.maxBytesPerSecond(v.equals("0") ? 0 : parseBytes("maxBytesPerSecond", v));
+    }
     return b.build();
   }
 
@@ -200,6 +207,9 @@ public final class S3Settings implements Serializable {
     putIfSet(o, "sessionToken", sessionToken);
     putIfSet(o, "verify", verify);
     putIfSet(o, "role", role);
+    if (maxBytesPerSecond > 0) {
+      o.put("maxBytesPerSecond", Long.toString(maxBytesPerSecond));
+    }
     return o;
   }
 
@@ -259,6 +269,7 @@ public final class S3Settings implements Serializable {
     b.serverSideEncryption = serverSideEncryption;
     b.verify = verify;
     b.role = role;
+    b.maxBytesPerSecond = maxBytesPerSecond;
     return b;
   }
 
@@ -327,6 +338,11 @@ public final class S3Settings implements Serializable {
     return role;
   }
 
+  /** Bytes per second the client's requests move at most, on average, both ways together; 0: no limit. */
+  public long maxBytesPerSecond() {
+    return maxBytesPerSecond;
+  }
+
   boolean hasStaticCredentials() {
     return accessKeyId != null;
   }
@@ -353,7 +369,7 @@ public final class S3Settings implements Serializable {
         && Objects.equals(secretAccessKey, s.secretAccessKey)
         && Objects.equals(sessionToken, s.sessionToken) && Objects.equals(profile, s.profile)
         && Objects.equals(serverSideEncryption, s.serverSideEncryption) && Objects.equals(verify, s.verify)
-        && Objects.equals(role, s.role);
+        && Objects.equals(role, s.role) && maxBytesPerSecond == s.maxBytesPerSecond;
   }
 
   @Override
@@ -367,11 +383,14 @@ public final class S3Settings implements Serializable {
     return "S3Settings[endpoint=" + endpoint + ", region=" + region + ", maxInFlight=" + maxInFlight
         + ", partSize=" + partSize + ", multipartThreshold=" + multipartThreshold + ", maxAttempts=" + maxAttempts
         + ", tmpRoot=" + tmpRoot + ", serverSideEncryption=" + serverSideEncryption + ", verify=" + verify + ", role=" + role
-        + ", credentials="
+        + ", maxBytesPerSecond=" + maxBytesPerSecond + ", credentials="
         + (accessKeyId != null ? "static (redacted)" : profile != null ? "profile " + profile : "default chain") + "]";
   }
 
-  /** Builder with the defaults: 64 requests in flight, 8 MiB parts, 16 MiB multipart threshold, 6 attempts. */
+  /**
+   * Builder with the defaults: 64 requests in flight, 16 MiB parts, 16 MiB multipart threshold, 6 attempts, no
+   * bandwidth cap.
+   */
   public static final class Builder {
     private String endpoint;
     private String region;
@@ -389,6 +408,7 @@ public final class S3Settings implements Serializable {
     private ServerSideEncryption serverSideEncryption;
     private String verify;
     private String role;
+    private long maxBytesPerSecond;
 
     private Builder() {}
 
@@ -455,6 +475,18 @@ public final class S3Settings implements Serializable {
     /** Server-side encryption of stored objects (SSE-S3 or SSE-KMS); null for none. */
     public Builder serverSideEncryption(ServerSideEncryption value) {
       this.serverSideEncryption = value;
+      return this;
+    }
+
+    /**
+     * Caps the bytes per second the client moves, averaged over its requests (GETs and PUTs together): a request
+     * waits until the bytes of those before it have had their time. 0 (the default): no cap.
+     */
+    public Builder maxBytesPerSecond(long value) {
+      if (value < 0) {
+        throw new IllegalArgumentException("maxBytesPerSecond must be 0 (no limit) or positive, got " + value);
+      }
+      this.maxBytesPerSecond = value;
       return this;
     }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -30,19 +31,21 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 
 /**
  * The one place requests are sent: owns the SDK's async client, keeps at most {@code maxInFlight} requests
- * in flight, and retries transient failures with full-jitter exponential backoff. Each method is one S3
+ * in flight, paces them to {@code maxBytesPerSecond} when set, and retries transient failures with full-jitter exponential backoff. Each method is one S3
  * request (plus its retries); composing them into transfers is the callers' job.
  */
 final class TransferEngine implements AutoCloseable {
   private final S3AsyncClient client;
   private final Credentials credentials;
   private final InFlightLimit queue;
+  private final BandwidthLimit bandwidth;
   private final S3Settings settings;
   private final TransferStats stats = new TransferStats();
 
   TransferEngine(S3Settings settings) {
     this.settings = settings;
     this.queue = new InFlightLimit(settings.maxInFlight());
+    this.bandwidth = BandwidthLimit.of(settings.maxBytesPerSecond());
     S3AsyncClientBuilder b = S3AsyncClient.builder()
         .httpClientBuilder(TlsTrust.apply(NettyNioAsyncHttpClient.builder()
             .eventLoopGroup(SharedEventLoop.GROUP)
@@ -105,43 +108,63 @@ final class TransferEngine implements AutoCloseable {
   }
 
   CompletableFuture<HeadObjectResponse> head(S3Url url) {
-    return send(url, () -> client.headObject(r -> r.bucket(url.bucket()).key(url.key())));
+    return send(0, () -> client.headObject(r -> r.bucket(url.bucket()).key(url.key())));
   }
 
   CompletableFuture<ListObjectsV2Response> listPage(S3Url prefix, String delimiter, String continuation) {
     stats.listRequests.incrementAndGet();
-    return send(prefix, () -> client.listObjectsV2(r -> r.bucket(prefix.bucket()).prefix(prefix.key())
+    return send(0, () -> client.listObjectsV2(r -> r.bucket(prefix.bucket()).prefix(prefix.key())
         .delimiter(delimiter).continuationToken(continuation)));
   }
 
   /** GETs {@code range} (null: all) of {@code url} into {@code channel} at {@code position}. */
-  CompletableFuture<GetObjectResponse> getInto(S3Url url, String range, String ifMatch, AsynchronousFileChannel channel,
-      long position) {
-    stats.getRequests.incrementAndGet();
-    GetObjectRequest request = GetObjectRequest.builder().bucket(url.bucket()).key(url.key()).range(range)
-        .ifMatch(ifMatch).build();
-    return send(url, () -> client.getObject(request, new PositionalFileTransformer(channel, position, stats)));
+  CompletableFuture<GetObjectResponse> getInto(S3Url url, ByteRange range, String ifMatch,
+      AsynchronousFileChannel channel, long position) {
+    return get(url, range, expectedBytes(range), ifMatch, () -> new PositionalFileTransformer(channel, position, stats));
+  }
+
+  /** GETs all of {@code url}, whose listing said it holds {@code size} bytes, into {@code channel}. */
+  CompletableFuture<GetObjectResponse> getWholeInto(S3Url url, long size, String ifMatch,
+      AsynchronousFileChannel channel) {
+    return get(url, null, size, ifMatch, () -> new PositionalFileTransformer(channel, 0, stats));
   }
 
   /**
    * GETs {@code range} (null: all) of {@code url} into {@code target} from {@code offset}, at most
    * {@code capacity} bytes (its Content-Length tells how many arrived).
    */
-  CompletableFuture<GetObjectResponse> getIntoArray(S3Url url, String range, String ifMatch, byte[] target,
+  CompletableFuture<GetObjectResponse> getIntoArray(S3Url url, ByteRange range, String ifMatch, byte[] target,
       int offset, int capacity) {
-    stats.getRequests.incrementAndGet();
-    GetObjectRequest request = GetObjectRequest.builder().bucket(url.bucket()).key(url.key()).range(range)
-        .ifMatch(ifMatch).build();
-    return send(url, () -> client.getObject(request, new ArraySliceTransformer(target, offset, capacity)))
+    return get(url, range, expectedBytes(range), ifMatch, () -> new ArraySliceTransformer(target, offset, capacity))
         .thenApply(r -> {
           stats.bytesRead.addAndGet(r.contentLength());
           return r;
         });
   }
 
+  private static long expectedBytes(ByteRange range) {
+    return range == null || range.length() == ByteRange.TO_END ? 0 : range.length();
+  }
+
+  /**
+   * One GET, paced by the bandwidth limit for the {@code expected} bytes; a body longer than expected (one of
+   * unknown length) is charged when it is in.
+   */
+  private CompletableFuture<GetObjectResponse> get(S3Url url, ByteRange range, long expected, String ifMatch,
+      Supplier<AsyncResponseTransformer<GetObjectResponse, GetObjectResponse>> body) {
+    stats.getRequests.incrementAndGet();
+    GetObjectRequest request = GetObjectRequest.builder().bucket(url.bucket()).key(url.key())
+        .range(range == null ? null : range.header()).ifMatch(ifMatch).build();
+    return send(expected, () -> client.getObject(request, body.get()))
+        .thenApply(r -> {
+          bandwidth.charge(r.contentLength() - expected);
+          return r;
+        });
+  }
+
   CompletableFuture<PutObjectResponse> put(S3Url url, Supplier<AsyncRequestBody> body, long length,
       ObjectHeaders headers, boolean ifAbsent) {
-    return send(url, () -> client.putObject(r -> r.bucket(url.bucket()).key(url.key())
+    return send(length, () -> client.putObject(r -> r.bucket(url.bucket()).key(url.key())
         .contentType(headers.contentType()).metadata(headers.metadata())
         .serverSideEncryption(headers.encryptionType()).ssekmsKeyId(headers.kmsKeyId())
         .ifNoneMatch(ifAbsent ? "*" : null).contentLength(length),
@@ -153,7 +176,7 @@ final class TransferEngine implements AutoCloseable {
   }
 
   CompletableFuture<String> createMultipart(S3Url url, ObjectHeaders headers) {
-    return send(url, () -> client.createMultipartUpload(r -> r.bucket(url.bucket()).key(url.key())
+    return send(0, () -> client.createMultipartUpload(r -> r.bucket(url.bucket()).key(url.key())
         .contentType(headers.contentType()).metadata(headers.metadata())
         .serverSideEncryption(headers.encryptionType()).ssekmsKeyId(headers.kmsKeyId())))
         .thenApply(r -> r.uploadId());
@@ -161,7 +184,7 @@ final class TransferEngine implements AutoCloseable {
 
   CompletableFuture<CompletedPart> uploadPart(S3Url url, String uploadId, int partNumber, Path file, long position,
       long length) {
-    return send(url, () -> client.uploadPart(r -> r.bucket(url.bucket()).key(url.key()).uploadId(uploadId)
+    return send(length, () -> client.uploadPart(r -> r.bucket(url.bucket()).key(url.key()).uploadId(uploadId)
             .partNumber(partNumber).contentLength(length),
         AsyncRequestBody.fromFile(f -> f.path(file).position(position).numBytesToRead(length))))
         .thenApply(r -> {
@@ -172,13 +195,13 @@ final class TransferEngine implements AutoCloseable {
 
   CompletableFuture<String> completeMultipart(S3Url url, String uploadId, List<CompletedPart> parts,
       boolean ifAbsent) {
-    return send(url, () -> client.completeMultipartUpload(r -> r.bucket(url.bucket()).key(url.key())
+    return send(0, () -> client.completeMultipartUpload(r -> r.bucket(url.bucket()).key(url.key())
         .uploadId(uploadId).ifNoneMatch(ifAbsent ? "*" : null).multipartUpload(m -> m.parts(parts))))
         .thenApply(r -> r.eTag());
   }
 
   CompletableFuture<Void> abortMultipart(S3Url url, String uploadId) {
-    return send(url, () -> client.abortMultipartUpload(r -> r.bucket(url.bucket()).key(url.key())
+    return send(0, () -> client.abortMultipartUpload(r -> r.bucket(url.bucket()).key(url.key())
         .uploadId(uploadId))).thenApply(r -> null);
   }
 
@@ -187,16 +210,18 @@ final class TransferEngine implements AutoCloseable {
    * returns the keys S3 could not delete, with its error codes.
    */
   CompletableFuture<List<S3Error>> deleteBatch(String bucket, List<String> keys) {
-    S3Url url = new S3Url(bucket, keys.get(0));
     List<ObjectIdentifier> ids = keys.stream().map(k -> ObjectIdentifier.builder().key(k).build()).toList();
-    return send(url, () -> client.deleteObjects(r -> r.bucket(bucket).delete(d -> d.objects(ids).quiet(true))))
+    return send(0, () -> client.deleteObjects(r -> r.bucket(bucket).delete(d -> d.objects(ids).quiet(true))))
         .thenApply(r -> r.errors());
   }
 
-  /** Sends a request through the queue, retrying transient failures; fails with the last error. */
-  private <T> CompletableFuture<T> send(S3Url url, Supplier<CompletableFuture<T>> request) {
+  /**
+   * Sends a request through the queue, paced by the bandwidth limit for the {@code bytes} it moves, retrying
+   * transient failures; fails with the last error.
+   */
+  private <T> CompletableFuture<T> send(long bytes, Supplier<CompletableFuture<T>> request) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    attempt(request, 1, result);
+    attempt(() -> bandwidth.whenFree(bytes).thenCompose(free -> request.get()), 1, result);
     return result;
   }
 
