@@ -43,7 +43,7 @@ final class PlanSplitsFn extends DoFn<String, ReadSplit> {
     ReadPlanner planner = allowEmpty ? new ReadPlanner(s3).allowingEmptyLocations() : new ReadPlanner(s3);
     List<ObjectRange> objects = exactKeys ? planner.objects(List.of(location))
         : planner.listPrefixes(List.of(location), filter);
-    ReadPlanner.split(objects, bundleBytes).forEach(out::output);
+    ReadPlanner.split(objects, bundleBytes, SplitPositions.OPEN_COST).forEach(out::output);
     reported = S3Metrics.report(s3.stats(), reported);
   }
 

@@ -9,12 +9,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.io.Compression;
 
 /**
- * Emits the text lines that start in each range, so every line is read once whatever the split. A compressed
- * object (by Beam's {@link Compression}: detected from its name, or as given) cannot be cut: the range at its
- * start reads all of it, decompressed, and its other ranges emit nothing.
+ * Emits the text lines that start in each range, claiming each line's start, so every line is read once
+ * whatever the split, and a runner can split a range between any two lines. A compressed object (by Beam's
+ * {@link Compression}: detected from its name, or as given) cannot be cut: the part at its start reads all of it,
+ * decompressed, and its other parts emit nothing.
  */
 final class ReadLinesFn extends ReadSplitFn<String> {
   private final Compression compression;
@@ -25,23 +27,39 @@ final class ReadLinesFn extends ReadSplitFn<String> {
   }
 
   @Override
-  void read(S3 s3, ObjectRange range, OutputReceiver<String> out) {
+  boolean divisible() {
+    return true;
+  }
+
+  @Override
+  boolean read(S3 s3, ObjectRange range, Claim claim, Consumer<String> emit) {
     Compression c = compression == Compression.AUTO ? Compression.detect(range.url()) : compression;
     if (c == Compression.UNCOMPRESSED) {
-      emit(new LineReader(s3, range), out);
+      LineReader lines = new LineReader(s3, range);
+      for (long at; (at = lines.position()) < range.end(); ) {
+        if (!claim.at(at)) {
+          return false;
+        }
+        String line = lines.next();
+        if (line == null) {
+          break;
+        }
+        emit.accept(line);
+      }
     } else if (range.start() == 0) {
+      if (!claim.at(0)) {
+        return false;
+      }
       try (InputStream in = Channels.newInputStream(c.readDecompressed(Channels.newChannel(
           new RangeStream(s3, range.url(), range.size(), range.etag()))))) {
-        emit(LineReader.whole(range.url(), in), out);
+        LineReader lines = LineReader.whole(range.url(), in);
+        for (String line; (line = lines.next()) != null; ) {
+          emit.accept(line);
+        }
       } catch (IOException e) {
         throw new UncheckedIOException("cannot decompress " + range.url() + " as " + c, e);
       }
     }
-  }
-
-  private static void emit(LineReader reader, OutputReceiver<String> out) {
-    for (String line; (line = reader.next()) != null; ) {
-      out.output(line);
-    }
+    return true;
   }
 }

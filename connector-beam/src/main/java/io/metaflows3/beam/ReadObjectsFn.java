@@ -11,6 +11,7 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * Emits each range as a {@link MetaflowS3Object}: a whole object, or a byte chunk of a large one, read into
@@ -41,7 +42,15 @@ final class ReadObjectsFn extends ReadSplitFn<MetaflowS3Object> {
   }
 
   @Override
-  void read(S3 s3, ObjectRange range, OutputReceiver<MetaflowS3Object> out) {
+  boolean divisible() {
+    return false;
+  }
+
+  @Override
+  boolean read(S3 s3, ObjectRange range, Claim claim, Consumer<MetaflowS3Object> emit) {
+    if (!claim.at(range.start())) {
+      return false;
+    }
     while (upcoming.hasNext() && (pending.isEmpty()
         || pending.size() < AHEAD && bytesInFlight < AHEAD_BYTES)) {
       ObjectRange next = upcoming.next();
@@ -55,9 +64,10 @@ final class ReadObjectsFn extends ReadSplitFn<MetaflowS3Object> {
     bytesInFlight -= range.length();
     ObjectBytes read = S3.await(head.bytes());
     S3Object info = read.info();
-    out.output(new MetaflowS3Object(range.url(), S3Url.parse(range.url()).key(), range.size(), range.start(),
+    emit.accept(new MetaflowS3Object(range.url(), S3Url.parse(range.url()).key(), range.size(), range.start(),
         range.length(), info.contentType().orElse(""), info.metadata(), info.lineage(),
         read.bytes()));
+    return true;
   }
 
   @Override

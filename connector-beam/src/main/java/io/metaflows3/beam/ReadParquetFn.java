@@ -7,33 +7,42 @@ import io.metaflows3.hadoop.ListedObjects;
 import io.metaflows3.hadoop.MetaflowS3FileSystem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.parquet.HadoopReadOptions;
+import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.avro.AvroReadSupport;
+import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.api.InitContext;
 import org.apache.parquet.hadoop.api.ReadSupport;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
-import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.MessageColumnIO;
+import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.io.api.RecordMaterializer;
 import org.apache.parquet.schema.MessageType;
 
 /**
- * Emits the records of the Parquet row groups each range owns (those whose midpoint it holds), as rows of the
- * given schema: parquet-avro reads only the columns the schema names, through the connector-core file system
- * (exact ranged and vectored reads, pinned to the listed version); {@link ParquetRecords} makes the rows.
+ * Emits the records of the Parquet row groups a range owns (those whose midpoint it holds, by Parquet's own
+ * rule), as rows of the given schema, one row group at a time: each row group's midpoint is claimed before its
+ * columns are fetched, so a runner can split a range between row groups. parquet-avro decodes only the columns
+ * the schema names, fetched through the connector-core file system (vectored ranged reads, pinned to the listed
+ * version); {@link ParquetRecords} makes the rows.
  */
 final class ReadParquetFn extends ReadSplitFn<Row> {
   private final S3Settings settings;
   private final Schema schema;
   private transient Configuration conf;
-  /** The projection and INT96 columns of the last file schema seen: the files of a table share one. */
-  private transient MessageType projectedFrom;
-  private transient MessageType projection;
-  private transient ParquetRecords.RawColumns rawColumns;
 
   ReadParquetFn(S3Settings settings, Schema schema) {
     super(settings);
@@ -48,72 +57,52 @@ final class ReadParquetFn extends ReadSplitFn<Row> {
   }
 
   @Override
-  void read(S3 s3, ObjectRange range, OutputReceiver<Row> out) {
+  boolean divisible() {
+    return true;
+  }
+
+  @Override
+  boolean read(S3 s3, ObjectRange range, Claim claim, Consumer<Row> emit) {
     ListedObjects.remember(range.url(), new ListedObjects.Listed(range.size(), range.etag(), 0L));
-    try {
-      InputFile file = HadoopInputFile.fromStatus(new FileStatus(range.size(), false, 1, 0, 0,
-          MetaflowS3FileSystem.pathOf(range.url())), conf);
-      if (projectedFrom != null) {
-        try {
-          emit(file, range, out);
-          return;
-        } catch (NothingEmitted e) {
-          // Another file schema than the last file's: read this file's footer and project again.
+    ParquetReadOptions options = HadoopReadOptions.builder(conf).withRange(range.start(), range.end()).build();
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(new FileStatus(range.size(),
+        false, 1, 0, 0, MetaflowS3FileSystem.pathOf(range.url())), conf), options)) {
+      FileMetaData file = reader.getFooter().getFileMetaData();
+      MessageType fileSchema = file.getSchema();
+      // A projection at the Parquet level: an Avro one would turn INT96 into a fixed type the file does not have.
+      MessageType projection = new MessageType(fileSchema.getName(), fileSchema.getFields().stream()
+          .filter(t -> schema.hasField(t.getName())).toList());
+      AvroReadSupport<GenericRecord> support = new AvroReadSupport<>();
+      Map<String, Set<String>> keyValues = file.getKeyValueMetaData().entrySet().stream()
+          .collect(Collectors.toMap(Map.Entry::getKey, e -> Set.of(e.getValue())));
+      ReadSupport.ReadContext context = new ReadSupport.ReadContext(projection,
+          support.init(new InitContext(conf, keyValues, fileSchema)).getReadSupportMetadata());
+      RecordMaterializer<GenericRecord> records = support.prepareForRead(conf, file.getKeyValueMetaData(),
+          fileSchema, context);
+      MessageColumnIO columns = new ColumnIOFactory(file.getCreatedBy()).getColumnIO(projection, fileSchema, true);
+      ParquetRecords.RawColumns raw = ParquetRecords.RawColumns.of(fileSchema);
+      reader.setRequestedSchema(projection);
+      long claimed = -1;
+      for (int i = 0; i < reader.getRowGroups().size(); i++) {
+        BlockMetaData group = reader.getRowGroups().get(i);
+        // Parquet chose the row group by its midpoint; claim about there, inside the range and in order.
+        claimed = Math.max(claimed + 1, Math.min(range.end() - 1,
+            Math.max(range.start(), group.getStartingPos() + group.getCompressedSize() / 2)));
+        if (!claim.at(claimed)) {
+          return false;
+        }
+        if (group.getRowCount() == 0) {
+          continue;
+        }
+        PageReadStore pages = reader.readRowGroup(i);
+        RecordReader<GenericRecord> rows = columns.getRecordReader(pages, records);
+        for (long r = 0; r < pages.getRowCount(); r++) {
+          emit.accept(ParquetRecords.toRow(rows.read(), schema, range.partitionValues(), raw));
         }
       }
-      try (ParquetFileReader footer = ParquetFileReader.open(file)) {
-        projection(footer.getFileMetaData().getSchema());
-      }
-      emit(file, range, out);
+      return true;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read Parquet " + range.url(), e);
-    }
-  }
-
-  /** Emits the range's records with the current projection; fails with NothingEmitted before the first one. */
-  private void emit(InputFile file, ObjectRange range, OutputReceiver<Row> out) throws IOException {
-    boolean emitted = false;
-    MessageType columns = projection;
-    ParquetReader.Builder<GenericRecord> builder = new ParquetReader.Builder<GenericRecord>(file) {
-      @Override
-      protected ReadSupport<GenericRecord> getReadSupport() {
-        return new AvroReadSupport<>() {
-          @Override
-          public ReadContext init(InitContext context) {
-            return new ReadContext(columns, super.init(context).getReadSupportMetadata());
-          }
-        };
-      }
-    };
-    try (ParquetReader<GenericRecord> records = builder.withConf(conf).withFileRange(range.start(), range.end())
-        .build()) {
-      for (GenericRecord r; (r = records.read()) != null; ) {
-        out.output(ParquetRecords.toRow(r, schema, range.partitionValues(), rawColumns));
-        emitted = true;
-      }
-    } catch (RuntimeException e) {
-      throw emitted ? e : new NothingEmitted(e);
-    }
-  }
-
-  /** A read that failed before emitting anything, so it can be retried with this file's own schema. */
-  private static final class NothingEmitted extends RuntimeException {
-    NothingEmitted(RuntimeException cause) {
-      super(cause);
-    }
-  }
-
-  /**
-   * Makes the Parquet schema that reads only the file columns the schema names, at the Parquet level (an Avro
-   * projection would turn INT96 into a fixed type the file does not have); kept for the next files, which share
-   * the schema (reading their footers first would cost each file a round trip).
-   */
-  private void projection(MessageType fileSchema) {
-    if (!fileSchema.equals(projectedFrom)) {
-      projection = new MessageType(fileSchema.getName(), fileSchema.getFields().stream()
-          .filter(t -> schema.hasField(t.getName())).toList());
-      rawColumns = ParquetRecords.RawColumns.of(fileSchema);
-      projectedFrom = fileSchema;
     }
   }
 }

@@ -5,6 +5,7 @@ import io.metaflows3.core.ReadSplit;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -21,10 +22,12 @@ import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A splittable DoFn over a {@link ReadSplit}: the restriction indexes the split's object ranges, so a runner
- * can hand the ranges not yet read to another worker. Subclasses turn one range into elements. A range that
- * fails to read goes to the bad-record router: thrown (the default), or recorded for an {@code ErrorHandler}
- * with the range and the error, and the read goes on.
+ * A splittable DoFn over a {@link ReadSplit}: the restriction is an offset range over the split's
+ * {@link SplitPositions} (its ranges' bytes end to end, plus a cost per range), and a reader claims the position
+ * of each record before it emits it, so a runner can split a restriction at any point, inside a large range too.
+ * Subclasses turn one range (or the part of it a restriction holds) into elements. A range that fails to read
+ * goes to the bad-record router: thrown (the default), or recorded for an {@code ErrorHandler} with the range and
+ * the error, and the read goes on; a failure downstream of the read is never taken for a bad range.
  */
 abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
   static final long INITIAL_PIECE_BYTES = 16L << 20;
@@ -34,6 +37,11 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
   private BadRecordRouter router = BadRecordRouter.THROWING_ROUTER;
   private transient S3 s3;
   private transient long[] reported;
+
+  /** Claims an object offset of the range being read; false: it belongs to another restriction, stop. */
+  interface Claim {
+    boolean at(long offset);
+  }
 
   ReadSplitFn(S3Settings settings) {
     this.settings = settings;
@@ -55,8 +63,14 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
     return out.get(elements);
   }
 
-  /** Emits the elements of one range. */
-  abstract void read(S3 s3, ObjectRange range, OutputReceiver<T> out);
+  /** Whether this reader claims within ranges (so a restriction may hold part of one), or whole ranges. */
+  abstract boolean divisible();
+
+  /**
+   * Emits the elements of {@code range} (with {@link #divisible()}, the part a restriction holds), claiming each
+   * one's offset first; returns false when a claim was refused.
+   */
+  abstract boolean read(S3 s3, ObjectRange range, Claim claim, Consumer<T> emit);
 
   @Setup
   public void setup() {
@@ -66,35 +80,18 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
 
   @GetInitialRestriction
   public OffsetRange initialRestriction(@Element ReadSplit split) {
-    return new OffsetRange(0, split.ranges().size());
+    return new OffsetRange(0, new SplitPositions(split).end());
   }
 
   /**
-   * Cuts a split's restriction into pieces of about {@value #INITIAL_PIECE_BYTES} bytes before it runs, for
-   * runners that do not split restrictions while they run (Flink's, Spark's): their parallelism then comes
-   * from pieces, not from whole splits. Every range is in exactly one piece.
+   * Cuts a split's restriction into pieces of about {@value #INITIAL_PIECE_BYTES} before it runs, for runners
+   * that do not split restrictions while they run (Flink's, Spark's): their parallelism then comes from pieces,
+   * not from whole splits, and a large range of lines or row groups is read by several workers.
    */
   @SplitRestriction
   public void splitRestriction(@Element ReadSplit split, @Restriction OffsetRange restriction,
       OutputReceiver<OffsetRange> out) {
-    pieces(split, restriction).forEach(out::output);
-  }
-
-  /** The pieces {@link #splitRestriction} makes: consecutive, covering the restriction, each range once. */
-  static List<OffsetRange> pieces(ReadSplit split, OffsetRange restriction) {
-    List<OffsetRange> pieces = new java.util.ArrayList<>();
-    long from = restriction.getFrom();
-    long bytes = 0;
-    for (long i = restriction.getFrom(); i < restriction.getTo(); i++) {
-      bytes += split.ranges().get((int) i).length();
-      if (bytes >= INITIAL_PIECE_BYTES && i + 1 < restriction.getTo()) {
-        pieces.add(new OffsetRange(from, i + 1));
-        from = i + 1;
-        bytes = 0;
-      }
-    }
-    pieces.add(new OffsetRange(from, restriction.getTo()));
-    return pieces;
+    new SplitPositions(split).pieces(restriction, INITIAL_PIECE_BYTES, divisible()).forEach(out::output);
   }
 
   @NewTracker
@@ -102,14 +99,10 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
     return new OffsetRangeTracker(restriction);
   }
 
-  /** Bytes still to read, so runners balance by bytes rather than by object count. */
+  /** The positions still to read: bytes plus a cost per range, so runners balance by work. */
   @GetSize
-  public double size(@Element ReadSplit split, @Restriction OffsetRange restriction) {
-    long bytes = 0;
-    for (long i = restriction.getFrom(); i < restriction.getTo(); i++) {
-      bytes += split.ranges().get((int) i).length();
-    }
-    return bytes;
+  public double size(@Restriction OffsetRange restriction) {
+    return restriction.getTo() - restriction.getFrom();
   }
 
   /** Called before the ranges of a restriction are read, in order, with all of them; by default nothing. */
@@ -121,25 +114,76 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
   @ProcessElement
   public void process(@Element ReadSplit split, RestrictionTracker<OffsetRange, Long> tracker,
       MultiOutputReceiver out) throws Exception {
-    OffsetRange restriction = tracker.currentRestriction();
-    start(s3, split.ranges().subList((int) restriction.getFrom(), (int) restriction.getTo()));
+    OutputReceiver<T> receiver = out.get(elements);
+    read(split, tracker, receiver::output, (range, e) -> router.route(out, range,
+        SerializableCoder.of(ObjectRange.class), e, "cannot read " + range.url() + " bytes " + range.start() + "-"
+        + range.end()));
+  }
+
+  /** Takes a range that failed to read. */
+  interface BadRange {
+    void take(ObjectRange range, RuntimeException error) throws Exception;
+  }
+
+  /**
+   * Reads what the tracker's restriction holds of {@code split}, claiming as it goes, until all is read or a
+   * claim is refused; a range that fails goes to {@code bad}, and the read goes on.
+   */
+  void read(ReadSplit split, RestrictionTracker<OffsetRange, Long> tracker, Consumer<T> emit, BadRange bad)
+      throws Exception {
+    Consumer<T> output = element -> {
+      try {
+        emit.accept(element);
+      } catch (RuntimeException e) {
+        throw new DownstreamFailure(e);
+      }
+    };
+    SplitPositions positions = new SplitPositions(split);
+    List<SplitPositions.Part> parts = positions.parts(tracker.currentRestriction(), divisible());
+    start(s3, parts.stream().map(SplitPositions.Part::range).toList());
     try {
-      for (long i = restriction.getFrom(); tracker.tryClaim(i); i++) {
-        ObjectRange range = split.ranges().get((int) i);
+      for (SplitPositions.Part part : parts) {
+        ObjectRange range = part.range();
+        boolean[] claimed = {false};
+        boolean more;
         try {
-          read(s3, range, out.get(elements));
+          more = read(s3, range, offset -> {
+            claimed[0] = true;
+            return tracker.tryClaim(positions.position(part.index(), offset));
+          }, output);
+        } catch (DownstreamFailure e) {
+          throw e.getCause();
         } catch (RuntimeException e) {
-          router.route(out, range, SerializableCoder.of(ObjectRange.class), e, "cannot read " + range.url()
-              + " bytes " + range.start() + "-" + range.end());
+          // A bad record is output too, so it needs a claim: the part's start when the reader made none.
+          if (!claimed[0] && !tracker.tryClaim(positions.position(part.index(), range.start()))) {
+            return;
+          }
+          bad.take(range, e);
           continue;
+        }
+        if (!more) {
+          return; // the rest of the restriction was split off to another worker
         }
         S3Metrics.RANGES_READ.inc();
         S3Metrics.BYTES_READ.inc(range.length());
       }
+      tracker.tryClaim(Long.MAX_VALUE); // all read: marks the restriction done
     } finally {
       finish();
+      reported = S3Metrics.report(s3.stats(), reported);
     }
-    reported = S3Metrics.report(s3.stats(), reported);
+  }
+
+  /** A failure of the pipeline downstream of an output, carried past the bad-range handling unchanged. */
+  private static final class DownstreamFailure extends RuntimeException {
+    DownstreamFailure(RuntimeException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized RuntimeException getCause() {
+      return (RuntimeException) super.getCause();
+    }
   }
 
   @Teardown

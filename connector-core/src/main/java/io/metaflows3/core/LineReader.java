@@ -44,6 +44,11 @@ public final class LineReader {
     return new LineReader(name, in);
   }
 
+  /** The object offset where the line {@link #next()} returns starts (the range's end or more: none is left). */
+  public long position() {
+    return lineStart;
+  }
+
   /** The next line owned by the range, without its "\n" or "\r\n"; null when there is none. */
   public String next() {
     if (lineStart >= range.end()) {

@@ -160,21 +160,24 @@ public final class ReadPlanner {
 
   /**
    * Packs whole objects into splits of about {@code targetBytes}: objects are taken in order; a large one is
-   * cut into ranges of {@code targetBytes}, small ones share a split until it would grow past the target.
+   * cut into ranges of {@code targetBytes}, small ones share a split until it would grow past the target, each
+   * counted as its bytes plus {@code openCost} (what one more request costs, in bytes' worth of time), so a split
+   * of many tiny objects is not many times the work of one of few large ones.
    */
-  public static List<ReadSplit> split(List<ObjectRange> objects, long targetBytes) {
-    if (targetBytes <= 0) {
-      throw new IllegalArgumentException("target split size must be positive, got " + targetBytes);
+  public static List<ReadSplit> split(List<ObjectRange> objects, long targetBytes, long openCost) {
+    if (targetBytes <= 0 || openCost < 0) {
+      throw new IllegalArgumentException("target split size must be positive and the open cost not negative, got "
+          + targetBytes + " and " + openCost);
     }
     List<ReadSplit> splits = new ArrayList<>();
     List<ObjectRange> open = new ArrayList<>();
-    long openBytes = 0;
+    long openWork = 0;
     for (ObjectRange o : objects) {
       if (o.length() > targetBytes) {
         if (!open.isEmpty()) {
           splits.add(new ReadSplit(open));
           open = new ArrayList<>();
-          openBytes = 0;
+          openWork = 0;
         }
         for (long at = o.start(); at < o.end(); at += targetBytes) {
           splits.add(new ReadSplit(List.of(new ObjectRange(o.url(), o.size(), o.etag(), at,
@@ -182,13 +185,14 @@ public final class ReadPlanner {
         }
         continue;
       }
-      if (!open.isEmpty() && openBytes + o.length() > targetBytes) {
+      long work = o.length() + openCost;
+      if (!open.isEmpty() && openWork + work > targetBytes) {
         splits.add(new ReadSplit(open));
         open = new ArrayList<>();
-        openBytes = 0;
+        openWork = 0;
       }
       open.add(o);
-      openBytes += o.length();
+      openWork += work;
     }
     if (!open.isEmpty()) {
       splits.add(new ReadSplit(open));

@@ -105,11 +105,14 @@ class ReadPlannerTest {
   void splitsPackSmallObjectsAndCutLargeOnes() {
     List<ObjectRange> objects = List.of(range("a", 30), range("b", 30), range("c", 30), range("big", 250),
         range("d", 10));
-    List<ReadSplit> splits = ReadPlanner.split(objects, 100);
+    List<ReadSplit> splits = ReadPlanner.split(objects, 100, 0);
     assertEquals(List.of(90L, 100L, 100L, 50L, 10L), splits.stream().map(ReadSplit::bytes).toList());
     assertEquals(3, splits.get(0).ranges().size());
     assertEquals(new ObjectRange("s3://b/big", 250, null, 200, 250, Map.of()), splits.get(3).ranges().get(0));
-    assertThrows(IllegalArgumentException.class, () -> ReadPlanner.split(objects, 0));
+    assertEquals(List.of(60L, 30L, 100L, 100L, 50L, 10L), ReadPlanner.split(objects, 100, 15).stream()
+        .map(ReadSplit::bytes).toList(), "with a cost per object, two of 30 bytes fill a split of 100");
+    assertThrows(IllegalArgumentException.class, () -> ReadPlanner.split(objects, 0, 0));
+    assertThrows(IllegalArgumentException.class, () -> ReadPlanner.split(objects, 100, -1));
   }
 
   private static ObjectRange range(String key, long size) {
@@ -136,7 +139,7 @@ class ReadPlannerTest {
       ObjectRange whole = new ReadPlanner(s3).listPrefixes(List.of(url("text/")), PartitionFilter.ALL).get(0);
       for (long target : new long[] {5, 64, 1023, 1024, 5000, 1 << 20}) {
         List<String> got = new ArrayList<>();
-        for (ReadSplit split : ReadPlanner.split(List.of(whole), target)) {
+        for (ReadSplit split : ReadPlanner.split(List.of(whole), target, 0)) {
           for (ObjectRange r : split.ranges()) {
             LineReader reader = new LineReader(s3, r);
             for (String line; (line = reader.next()) != null; ) {
