@@ -15,6 +15,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
@@ -74,6 +75,16 @@ public final class MetaflowS3IO {
     return new AutoValue_MetaflowS3IO_ReadAll.Builder().setSettings(S3Settings.defaults()).setExactKeys(false)
         .setPartitionFilter(PartitionFilter.ALL).setBundleBytes(DEFAULT_BUNDLE_BYTES)
         .setEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW).build();
+  }
+
+  /**
+   * Reads the files of {@code FileIO.match()} and {@code FileIO.readMatches()} ({@code s3://} ones) as whole
+   * objects (large ones as byte chunks), fetched as {@link #read()} fetches: sizes from the match, small files
+   * many in flight, large ones in parallel ranges. Bytes come as stored (the file's compression is not applied).
+   */
+  public static ReadFiles readFiles() {
+    return new AutoValue_MetaflowS3IO_ReadFiles.Builder().setSettings(S3Settings.defaults())
+        .setBundleBytes(DEFAULT_BUNDLE_BYTES).build();
   }
 
   /** Writes {@code KV<key, bytes>} elements under a (run-versioned) prefix. */
@@ -333,11 +344,6 @@ public final class MetaflowS3IO {
     }
 
     /**
-     * What a location with nothing below it means, as for {@code FileIO.match()}: {@code DISALLOW} (the default)
-     * fails the read with {@code MetaflowS3NotFound}; {@code ALLOW} reads it as empty. Locations here are
-     * prefixes, never wildcards, so {@code ALLOW_IF_WILDCARD} is {@code DISALLOW}.
-     */
-    /**
      * Ranges that fail to read (a corrupt Parquet file, an object deleted or replaced since it was listed) go to
      * {@code handler} as Beam {@link BadRecord}s (the range and the error), and the read goes on; without one, such
      * a range fails the pipeline.
@@ -346,6 +352,11 @@ public final class MetaflowS3IO {
       return toBuilder().setBadRecordErrorHandler(handler).build();
     }
 
+    /**
+     * What a location with nothing below it means, as for {@code FileIO.match()}: {@code DISALLOW} (the default)
+     * fails the read with {@code MetaflowS3NotFound}; {@code ALLOW} reads it as empty. Locations here are
+     * prefixes, never wildcards, so {@code ALLOW_IF_WILDCARD} is {@code DISALLOW}.
+     */
     public ReadAll withEmptyMatchTreatment(EmptyMatchTreatment treatment) {
       if (treatment == null) {
         throw new IllegalArgumentException("empty match treatment must not be null");
@@ -385,6 +396,66 @@ public final class MetaflowS3IO {
           .add(DisplayData.item("partitions", getPartitionFilter().toString()))
           .add(DisplayData.item("bundleBytes", getBundleBytes()))
           .add(DisplayData.item("emptyMatchTreatment", getEmptyMatchTreatment().toString()))
+          .addIfNotNull(DisplayData.item("endpoint", getSettings().endpoint()));
+    }
+  }
+
+  /** Reads matched files; see {@link #readFiles()}. */
+  @AutoValue
+  public abstract static class ReadFiles
+      extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<MetaflowS3Object>> {
+    abstract S3Settings getSettings();
+
+    abstract long getBundleBytes();
+
+    abstract @Nullable ErrorHandler<BadRecord, ?> getBadRecordErrorHandler();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder setSettings(S3Settings settings);
+
+      abstract Builder setBundleBytes(long bytes);
+
+      abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
+
+      abstract ReadFiles build();
+    }
+
+    public ReadFiles withSettings(S3Settings settings) {
+      if (settings == null) {
+        throw new IllegalArgumentException("settings must not be null");
+      }
+      return toBuilder().setSettings(settings).build();
+    }
+
+    /** Target bytes per split: large files are cut into ranges of this size, small ones packed to it. */
+    public ReadFiles withBundleSize(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("bundle size must be positive, got " + bytes);
+      }
+      return toBuilder().setBundleBytes(bytes).build();
+    }
+
+    /** See {@link ReadAll#withBadRecordErrorHandler}: files that fail to read go to the handler. */
+    public ReadFiles withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+      return toBuilder().setBadRecordErrorHandler(handler).build();
+    }
+
+    @Override
+    public PCollection<MetaflowS3Object> expand(PCollection<FileIO.ReadableFile> files) {
+      PCollection<ReadSplit> splits = files
+          .apply("PackFiles", ParDo.of(new PackFilesFn(getBundleBytes())))
+          .setCoder(SerializableCoder.of(ReadSplit.class))
+          .apply("Spread", Reshuffle.viaRandomKey());
+      return new ReadObjectsFn(getSettings()).applyTo(splits, "ReadObjects", getBadRecordErrorHandler());
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      builder.add(DisplayData.item("bundleBytes", getBundleBytes()))
           .addIfNotNull(DisplayData.item("endpoint", getSettings().endpoint()));
     }
   }

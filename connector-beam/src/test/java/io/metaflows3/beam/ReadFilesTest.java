@@ -1,0 +1,117 @@
+package io.metaflows3.beam;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.metaflows3.core.LocalS3;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3PutObject;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.local.LocalS3Extension;
+import io.metaflows3.local.LocalS3Server;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.aws2.options.S3ClientBuilderFactory;
+import org.apache.beam.sdk.io.aws2.options.S3Options;
+import org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+/**
+ * {@code readFiles()} composed with Beam's {@code FileIO.match()} and {@code readMatches()} over Beam's own S3
+ * filesystem, side by side with FileIO's own read of the same matched files in the same pipeline.
+ */
+@ExtendWith(LocalS3Extension.class)
+class ReadFilesTest {
+  /** Beam's S3 clients with path-style addressing, as a local endpoint needs (bucket names are not hosts). */
+  public static final class PathStyleClients implements S3ClientBuilderFactory {
+    @Override
+    public S3ClientBuilder createBuilder(S3Options options) {
+      return new DefaultS3ClientBuilderFactory().createBuilder(options).forcePathStyle(true);
+    }
+  }
+
+  @Test
+  void matchedFilesReadAsFileIOReadsThem(LocalS3Server server) {
+    S3Settings settings = LocalS3.settings(server).partSize(16 * 1024).build();
+    String prefix = LocalS3.root(server, "readfiles/");
+    Map<String, byte[]> expected = new TreeMap<>();
+    Random random = new Random(5);
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      List<S3PutObject> puts = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        byte[] data = new byte[i == 7 ? 0 : i == 9 ? 250_000 : 100 + 37 * i];
+        random.nextBytes(data);
+        puts.add(S3PutObject.of(prefix + "country=US/f" + i + ".bin", data));
+        expected.put(prefix + "country=US/f" + i + ".bin", data);
+      }
+      s3.putMany(puts);
+    }
+    S3Options options = PipelineOptionsFactory.as(S3Options.class);
+    options.setRunner(DirectRunner.class);
+    options.setEndpoint(server.endpoint());
+    options.setAwsRegion(Region.US_EAST_1);
+    options.setAwsCredentialsProvider(StaticCredentialsProvider.create(
+        AwsBasicCredentials.create(LocalS3Server.ACCESS_KEY_ID, LocalS3Server.SECRET_ACCESS_KEY)));
+    options.setS3ClientFactoryClass(PathStyleClients.class);
+    Pipeline p = Pipeline.create(options);
+    PCollection<FileIO.ReadableFile> files = p.apply(FileIO.match().filepattern(prefix + "country=US/*"))
+        .apply(FileIO.readMatches());
+    PCollection<MetaflowS3Object> ours = files.apply(MetaflowS3IO.readFiles().withSettings(settings)
+        .withBundleSize(64 * 1024));
+    PCollection<KV<String, byte[]>> theirs = files.apply(MapElements
+        .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(byte[].class)))
+        .via((FileIO.ReadableFile f) -> KV.of(f.getMetadata().resourceId().toString(), readFully(f))))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()));
+    PAssert.that(ours).satisfies(objects -> {
+      Map<String, List<MetaflowS3Object>> byUrl = new TreeMap<>();
+      objects.forEach(o -> byUrl.computeIfAbsent(o.url, u -> new ArrayList<>()).add(o));
+      assertEquals(expected.keySet(), byUrl.keySet());
+      byUrl.forEach((url, chunks) -> {
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        chunks.stream().sorted(Comparator.comparingLong(o -> o.offset)).forEach(o -> joined.writeBytes(o.bytes));
+        assertArrayEquals(expected.get(url), joined.toByteArray(), url);
+      });
+      assertEquals(4, byUrl.get(prefix + "country=US/f9.bin").size(), "250,000 bytes in 64 KiB ranges");
+      return null;
+    });
+    PAssert.that(theirs).satisfies(read -> {
+      Map<String, byte[]> got = new TreeMap<>();
+      read.forEach(kv -> got.put(kv.getKey(), kv.getValue()));
+      assertEquals(expected.keySet(), got.keySet());
+      got.forEach((url, bytes) -> assertArrayEquals(expected.get(url), bytes, "FileIO's read of " + url));
+      return null;
+    });
+    p.run().waitUntilFinish();
+  }
+
+  private static byte[] readFully(FileIO.ReadableFile file) {
+    try {
+      return file.readFullyAsBytes();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
