@@ -221,21 +221,32 @@ final class TransferEngine implements AutoCloseable {
    */
   private <T> CompletableFuture<T> send(long bytes, Supplier<CompletableFuture<T>> request) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    attempt(() -> bandwidth.whenFree(bytes).thenCompose(free -> request.get()), 1, result);
+    attempt(() -> bandwidth.whenFree(bytes).thenCompose(free -> request.get()), 1, result, TaskRequests.current());
     return result;
   }
 
-  private <T> void attempt(Supplier<CompletableFuture<T>> request, int attempt, CompletableFuture<T> result) {
+  /**
+   * One attempt of a request, counted for the client and for {@code task} (the task that sent it, or null); the
+   * result completes in the task's scope, so the requests that follow from it count for the task too.
+   */
+  private <T> void attempt(Supplier<CompletableFuture<T>> request, int attempt, CompletableFuture<T> result,
+      TaskRequests task) {
     stats.requests.incrementAndGet();
+    if (task != null) {
+      task.requests.incrementAndGet();
+    }
     queue.submit(request).whenComplete((value, error) -> {
       if (error == null) {
-        result.complete(value);
+        TaskRequests.runAs(task, () -> result.complete(value));
       } else if (attempt < settings.maxAttempts() && Errors.isRetryable(error)) {
         stats.retries.incrementAndGet();
+        if (task != null) {
+          task.retries.incrementAndGet();
+        }
         CompletableFuture.delayedExecutor(backoffMillis(attempt), TimeUnit.MILLISECONDS)
-            .execute(() -> attempt(request, attempt + 1, result));
+            .execute(() -> attempt(request, attempt + 1, result, task));
       } else {
-        result.completeExceptionally(Errors.unwrap(error));
+        TaskRequests.runAs(task, () -> result.completeExceptionally(Errors.unwrap(error)));
       }
     });
   }

@@ -60,6 +60,45 @@ class FaultToleranceTest {
     return b;
   }
 
+  /**
+   * Two tasks share one client under faults: each counts exactly its own requests and retries, those that follow
+   * from them on the client's threads (a multipart upload's parts and completion) included.
+   */
+  @Test
+  void tasksSharingAClientCountTheirOwnRequestsAndRetries(@TempDir Path dir) throws Exception {
+    Path file = Files.write(dir.resolve("big.bin"), random(12 * 1024 * 1024 + 5, 3));
+    proxy.rates(TYPICAL);
+    try (S3 s3 = faulty("tasks", S3Settings.builder().partSize(5 * S3Settings.MIB)
+        .multipartThreshold(5 * S3Settings.MIB))) {
+      TaskRequests upload = new TaskRequests();
+      TaskRequests smalls = new TaskRequests();
+      long requestsBefore = s3.stats().requests();
+      long retriesBefore = s3.stats().retries();
+      Thread other = new Thread(() -> {
+        try (TaskRequests.Scope scope = smalls.open()) {
+          for (int i = 0; i < 40; i++) {
+            s3.put("small-" + i, "value " + i);
+          }
+        }
+      });
+      other.start();
+      try (TaskRequests.Scope scope = upload.open()) {
+        s3.putFiles(Map.of("big.bin", file));
+      }
+      other.join();
+      long uploadTries = upload.requests() - upload.retries();
+      assertEquals(5, uploadTries, "create, three parts, complete: each once but for its retries");
+      assertEquals(40, smalls.requests() - smalls.retries(), "one PUT per small object but for retries");
+      assertEquals(s3.stats().requests() - requestsBefore, upload.requests() + smalls.requests(),
+          "every request of the client belongs to exactly one of the two tasks");
+      assertEquals(s3.stats().retries() - retriesBefore, upload.retries() + smalls.retries());
+      assertTrue(upload.retries() + smalls.retries() > 0, "the proxy made some requests fail");
+      s3.put("outside", "no task");
+      assertEquals(45, upload.requests() - upload.retries() + smalls.requests() - smalls.retries(),
+          "a request outside any scope counts for no task");
+    }
+  }
+
   @Test
   void getManyOfFiveThousandObjectsReturnsEveryByte() {
     List<byte[]> data = new ArrayList<>();

@@ -82,12 +82,11 @@ final class BinaryReaders implements PartitionReaderFactory {
       this.files = inOrder.iterator();
       partition.objects().forEach(o -> objects.put(o.url(), o));
       this.needsContent = has("content");
-      this.metrics = new S3TaskMetrics.Reads(s3.stats(), partition.objects().size());
+      this.metrics = new S3TaskMetrics.Reads(partition.objects().size());
       List<ObjectRange> ranges = inOrder.stream().map(this::rangeOf).toList();
       this.toFetch = ranges.iterator();
       if (!needsContent && (has("last_modified") || has("content_type") || has("metadata"))) {
         s3.infoMany(ranges.stream().map(ObjectRange::url).toList()).forEach(i -> infos.put(i.url(), i));
-        metrics.direct(0, ranges.size());
       }
     }
 
@@ -112,7 +111,7 @@ final class BinaryReaders implements PartitionReaderFactory {
           fetching.add(s3.readRangeAsync(toFetch.next()));
         }
         content = S3.await(fetching.poll());
-        metrics.direct(content.bytes().length, 1);
+        metrics.direct(content.bytes().length);
       }
       S3Object info = content != null ? content.info() : infos.get(range.url());
       InternalRow partitionValues = file.partitionValues();
@@ -152,6 +151,7 @@ final class BinaryReaders implements PartitionReaderFactory {
     @Override
     public void close() {
       fetching.forEach(f -> f.cancel(false));
+      metrics.close();
     }
   }
 

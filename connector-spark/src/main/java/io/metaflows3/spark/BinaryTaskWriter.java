@@ -27,8 +27,4 @@ final class BinaryTaskWriter extends TaskWriter {
     // Every row was stored as it came.
   }
 
-  @Override
-  public void close() {
-    // Nothing held locally.
-  }
 }

@@ -115,6 +115,8 @@ final class ParquetTaskWriter extends TaskWriter {
       local.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot clean up " + localDir, e);
+    } finally {
+      super.close();
     }
   }
 }

@@ -1,6 +1,6 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.TransferStats;
+import io.metaflows3.core.TaskRequests;
 import io.metaflows3.hadoop.MetaflowS3FileSystem;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.connector.metric.CustomMetric;
@@ -18,62 +18,54 @@ final class S3TaskMetrics {
 
   static CustomMetric[] supported() {
     return new CustomMetric[] {new Sum(OBJECTS, "S3 objects"), new Sum(BYTES, "S3 bytes"),
-        new Sum(REQUESTS, "S3 requests (executor client, during tasks)"),
-        new Sum(RETRIES, "S3 retries (executor client, during tasks)")};
+        new Sum(REQUESTS, "S3 requests"), new Sum(RETRIES, "S3 retries")};
   }
 
-  /** One task's counts; requests and retries are those of the executor's shared client while the task ran. */
-  static final class Counts {
+  /**
+   * One task's counts, made on its thread: the requests and retries are the task's own ({@link TaskRequests}:
+   * what its thread sends and what follows from it), though it shares the executor's client with other tasks.
+   * Closed on the task's thread when the task ends.
+   */
+  static class Counts implements AutoCloseable {
     long objects;
     long bytes;
-    private final TransferStats stats;
-    private final long requestsAtStart;
-    private final long retriesAtStart;
-
-    Counts(TransferStats stats) {
-      this.stats = stats;
-      this.requestsAtStart = stats.requests();
-      this.retriesAtStart = stats.retries();
-    }
+    private final TaskRequests requests = new TaskRequests();
+    private final TaskRequests.Scope scope = requests.open();
 
     CustomTaskMetric[] values() {
       return new CustomTaskMetric[] {task(OBJECTS, objects), task(BYTES, bytes),
-          task(REQUESTS, stats.requests() - requestsAtStart), task(RETRIES, stats.retries() - retriesAtStart)};
+          task(REQUESTS, requests.requests()), task(RETRIES, requests.retries())};
+    }
+
+    @Override
+    public void close() {
+      scope.close();
     }
   }
 
   /**
-   * One reading task's counts: the bytes and GETs of its own thread through the file system (Hadoop counts per
-   * thread, so tasks running side by side in one executor are told apart); retries are the executor client's.
+   * One reading task's counts: its bytes are those its thread read through the file system (Hadoop counts per
+   * thread) and those its reader fetched itself ({@link #direct}).
    */
-  static final class Reads {
+  static final class Reads extends Counts {
     private final FileSystem.Statistics.StatisticsData thread =
         FileSystem.getStatistics(MetaflowS3FileSystem.SCHEME, MetaflowS3FileSystem.class).getThreadStatistics();
     private final long bytesAtStart = thread.getBytesRead();
-    private final long requestsAtStart = thread.getReadOps();
-    private final TransferStats stats;
-    private final long retriesAtStart;
-    private final long objects;
-    private long directBytes;
-    private long directRequests;
 
-    Reads(TransferStats stats, long objects) {
-      this.stats = stats;
-      this.retriesAtStart = stats.retries();
+    Reads(long objects) {
       this.objects = objects;
     }
 
-    /** Counts requests a reader made with the client itself, not through the file system. */
-    void direct(long bytes, long requests) {
-      directBytes += bytes;
-      directRequests += requests;
+    /** Counts bytes a reader fetched with the client itself, not through the file system. */
+    void direct(long fetched) {
+      bytes += fetched;
     }
 
+    @Override
     CustomTaskMetric[] values() {
-      return new CustomTaskMetric[] {task(OBJECTS, objects),
-          task(BYTES, thread.getBytesRead() - bytesAtStart + directBytes),
-          task(REQUESTS, thread.getReadOps() - requestsAtStart + directRequests),
-          task(RETRIES, stats.retries() - retriesAtStart)};
+      CustomTaskMetric[] values = super.values();
+      values[1] = task(BYTES, thread.getBytesRead() - bytesAtStart + bytes);
+      return values;
     }
   }
 

@@ -38,15 +38,15 @@ final class SparkFileReaders implements PartitionReaderFactory {
   @Override
   public PartitionReader<InternalRow> createReader(InputPartition partition) {
     FilesPartition files = (FilesPartition) partition;
-    TailPrefetch tails = prepare(files);
-    return new Metered<>(spark.createReader(files.files()), metrics(files), tails);
+    S3TaskMetrics.Reads metrics = new S3TaskMetrics.Reads(files.objects().size());
+    return new Metered<>(spark.createReader(files.files()), metrics, prepare(files));
   }
 
   @Override
   public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
     FilesPartition files = (FilesPartition) partition;
-    TailPrefetch tails = prepare(files);
-    return new Metered<>(spark.createColumnarReader(files.files()), metrics(files), tails);
+    S3TaskMetrics.Reads metrics = new S3TaskMetrics.Reads(files.objects().size());
+    return new Metered<>(spark.createColumnarReader(files.files()), metrics, prepare(files));
   }
 
   /** Tells the file system what the listing saw; for Parquet, starts fetching the footers of the task's files. */
@@ -54,10 +54,6 @@ final class SparkFileReaders implements PartitionReaderFactory {
     files.rememberListing();
     return TailPrefetch.start(SharedClients.get(settings), footers ? files.objects().stream()
         .map(o -> new TailPrefetch.Target(o.url(), o.size(), o.etag())).toList() : List.of());
-  }
-
-  private S3TaskMetrics.Reads metrics(FilesPartition files) {
-    return new S3TaskMetrics.Reads(SharedClients.get(settings).stats(), files.objects().size());
   }
 
   /** A reader that also reports its task's S3 metrics. */
@@ -80,8 +76,10 @@ final class SparkFileReaders implements PartitionReaderFactory {
 
     @Override
     public void close() throws java.io.IOException {
-      tails.close();
-      reader.close();
+      try (metrics) {
+        tails.close();
+        reader.close();
+      }
     }
   }
 }

@@ -30,7 +30,7 @@ abstract class TaskWriter implements DataWriter<InternalRow> {
   TaskWriter(Target target) {
     this.target = target;
     this.writer = target.job().openAttempt(target.s3(), target.attemptId());
-    this.counts = new S3TaskMetrics.Counts(target.s3().stats());
+    this.counts = new S3TaskMetrics.Counts();
   }
 
   /**
@@ -72,5 +72,11 @@ abstract class TaskWriter implements DataWriter<InternalRow> {
   @Override
   public CustomTaskMetric[] currentMetricsValues() {
     return counts.values();
+  }
+
+  /** Ends the task's request counting on its thread; subclasses close what they hold, then call this. */
+  @Override
+  public void close() {
+    counts.close();
   }
 }

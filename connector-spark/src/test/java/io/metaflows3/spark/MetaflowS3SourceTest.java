@@ -102,6 +102,42 @@ class MetaflowS3SourceTest {
     assertEquals(before, SharedClients.get(settingsOfReader()).stats().getRequests());
   }
 
+  /**
+   * Two queries at once share the executor's client, and each reports its own tasks' requests: one GET per
+   * object it reads, none of the other query's (nor the driver's listing).
+   */
+  @Test
+  void taskMetricsCountEachTasksOwnRequests() throws Exception {
+    try (S3 s3 = client()) {
+      List<S3PutObject> puts = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        puts.add(S3PutObject.of(url((i % 3 == 0 ? "metrics-a/" : "metrics-b/") + i), new byte[1000 + i]));
+      }
+      s3.putMany(puts);
+    }
+    for (int round = 0; round < 3; round++) {
+      Dataset<Row> a = reader("binary").load(url("metrics-a/")).select("content");
+      Dataset<Row> b = reader("binary").load(url("metrics-b/")).select("content");
+      Thread other = new Thread(b::collectAsList);
+      other.start();
+      assertEquals(100, a.collectAsList().size());
+      other.join();
+      assertEquals(100L, scanMetric(a, "s3Requests"), "one GET per object of a");
+      assertEquals(200L, scanMetric(b, "s3Requests"), "one GET per object of b");
+      assertEquals(0L, scanMetric(a, "s3Retries"));
+    }
+  }
+
+  /** The sum over tasks of a scan's metric in the plan that ran (the last execution of {@code df}). */
+  private static long scanMetric(Dataset<Row> df, String name) {
+    org.apache.spark.sql.execution.SparkPlan plan = df.queryExecution().executedPlan();
+    while (!(plan instanceof org.apache.spark.sql.execution.datasources.v2.BatchScanExec)) {
+      plan = plan instanceof org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec adaptive
+          ? adaptive.executedPlan() : plan.children().head();
+    }
+    return plan.metrics().get(name).get().value();
+  }
+
   private S3Settings settingsOfReader() {
     return S3Settings.fromOptions(writeOptions(), S3Settings.defaults());
   }
