@@ -253,6 +253,29 @@ public final class MetaflowS3IO {
       return asParquet(ParquetRecords.infer(getSettings(), locations));
     }
 
+    /**
+     * The same objects as handles, not read: each {@link MetaflowS3File} is opened by its consumer and streamed
+     * (an object of any size with two parts in memory), as Beam's {@code FileIO.ReadableFile} is; listed as
+     * {@link #expand} lists, then spread over workers one handle each.
+     */
+    public PTransform<PBegin, PCollection<MetaflowS3File>> asFiles() {
+      Read read = this;
+      return new PTransform<>("ReadFileHandles") {
+        @Override
+        public PCollection<MetaflowS3File> expand(PBegin input) {
+          return read.splits(input)
+              .apply("Handles", ParDo.of(new FileHandlesFn()))
+              .apply("Spread", Reshuffle.viaRandomKey());
+        }
+
+        @Override
+        public void populateDisplayData(DisplayData.Builder builder) {
+          super.populateDisplayData(builder);
+          read.populateDisplayData(builder);
+        }
+      };
+    }
+
     @Override
     public PCollection<MetaflowS3Object> expand(PBegin input) {
       return getReadAll().readSplits(splits(input));

@@ -35,16 +35,17 @@ final class ReadLinesFn extends ReadSplitFn<String> {
   boolean read(S3 s3, ObjectRange range, Claim claim, Consumer<String> emit) {
     Compression c = compression == Compression.AUTO ? Compression.detect(range.url()) : compression;
     if (c == Compression.UNCOMPRESSED) {
-      LineReader lines = new LineReader(s3, range);
-      for (long at; (at = lines.position()) < range.end(); ) {
-        if (!claim.at(at)) {
-          return false;
+      try (LineReader lines = new LineReader(s3, range)) {
+        for (long at; (at = lines.position()) < range.end(); ) {
+          if (!claim.at(at)) {
+            return false;
+          }
+          String line = lines.next();
+          if (line == null) {
+            break;
+          }
+          emit.accept(line);
         }
-        String line = lines.next();
-        if (line == null) {
-          break;
-        }
-        emit.accept(line);
       }
     } else if (range.start() == 0) {
       if (!claim.at(0)) {
@@ -52,9 +53,10 @@ final class ReadLinesFn extends ReadSplitFn<String> {
       }
       try (InputStream in = Channels.newInputStream(c.readDecompressed(Channels.newChannel(
           new RangeStream(s3, range.url(), range.size(), range.etag()))))) {
-        LineReader lines = LineReader.whole(range.url(), in);
-        for (String line; (line = lines.next()) != null; ) {
-          emit.accept(line);
+        try (LineReader lines = LineReader.whole(range.url(), in)) {
+          for (String line; (line = lines.next()) != null; ) {
+            emit.accept(line);
+          }
         }
       } catch (IOException e) {
         throw new UncheckedIOException("cannot decompress " + range.url() + " as " + c, e);

@@ -38,8 +38,11 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.PCollection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -96,6 +99,40 @@ class MetaflowS3IOTest {
         assertArrayEquals(expected.get(e.getKey()), joined.toByteArray(), e.getKey());
       }
       assertEquals(5, byUrl.get(largeUrl).size(), "300,000 bytes in 64 KiB ranges");
+      return null;
+    });
+    p.run().waitUntilFinish();
+  }
+
+  /** Handles read by their consumer: a 300,000-byte object streamed in 16 KiB parts (the next fetched ahead). */
+  @Test
+  void filesAreHandlesStreamedWhenOpened(TestPipeline p) {
+    Map<String, byte[]> expected = new TreeMap<>();
+    try (S3 s3 = client()) {
+      for (int i = 0; i < 5; i++) {
+        byte[] data = random(i == 3 ? 300_000 : 10 * i + 1, 40 + i);
+        s3.put(url("files/country=NL/f" + i), data);
+        expected.put(url("files/country=NL/f" + i), data);
+      }
+    }
+    S3Settings s = settings;
+    PCollection<KV<String, byte[]>> read = p.apply(MetaflowS3IO.read().withSettings(settings).from(url("files/"))
+            .withBundleSize(64 * 1024).asFiles())
+        .apply(MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(byte[].class)))
+            .via((MetaflowS3File f) -> {
+              assertEquals(Map.of("country", "NL"), f.partitionValues);
+              try {
+                return KV.of(f.url, f.readFullyAsBytes(s));
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            }))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()));
+    PAssert.that(read).satisfies(files -> {
+      Map<String, byte[]> got = new TreeMap<>();
+      files.forEach(kv -> got.put(kv.getKey(), kv.getValue()));
+      assertEquals(expected.keySet(), got.keySet(), "one handle per object, the large one too");
+      got.forEach((u, bytes) -> assertArrayEquals(expected.get(u), bytes, u));
       return null;
     });
     p.run().waitUntilFinish();

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * so however an object is cut, every line is read exactly once: a range not at the start of the object skips
  * the line in progress, and the last line it owns is read to its end, even past the range.
  */
-public final class LineReader {
+public final class LineReader implements AutoCloseable {
   private final ObjectRange range;
   private final InputStream in;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
@@ -21,7 +21,7 @@ public final class LineReader {
   /** A reader of the lines starting in {@code range}; holds at most one part of the object in memory. */
   public LineReader(S3 s3, ObjectRange range) {
     this.range = range;
-    RangeStream raw = new RangeStream(s3, range.url(), range.size(), range.etag());
+    RangeStream raw = new RangeStream(s3, range.url(), range.size(), range.etag()).readAheadBelow(range.end());
     this.in = new BufferedInputStream(raw, 1 << 16);
     this.lineStart = range.start();
     if (range.start() > 0 && range.length() > 0) {
@@ -38,10 +38,20 @@ public final class LineReader {
 
   /**
    * A reader of every line of {@code in} (a decompressed object, which cannot be cut into ranges), split as a
-   * range's lines are; {@code name} names it in errors. The caller closes {@code in}.
+   * range's lines are; {@code name} names it in errors. Closing the reader closes {@code in}.
    */
   public static LineReader whole(String name, InputStream in) {
     return new LineReader(name, in);
+  }
+
+  /** Stops reading: a part being fetched ahead is dropped. */
+  @Override
+  public void close() {
+    try {
+      in.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close " + range.url(), e);
+    }
   }
 
   /** The object offset where the line {@link #next()} returns starts (the range's end or more: none is left). */

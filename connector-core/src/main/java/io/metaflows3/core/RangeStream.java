@@ -2,11 +2,13 @@ package io.metaflows3.core;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Reads an object sequentially from any offset by ranged GETs of one part each, so a reader of a large
- * object holds one part in memory, never the object. {@link #seek} moves anywhere (Parquet footers, row
- * groups); data already in the current part is reused, and a read in the last 64 KiB fetches all of them.
+ * Reads an object sequentially from any offset by ranged GETs of one part each, the next part fetched while
+ * the current one is read, so a reader of a large object holds two parts in memory, never the object, and
+ * rarely waits. {@link #seek} moves anywhere; data already in the current part is reused, and a read in the
+ * last 64 KiB fetches all of them.
  */
 public final class RangeStream extends InputStream {
   private static final long TAIL = 64 * 1024;
@@ -18,6 +20,10 @@ public final class RangeStream extends InputStream {
   private byte[] buffer = new byte[0];
   private long bufferStart;
   private long position;
+  /** The part after the buffer, being fetched, or null. */
+  private CompletableFuture<byte[]> ahead;
+  /** Parts starting here or after are fetched when read, not ahead. */
+  private long aheadLimit;
 
   /**
    * A stream over {@code url} (a full URL) of {@code size} bytes, starting at 0; {@code size} and
@@ -29,6 +35,13 @@ public final class RangeStream extends InputStream {
     this.size = size;
     this.etag = etag;
     this.chunk = (int) Math.min(Integer.MAX_VALUE - 8, s3.settings().partSize());
+    this.aheadLimit = size;
+  }
+
+  /** Fetches parts ahead only below {@code end}: for a reader that will stop about there (a range's lines). */
+  public RangeStream readAheadBelow(long end) {
+    this.aheadLimit = Math.min(size, end);
+    return this;
   }
 
   public long position() {
@@ -82,6 +95,18 @@ public final class RangeStream extends InputStream {
     return inBuffer > 0 ? (int) inBuffer : 0;
   }
 
+  @Override
+  public void close() {
+    cancelAhead();
+  }
+
+  private void cancelAhead() {
+    if (ahead != null) {
+      ahead.cancel(false);
+      ahead = null;
+    }
+  }
+
   /** Makes sure the byte at {@code position} is buffered; false at the end of the object. */
   private boolean fill() {
     if (position >= size) {
@@ -92,9 +117,16 @@ public final class RangeStream extends InputStream {
     }
     // A read near the end (a Parquet footer's length, then the footer) takes the whole tail in one GET.
     long tail = Math.min(TAIL, chunk);
-    long start = size - position <= tail ? Math.max(0, size - tail) : position;
-    buffer = s3.readBytes(url, start, Math.min(chunk, size - start), etag);
+    boolean next = ahead != null && position == bufferStart + buffer.length;
+    long start = next ? position : size - position <= tail ? Math.max(0, size - tail) : position;
+    if (!next) {
+      cancelAhead();
+    }
+    buffer = next ? S3.await(ahead) : s3.readBytes(url, start, Math.min(chunk, size - start), etag);
     bufferStart = start;
+    long after = start + buffer.length;
+    ahead = buffer.length > 0 && after < aheadLimit
+        ? s3.readBytesAsync(url.toString(), after, Math.min(chunk, size - after), etag) : null;
     if (buffer.length == 0) {
       throw new MetaflowS3Exception("object shrank while being read (at byte " + position + ")", url.toString());
     }

@@ -141,7 +141,7 @@ class ReadPlannerTest {
         List<String> got = new ArrayList<>();
         for (ReadSplit split : ReadPlanner.split(List.of(whole), target, 0)) {
           for (ObjectRange r : split.ranges()) {
-            LineReader reader = new LineReader(s3, r);
+            LineReader reader = new LineReader(s3, r); // read to its end: nothing left in flight
             for (String line; (line = reader.next()) != null; ) {
               got.add(line);
             }
