@@ -14,6 +14,7 @@ final class BandwidthLimit {
   /** No limit: every request starts at once. */
   static final BandwidthLimit NONE = new BandwidthLimit(0, System::nanoTime);
 
+  private static final CompletableFuture<Void> FREE = CompletableFuture.completedFuture(null);
   private final long bytesPerSecond;
   private final LongSupplier nanoClock;
   /** When the bytes reserved so far have had their time, on {@code nanoClock}'s scale. */
@@ -49,6 +50,9 @@ final class BandwidthLimit {
 
   /** Completes when a request of {@code bytes} may start (at once without a limit). */
   CompletableFuture<Void> whenFree(long bytes) {
+    if (bytesPerSecond <= 0) {
+      return FREE;
+    }
     long wait = reserve(bytes);
     return wait <= 0 ? CompletableFuture.completedFuture(null)
         : CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS));

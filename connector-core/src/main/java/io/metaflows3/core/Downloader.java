@@ -57,7 +57,7 @@ final class Downloader {
     long part = engine.settings().partSize();
     CompletableFuture<Result> result;
     if (range == null && knownSize >= 0 && knownSize <= part) {
-      result = engine.getWholeInto(url, knownSize, etag, channel)
+      result = engine.getInto(url, null, knownSize, etag, channel, 0)
           .thenApply(r -> new Result(path, r, new RangeInfo(r.contentLength(), 0, r.contentLength())));
     } else if (range == null && knownSize > part) {
       result = parts(url, channel, 0, 0, knownSize, etag)
@@ -87,11 +87,11 @@ final class Downloader {
     ByteRange first = range == null ? ByteRange.of(0, part)
         : range.isSuffix() ? range
         : ByteRange.of(range.offset(), range.length() == ByteRange.TO_END ? part : Math.min(part, range.length()));
-    return engine.getInto(url, first, null, channel, 0)
+    return engine.getInto(url, first, 0, null, channel, 0) // size unknown: charged when in
         .handle((r, error) -> {
           if (error != null && range == null && Errors.status(error) == 416) {
             // Only an empty object refuses bytes=0-...; fetch it plainly.
-            return engine.getInto(url, null, null, channel, 0)
+            return engine.getInto(url, null, 0, null, channel, 0)
                 .thenApply(e -> new Result(path, e, new RangeInfo(0, 0, 0)));
           }
           if (error != null) {
@@ -115,7 +115,7 @@ final class Downloader {
     List<CompletableFuture<GetObjectResponse>> sent = new ArrayList<>();
     for (long at = from; at < to; at += part) {
       long length = Math.min(part, to - at);
-      sent.add(engine.getInto(url, ByteRange.of(at, length), etag, channel, at - windowStart));
+      sent.add(engine.getInto(url, ByteRange.of(at, length), length, etag, channel, at - windowStart));
     }
     return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
         .thenApply(v -> sent.stream().map(CompletableFuture::join).toList());

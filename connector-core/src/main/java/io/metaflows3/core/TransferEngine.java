@@ -117,16 +117,13 @@ final class TransferEngine implements AutoCloseable {
         .delimiter(delimiter).continuationToken(continuation)));
   }
 
-  /** GETs {@code range} (null: all) of {@code url} into {@code channel} at {@code position}. */
-  CompletableFuture<GetObjectResponse> getInto(S3Url url, ByteRange range, String ifMatch,
+  /**
+   * GETs {@code range} (null: all) of {@code url} into {@code channel} at {@code position}; {@code expected} is
+   * the length the caller knows the body has (0 when it does not, as for a first range of unknown size).
+   */
+  CompletableFuture<GetObjectResponse> getInto(S3Url url, ByteRange range, long expected, String ifMatch,
       AsynchronousFileChannel channel, long position) {
-    return get(url, range, expectedBytes(range), ifMatch, () -> new PositionalFileTransformer(channel, position, stats));
-  }
-
-  /** GETs all of {@code url}, whose listing said it holds {@code size} bytes, into {@code channel}. */
-  CompletableFuture<GetObjectResponse> getWholeInto(S3Url url, long size, String ifMatch,
-      AsynchronousFileChannel channel) {
-    return get(url, null, size, ifMatch, () -> new PositionalFileTransformer(channel, 0, stats));
+    return get(url, range, expected, ifMatch, () -> new PositionalFileTransformer(channel, position, stats));
   }
 
   /**
@@ -135,20 +132,16 @@ final class TransferEngine implements AutoCloseable {
    */
   CompletableFuture<GetObjectResponse> getIntoArray(S3Url url, ByteRange range, String ifMatch, byte[] target,
       int offset, int capacity) {
-    return get(url, range, expectedBytes(range), ifMatch, () -> new ArraySliceTransformer(target, offset, capacity))
+    return get(url, range, capacity, ifMatch, () -> new ArraySliceTransformer(target, offset, capacity))
         .thenApply(r -> {
           stats.bytesRead.addAndGet(r.contentLength());
           return r;
         });
   }
 
-  private static long expectedBytes(ByteRange range) {
-    return range == null || range.length() == ByteRange.TO_END ? 0 : range.length();
-  }
-
   /**
    * One GET, paced by the bandwidth limit for the {@code expected} bytes; a body longer than expected (one of
-   * unknown length) is charged when it is in.
+   * unknown length) is charged when it is in, so such GETs start at once only while no bytes are owed.
    */
   private CompletableFuture<GetObjectResponse> get(S3Url url, ByteRange range, long expected, String ifMatch,
       Supplier<AsyncResponseTransformer<GetObjectResponse, GetObjectResponse>> body) {

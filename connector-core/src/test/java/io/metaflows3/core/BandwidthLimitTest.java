@@ -47,6 +47,7 @@ class BandwidthLimitTest {
   /**
    * 8 objects of 512 KiB at 1 MiB/s: a request starts only after the bytes before it had their time, so the last
    * of each batch starts 3.5 s after the first, however fast the server; the data arrives whole all the same.
+   * GETs of unknown size start together but owe their bytes: the batch after them waits.
    */
   @Test
   void transfersKeepToTheCapBothWays(LocalS3Server server) {
@@ -73,6 +74,14 @@ class BandwidthLimitTest {
       for (int i = 0; i < 8; i++) {
         assertArrayEquals(data.get(i), got.get(i).blob());
       }
+      // Keys without a listing: sizes unknown, each GET charged when in, so the next batch waits for them.
+      List<String> keys = got.stream().map(o -> "capped/" + o.key()).toList();
+      s3.getMany(keys);
+      start = System.nanoTime();
+      List<S3Object> again = s3.getMany(keys);
+      long againNanos = System.nanoTime() - start;
+      assertTrue(againNanos >= 3_400_000_000L, "the batch after 4 MiB of unknown size took " + againNanos / 1e9);
+      assertArrayEquals(data.get(7), again.get(7).blob());
     }
   }
 }
