@@ -2,16 +2,20 @@ package io.metaflows3.core;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Reads an object sequentially from any offset by ranged GETs of one part each, the next part fetched while
- * the current one is read, so a reader of a large object holds two parts in memory, never the object, and
- * rarely waits. {@link #seek} moves anywhere; data already in the current part is reused, and a read in the
- * last 64 KiB fetches all of them.
+ * Reads an object sequentially from any offset by ranged GETs of one part each, the next {@value #AHEAD} parts
+ * fetched in parallel while the current one is read (S3 serves each connection at a fraction of a host's
+ * bandwidth), so a reader of a large object holds at most five parts in memory, never the object, and rarely
+ * waits. {@link #seek} moves anywhere; data already in the current part is reused, and a read in the last
+ * 64 KiB fetches all of them.
  */
 public final class RangeStream extends InputStream {
   private static final long TAIL = 64 * 1024;
+  static final int AHEAD = 4;
   private final S3 s3;
   private final S3Url url;
   private final long size;
@@ -20,8 +24,13 @@ public final class RangeStream extends InputStream {
   private byte[] buffer = new byte[0];
   private long bufferStart;
   private long position;
-  /** The part after the buffer, being fetched, or null. */
-  private CompletableFuture<byte[]> ahead;
+  /** A part being fetched ahead, from {@code start}. */
+  private record Part(long start, CompletableFuture<byte[]> bytes) {}
+
+  /** The parts after the buffer, in order, being fetched. */
+  private final Deque<Part> ahead = new ArrayDeque<>();
+  /** Where the part after the last one fetched ahead starts. */
+  private long aheadEnd;
   /** Parts starting here or after are fetched when read, not ahead. */
   private long aheadLimit;
 
@@ -101,10 +110,8 @@ public final class RangeStream extends InputStream {
   }
 
   private void cancelAhead() {
-    if (ahead != null) {
-      ahead.cancel(false);
-      ahead = null;
-    }
+    ahead.forEach(part -> part.bytes().cancel(false));
+    ahead.clear();
   }
 
   /** Makes sure the byte at {@code position} is buffered; false at the end of the object. */
@@ -117,16 +124,21 @@ public final class RangeStream extends InputStream {
     }
     // A read near the end (a Parquet footer's length, then the footer) takes the whole tail in one GET.
     long tail = Math.min(TAIL, chunk);
-    boolean next = ahead != null && position == bufferStart + buffer.length;
+    boolean next = !ahead.isEmpty() && ahead.peek().start() == position;
     long start = next ? position : size - position <= tail ? Math.max(0, size - tail) : position;
     if (!next) {
       cancelAhead();
     }
-    buffer = next ? S3.await(ahead) : s3.readBytes(url, start, Math.min(chunk, size - start), etag);
+    buffer = next ? S3.await(ahead.poll().bytes()) : s3.readBytes(url, start, Math.min(chunk, size - start), etag);
     bufferStart = start;
-    long after = start + buffer.length;
-    ahead = buffer.length > 0 && after < aheadLimit
-        ? s3.readBytesAsync(url.toString(), after, Math.min(chunk, size - after), etag) : null;
+    if (!next) {
+      aheadEnd = start + buffer.length;
+    }
+    while (buffer.length > 0 && ahead.size() < AHEAD && aheadEnd < aheadLimit) {
+      long length = Math.min(chunk, size - aheadEnd);
+      ahead.add(new Part(aheadEnd, s3.readBytesAsync(url.toString(), aheadEnd, length, etag)));
+      aheadEnd += length;
+    }
     if (buffer.length == 0) {
       throw new MetaflowS3Exception("object shrank while being read (at byte " + position + ")", url.toString());
     }
