@@ -1,5 +1,7 @@
 package io.metaflows3.core;
 
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -14,7 +16,8 @@ import software.amazon.awssdk.services.sts.StsClientBuilder;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 
 /**
- * Where a client's credentials come from: explicit keys, else a profile, else the SDK's default chain; with a
+ * Where a client's credentials come from: explicit keys, else a provider class of the caller's, else a profile,
+ * else the SDK's default chain; with a
  * role (metaflow's {@code role}), those credentials assume it through STS, and the SDK's provider refreshes the
  * role's session before it expires. Made on the worker from settings, so no credential object is shipped.
  */
@@ -33,6 +36,7 @@ final class Credentials implements AutoCloseable {
             ? AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey())
             : AwsSessionCredentials.create(settings.accessKeyId(), settings.secretAccessKey(),
                 settings.sessionToken()))
+        : settings.credentialsProvider() != null ? provider(settings.credentialsProvider())
         : settings.profile() != null ? ProfileCredentialsProvider.create(settings.profile())
         : DefaultCredentialsProvider.builder().build();
     if (settings.role() == null) {
@@ -47,6 +51,28 @@ final class Credentials implements AutoCloseable {
     StsClient sts = builder.build();
     return new Credentials(StsAssumeRoleCredentialsProvider.builder().stsClient(sts)
         .refreshRequest(r -> r.roleArn(settings.role()).roleSessionName("metaflow-s3")).build(), sts);
+  }
+
+  /** Makes the provider class {@code name} names, by its static {@code create()} or no-argument constructor. */
+  private static AwsCredentialsProvider provider(String name) {
+    try {
+      Class<?> type = Class.forName(name, true, Thread.currentThread().getContextClassLoader());
+      if (!AwsCredentialsProvider.class.isAssignableFrom(type)) {
+        throw new IllegalArgumentException("credentialsProvider " + name + " is not an AwsCredentialsProvider");
+      }
+      try {
+        Method create = type.getMethod("create");
+        if (Modifier.isStatic(create.getModifiers()) && type.isAssignableFrom(create.getReturnType())) {
+          return (AwsCredentialsProvider) create.invoke(null);
+        }
+      } catch (NoSuchMethodException e) {
+        // no factory method: the constructor below
+      }
+      return (AwsCredentialsProvider) type.getConstructor().newInstance();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalArgumentException("credentialsProvider " + name + " cannot be made: it needs a public "
+          + "static create() or a public no-argument constructor (" + e.getClass().getSimpleName() + ")", e);
+    }
   }
 
   AwsCredentialsProvider provider() {

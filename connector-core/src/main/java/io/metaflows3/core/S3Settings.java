@@ -36,8 +36,10 @@ public final class S3Settings implements Serializable {
   private final String verify;
   private final String role;
   private final long maxBytesPerSecond;
+  private final String credentialsProvider;
 
   private S3Settings(Builder b) {
+    this.credentialsProvider = b.credentialsProvider;
     this.maxBytesPerSecond = b.maxBytesPerSecond;
     this.verify = b.verify;
     this.role = b.role;
@@ -129,7 +131,7 @@ public final class S3Settings implements Serializable {
   /** The option names {@link #fromOptions} reads, for engines that reject names they do not know. */
   public static final Set<String> OPTION_NAMES = Set.of("endpoint", "region", "maxInFlight",
       "partSize", "multipartThreshold", "maxAttempts", "tmpRoot", "profile", "serverSideEncryption", "sseKmsKeyId",
-      "accessKeyId", "secretAccessKey", "sessionToken", "verify", "role", "maxBytesPerSecond");
+      "accessKeyId", "secretAccessKey", "sessionToken", "verify", "role", "maxBytesPerSecond", "credentialsProvider");
 
   /**
    * Settings from engine options (Spark reader options, pipeline options), on top of {@code base}. Names are
@@ -177,6 +179,9 @@ public final class S3Settings implements Serializable {
     if (o.containsKey("role")) {
       b.role(o.get("role"));
     }
+    if (o.containsKey("credentialsProvider")) {
+      b.credentialsProvider(o.get("credentialsProvider"));
+    }
     if (o.containsKey("maxBytesPerSecond")) {
       String v = o.get("maxBytesPerSecond").trim();
       b.maxBytesPerSecond(v.equals("0") ? 0 : parseBytes("maxBytesPerSecond", v));
@@ -210,6 +215,7 @@ public final class S3Settings implements Serializable {
     if (maxBytesPerSecond > 0) {
       o.put("maxBytesPerSecond", Long.toString(maxBytesPerSecond));
     }
+    putIfSet(o, "credentialsProvider", credentialsProvider);
     return o;
   }
 
@@ -270,6 +276,7 @@ public final class S3Settings implements Serializable {
     b.verify = verify;
     b.role = role;
     b.maxBytesPerSecond = maxBytesPerSecond;
+    b.credentialsProvider = credentialsProvider;
     return b;
   }
 
@@ -343,6 +350,14 @@ public final class S3Settings implements Serializable {
     return maxBytesPerSecond;
   }
 
+  /**
+   * The class of an {@code AwsCredentialsProvider} made where the client is made (on each worker), by its static
+   * {@code create()} or its no-argument constructor; null for none. Only the name travels with the settings.
+   */
+  public String credentialsProvider() {
+    return credentialsProvider;
+  }
+
   boolean hasStaticCredentials() {
     return accessKeyId != null;
   }
@@ -369,7 +384,8 @@ public final class S3Settings implements Serializable {
         && Objects.equals(secretAccessKey, s.secretAccessKey)
         && Objects.equals(sessionToken, s.sessionToken) && Objects.equals(profile, s.profile)
         && Objects.equals(serverSideEncryption, s.serverSideEncryption) && Objects.equals(verify, s.verify)
-        && Objects.equals(role, s.role) && maxBytesPerSecond == s.maxBytesPerSecond;
+        && Objects.equals(role, s.role) && maxBytesPerSecond == s.maxBytesPerSecond
+        && Objects.equals(credentialsProvider, s.credentialsProvider);
   }
 
   @Override
@@ -384,7 +400,8 @@ public final class S3Settings implements Serializable {
         + ", partSize=" + partSize + ", multipartThreshold=" + multipartThreshold + ", maxAttempts=" + maxAttempts
         + ", tmpRoot=" + tmpRoot + ", serverSideEncryption=" + serverSideEncryption + ", verify=" + verify + ", role=" + role
         + ", maxBytesPerSecond=" + maxBytesPerSecond + ", credentials="
-        + (accessKeyId != null ? "static (redacted)" : profile != null ? "profile " + profile : "default chain") + "]";
+        + (accessKeyId != null ? "static (redacted)" : credentialsProvider != null ? "provider " + credentialsProvider
+            : profile != null ? "profile " + profile : "default chain") + "]";
   }
 
   /**
@@ -409,6 +426,7 @@ public final class S3Settings implements Serializable {
     private String verify;
     private String role;
     private long maxBytesPerSecond;
+    private String credentialsProvider;
 
     private Builder() {}
 
@@ -504,7 +522,19 @@ public final class S3Settings implements Serializable {
       return this;
     }
 
-    /** Explicit credentials instead of the SDK's default chain (env, system properties, profile, IMDS). */
+    /**
+     * Credentials from an {@code AwsCredentialsProvider} class of the caller's (a vault, a token file), made on
+     * each worker: the settings carry its name, never a secret. Precedes a profile and the default chain.
+     */
+    public Builder credentialsProvider(String className) {
+      this.credentialsProvider = className == null || className.isBlank() ? null : className.trim();
+      return this;
+    }
+
+    /**
+     * Explicit credentials instead of the SDK's default chain (env, system properties, profile, IMDS). They travel
+     * with the settings (to an engine's workers too); a provider, profile, role or the default chain do not.
+     */
     public Builder credentials(String accessKeyId, String secretAccessKey, String sessionToken) {
       if (accessKeyId == null || secretAccessKey == null) {
         throw new IllegalArgumentException("both accessKeyId and secretAccessKey are needed");
