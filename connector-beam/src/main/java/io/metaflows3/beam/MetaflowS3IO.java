@@ -196,27 +196,13 @@ public final class MetaflowS3IO {
      * The same read, emitting text lines (each exactly once, whatever the split); objects named like compressed
      * files ({@code .gz}, {@code .bz2}, {@code .zst}, ...) are decompressed, as {@code TextIO} does by default.
      */
-    public PTransform<PBegin, PCollection<String>> asLines() {
-      return asLines(Compression.AUTO);
+    public ReadLines asLines() {
+      return ReadLines.of(this);
     }
 
     /** The same read of text lines, every object decompressed as {@code compression} says (AUTO: by its name). */
-    public PTransform<PBegin, PCollection<String>> asLines(Compression compression) {
-      Read read = this;
-      return new PTransform<>("ReadLines") {
-        @Override
-        public PCollection<String> expand(PBegin input) {
-          return new ReadLinesFn(read.getSettings(), compression).applyTo(read.splits(input), "ReadLines",
-              read.getReadAll().getBadRecordErrorHandler()).setCoder(StringUtf8Coder.of());
-        }
-
-        @Override
-        public void populateDisplayData(DisplayData.Builder builder) {
-          super.populateDisplayData(builder);
-          read.populateDisplayData(builder);
-          builder.add(DisplayData.item("compression", compression.toString()));
-        }
-      };
+    public ReadLines asLines(Compression compression) {
+      return asLines().withCompression(compression);
     }
 
     /**
@@ -224,25 +210,15 @@ public final class MetaflowS3IO {
      * hive-style partition column (e.g. {@code country}) are filled from the object's prefix. Each range
      * reads the row groups whose midpoint it holds, by ranged GETs of the selected columns only.
      */
-    public PTransform<PBegin, PCollection<Row>> asParquet(Schema schema) {
-      if (schema == null) {
-        throw new IllegalArgumentException("asParquet needs a schema (or none: asParquet() reads it from a footer)");
-      }
-      Read read = this;
-      return new PTransform<>("ReadParquet") {
-        @Override
-        public PCollection<Row> expand(PBegin input) {
-          return new ReadParquetFn(read.getSettings(), schema).applyTo(read.splits(input), "ReadParquet",
-              read.getReadAll().getBadRecordErrorHandler()).setRowSchema(schema);
-        }
-      };
+    public ReadParquet asParquet(Schema schema) {
+      return ReadParquet.of(this, schema);
     }
 
     /**
      * The same read of Parquet files, their schema read now from the first object's footer (Beam's mapping of its
      * Avro form; INT96 as DATETIME), the partition columns of the objects' prefixes appended as strings.
      */
-    public PTransform<PBegin, PCollection<Row>> asParquet() {
+    public ReadParquet asParquet() {
       if (getPrefixes().isEmpty() && getKeys().isEmpty()) {
         throw new IllegalArgumentException("MetaflowS3IO.read() needs from(..), withPrefixes(..) or withKeys(..)");
       }
@@ -281,7 +257,12 @@ public final class MetaflowS3IO {
       return getReadAll().readSplits(splits(input));
     }
 
-    private PCollection<ReadSplit> splits(PBegin input) {
+    /** Applies {@code reader} to this read's splits: its records, bad ranges to the read's error handler. */
+    <T> PCollection<T> apply(PBegin input, ReadSplitFn<T> reader, String name) {
+      return reader.applyTo(splits(input), name, getReadAll().getBadRecordErrorHandler());
+    }
+
+    PCollection<ReadSplit> splits(PBegin input) {
       if (getPrefixes().isEmpty() && getKeys().isEmpty()) {
         throw new IllegalArgumentException("MetaflowS3IO.read() needs from(..), withPrefixes(..) or withKeys(..)");
       }
@@ -567,32 +548,18 @@ public final class MetaflowS3IO {
     /**
      * The same write for rows with a schema, stored as Parquet: each bundle writes one file per
      * {@code partitionColumns} folder ({@code country=US/part-<id>-<bundle>-<writeId>.parquet}), the partition
-     * columns in the folder name only, escaped as Spark names them; the same commit follows.
+     * columns in the folder name only, escaped as Spark names them; the same commit follows. Codec and row group
+     * size: {@link WriteParquet#withCodec}, {@link WriteParquet#withRowGroupSize}.
      */
-    public PTransform<PCollection<Row>, WriteResult> asParquet(String... partitionColumns) {
-      Write write = this;
-      List<String> columns = List.of(partitionColumns);
-      return new PTransform<>("WriteParquet") {
-        @Override
-        public WriteResult expand(PCollection<Row> input) {
-          Schema schema = input.getSchema();
-          for (String column : columns) {
-            if (!schema.hasField(column)) {
-              throw new IllegalArgumentException("partition column '" + column + "' is not in " + schema);
-            }
-          }
-          PCollectionView<TableWrite> job = write.begin(input);
-          return write.commit(job, input.apply("WriteParquet",
-              ParDo.of(new WriteParquetFn(job, write.getSettings(), columns)).withSideInputs(job)));
-        }
-      };
+    public WriteParquet asParquet(String... partitionColumns) {
+      return WriteParquet.of(this, List.of(partitionColumns));
     }
 
     /**
      * Begins the write when the pipeline runs: one element, one write id per run, marked on the table before
      * any bundle writes; shared with the writers and the commit as a singleton side input.
      */
-    private PCollectionView<TableWrite> begin(PCollection<?> input) {
+    PCollectionView<TableWrite> begin(PCollection<?> input) {
       if (getPrefix() == null) {
         throw new IllegalArgumentException("MetaflowS3IO.write() needs to(..)");
       }
@@ -615,7 +582,7 @@ public final class MetaflowS3IO {
      * once for bounded input in the global window, else once per window and pane (a streaming job appends to
      * its run as it goes; keys must then be unique across windows).
      */
-    private WriteResult commit(PCollectionView<TableWrite> job, PCollection<WrittenObject> written) {
+    WriteResult commit(PCollectionView<TableWrite> job, PCollection<WrittenObject> written) {
       written.setCoder(SerializableCoder.of(WrittenObject.class));
       PCollection<String> urls = written
           .apply("OneGroupPerPane", WithKeys.of("commit"))

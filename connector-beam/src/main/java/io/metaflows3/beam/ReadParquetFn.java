@@ -51,8 +51,7 @@ final class ReadParquetFn extends ReadSplitFn<Row> {
   }
 
   @Override
-  public void setup() {
-    super.setup();
+  void prepare() {
     conf = ParquetRecords.readConf(settings);
   }
 

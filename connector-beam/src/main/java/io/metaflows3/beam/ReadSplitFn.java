@@ -76,7 +76,11 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
   public void setup() {
     s3 = S3.builder().settings(settings).build();
     reported = new long[2];
+    prepare();
   }
+
+  /** Makes what the reader needs on the worker, once per DoFn instance; by default nothing. */
+  void prepare() {}
 
   @GetInitialRestriction
   public OffsetRange initialRestriction(@Element ReadSplit split) {

@@ -37,6 +37,8 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
   private final PCollectionView<TableWrite> job;
   private final S3Settings settings;
   private final List<String> partitionColumns;
+  private final CompressionCodecName codec;
+  private final long rowGroupSize;
   private transient S3 s3;
   private transient Path localDir;
   private transient Map<List<Object>, OpenFile> files;
@@ -48,10 +50,13 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
   /** A local Parquet file being written for one window and partition folder. */
   private record OpenFile(BoundedWindow window, String folder, Path local, ParquetWriter<GenericRecord> writer) {}
 
-  WriteParquetFn(PCollectionView<TableWrite> job, S3Settings settings, List<String> partitionColumns) {
+  WriteParquetFn(PCollectionView<TableWrite> job, S3Settings settings, List<String> partitionColumns,
+      CompressionCodecName codec, long rowGroupSize) {
     this.job = job;
     this.settings = settings;
     this.partitionColumns = List.copyOf(partitionColumns);
+    this.codec = codec;
+    this.rowGroupSize = rowGroupSize;
   }
 
   @Setup
@@ -89,7 +94,8 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
     if (file == null) {
       Path local = localDir.resolve("f" + files.size() + ".parquet");
       file = new OpenFile(window, folder.toString(), local, AvroParquetWriter.<GenericRecord>builder(
-          new LocalOutputFile(local)).withSchema(avroSchema).withCompressionCodec(CompressionCodecName.SNAPPY).build());
+          new LocalOutputFile(local)).withSchema(avroSchema).withCompressionCodec(codec).withRowGroupSize(rowGroupSize)
+          .build());
       files.put(List.of(window, folder.toString()), file);
     }
     Row.Builder data = Row.withSchema(dataSchema);

@@ -361,5 +361,26 @@ class MetaflowS3IOTest {
     assertTrue(display.items().stream().anyMatch(i -> i.getKey().equals("bundleBytes")
         && i.getValue().equals(1234L)), display.toString());
     assertTrue(display.toString().contains("country IN (US)"), display.toString());
+    String lines = DisplayData.from(from.asLines().withCompression(org.apache.beam.sdk.io.Compression.GZIP))
+        .toString();
+    assertTrue(lines.contains("compression=GZIP") && lines.contains("prefixes=" + url("x/")), lines);
+    String parquet = DisplayData.from(MetaflowS3IO.write().to(url("t/")).asParquet("country")
+        .withCodec(org.apache.parquet.hadoop.metadata.CompressionCodecName.ZSTD).withRowGroupSize(1 << 20)).toString();
+    assertTrue(parquet.contains("codec=ZSTD") && parquet.contains("rowGroupSize=1048576")
+        && parquet.contains("partitionColumns=country"), parquet);
+    assertThrows(IllegalArgumentException.class, () -> MetaflowS3IO.write().to(url("t/")).asParquet()
+        .withRowGroupSize(0));
+  }
+
+  @Test
+  void linesWithTheUrlsOfTheirObjects(TestPipeline p) {
+    try (S3 s3 = client()) {
+      s3.put(url("urls/a.txt"), "a1\na2\n");
+      s3.put(url("urls/b.txt"), "b1");
+    }
+    PAssert.that(p.apply(MetaflowS3IO.read().withSettings(settings).from(url("urls/")).asLines().withSourceUrls()))
+        .containsInAnyOrder(KV.of(url("urls/a.txt"), "a1"), KV.of(url("urls/a.txt"), "a2"),
+            KV.of(url("urls/b.txt"), "b1"));
+    p.run().waitUntilFinish();
   }
 }

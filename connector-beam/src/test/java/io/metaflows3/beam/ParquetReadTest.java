@@ -1,5 +1,6 @@
 package io.metaflows3.beam;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.core.LocalS3;
@@ -23,6 +24,7 @@ import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.schema.MessageType;
@@ -53,6 +55,49 @@ class ParquetReadTest {
     org.apache.beam.sdk.Pipeline read = TestPipeline.create().enableAbandonedNodeEnforcement(false);
     PAssert.that(read.apply(MetaflowS3IO.read().withSettings(settings).from(prefix).asParquet(ROW_SCHEMA)))
         .containsInAnyOrder(rows);
+    read.run().waitUntilFinish();
+  }
+
+  /** The codec and row group size as asked, read back whole, each row with its file's URL. */
+  @Test
+  void writeOptionsShapeTheFilesAndRowsKeepTheirUrls(LocalS3Server server, @TempDir Path dir) throws Exception {
+    S3Settings settings = LocalS3.settings(server).build();
+    List<Row> rows = new ArrayList<>();
+    for (long i = 0; i < 20_000; i++) {
+      rows.add(Row.withSchema(ROW_SCHEMA).addValues(i, i / 3.0, "label " + i + " of a long text", "NL").build());
+    }
+    String prefix = LocalS3.root(server, "pq/options/");
+    org.apache.beam.sdk.Pipeline write = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    write.apply(org.apache.beam.sdk.transforms.Create.of(rows).withRowSchema(ROW_SCHEMA))
+        .apply(MetaflowS3IO.write().withSettings(settings).to(prefix).asParquet("country")
+            .withCodec(CompressionCodecName.ZSTD).withRowGroupSize(16 * 1024));
+    write.run().waitUntilFinish();
+    List<String> files;
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      files = s3.listRecursive(List.of(prefix + "country=NL/")).stream().map(o -> o.url()).toList();
+      assertTrue(!files.isEmpty());
+      int mostRowGroups = 0;
+      for (String file : files) {
+        Path local = Files.write(dir.resolve("local.parquet"), s3.get(file).blob());
+        try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(local))) {
+          mostRowGroups = Math.max(mostRowGroups, r.getRowGroups().size());
+          assertEquals(CompressionCodecName.ZSTD, r.getRowGroups().get(0).getColumns().get(0).getCodec());
+        }
+      }
+      assertTrue(mostRowGroups > 1, "16 KiB row groups: at most " + mostRowGroups + " in a file");
+    }
+    org.apache.beam.sdk.Pipeline read = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    PAssert.that(read.apply(MetaflowS3IO.read().withSettings(settings).from(prefix).asParquet(ROW_SCHEMA)
+        .withSourceUrls())).satisfies(got -> {
+          List<Row> values = new ArrayList<>();
+          got.forEach(kv -> {
+            assertTrue(files.contains(kv.getKey()), kv.getKey());
+            values.add(kv.getValue());
+          });
+          assertEquals(rows.size(), values.size());
+          assertTrue(values.containsAll(rows));
+          return null;
+        });
     read.run().waitUntilFinish();
   }
 

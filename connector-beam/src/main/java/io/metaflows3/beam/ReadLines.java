@@ -1,0 +1,80 @@
+package io.metaflows3.beam;
+
+import com.google.auto.value.AutoValue;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * A read's objects as text lines, each exactly once whatever the split; see {@link MetaflowS3IO.Read#asLines()}.
+ * Objects are decompressed by Beam's {@link Compression} ({@code AUTO}, the default: by the object's name, as
+ * {@code TextIO} does).
+ */
+@AutoValue
+public abstract class ReadLines extends PTransform<PBegin, PCollection<String>> {
+  abstract MetaflowS3IO.Read getRead();
+
+  abstract Compression getCompression();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setRead(MetaflowS3IO.Read read);
+
+    abstract Builder setCompression(Compression compression);
+
+    abstract ReadLines build();
+  }
+
+  static ReadLines of(MetaflowS3IO.Read read) {
+    return new AutoValue_ReadLines.Builder().setRead(read).setCompression(Compression.AUTO).build();
+  }
+
+  /** Decompresses every object as {@code compression} says ({@code AUTO}: by its name). */
+  public ReadLines withCompression(Compression compression) {
+    if (compression == null) {
+      throw new IllegalArgumentException("compression must not be null");
+    }
+    return toBuilder().setCompression(compression).build();
+  }
+
+  /** The same lines, each with the URL of its object: {@code KV<url, line>}. */
+  public PTransform<PBegin, PCollection<KV<String, String>>> withSourceUrls() {
+    ReadLines lines = this;
+    return new PTransform<>("ReadLinesWithUrls") {
+      @Override
+      public PCollection<KV<String, String>> expand(PBegin input) {
+        return lines.getRead().apply(input, new WithSourceUrlsFn<>(lines.getRead().getSettings(), lines.reader()),
+            "ReadLines").setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+      }
+
+      @Override
+      public void populateDisplayData(DisplayData.Builder builder) {
+        super.populateDisplayData(builder);
+        lines.populateDisplayData(builder);
+      }
+    };
+  }
+
+  private ReadLinesFn reader() {
+    return new ReadLinesFn(getRead().getSettings(), getCompression());
+  }
+
+  @Override
+  public PCollection<String> expand(PBegin input) {
+    return getRead().apply(input, reader(), "ReadLines").setCoder(StringUtf8Coder.of());
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    getRead().populateDisplayData(builder);
+    builder.add(DisplayData.item("compression", getCompression().toString()));
+  }
+}

@@ -1,0 +1,66 @@
+package io.metaflows3.beam;
+
+import com.google.auto.value.AutoValue;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+
+/**
+ * A read's Parquet objects as rows of a schema; see {@link MetaflowS3IO.Read#asParquet(Schema)}. Each range
+ * reads the row groups whose midpoint it holds, the schema's columns only.
+ */
+@AutoValue
+public abstract class ReadParquet extends PTransform<PBegin, PCollection<Row>> {
+  abstract MetaflowS3IO.Read getRead();
+
+  abstract Schema getSchema();
+
+  static ReadParquet of(MetaflowS3IO.Read read, Schema schema) {
+    if (schema == null) {
+      throw new IllegalArgumentException("asParquet needs a schema (or none: asParquet() reads it from a footer)");
+    }
+    return new AutoValue_ReadParquet(read, schema);
+  }
+
+  /** The same rows, each with the URL of its object: {@code KV<url, row>}. */
+  public PTransform<PBegin, PCollection<KV<String, Row>>> withSourceUrls() {
+    ReadParquet parquet = this;
+    return new PTransform<>("ReadParquetWithUrls") {
+      @Override
+      public PCollection<KV<String, Row>> expand(PBegin input) {
+        return parquet.getRead().apply(input, new WithSourceUrlsFn<>(parquet.getRead().getSettings(),
+            parquet.reader()), "ReadParquet").setCoder(KvCoder.of(StringUtf8Coder.of(),
+            RowCoder.of(parquet.getSchema())));
+      }
+
+      @Override
+      public void populateDisplayData(DisplayData.Builder builder) {
+        super.populateDisplayData(builder);
+        parquet.populateDisplayData(builder);
+      }
+    };
+  }
+
+  private ReadParquetFn reader() {
+    return new ReadParquetFn(getRead().getSettings(), getSchema());
+  }
+
+  @Override
+  public PCollection<Row> expand(PBegin input) {
+    return getRead().apply(input, reader(), "ReadParquet").setRowSchema(getSchema());
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    getRead().populateDisplayData(builder);
+    builder.add(DisplayData.item("schema", getSchema().toString()));
+  }
+}
