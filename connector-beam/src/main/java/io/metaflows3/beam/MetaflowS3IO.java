@@ -383,7 +383,7 @@ public final class MetaflowS3IO {
               .apply("ListAndPlan", ParDo.of(new PlanSplitsFn(config.getSettings(), config.getExactKeys(),
                   config.getPartitionFilter(), config.getBundleBytes(),
                   config.getEmptyMatchTreatment() == EmptyMatchTreatment.ALLOW)))
-              .setCoder(SerializableCoder.of(ReadSplit.class))
+              .setCoder(SplitCoders.splits())
               .apply("Spread", Reshuffle.viaRandomKey());
         }
       };
@@ -451,7 +451,7 @@ public final class MetaflowS3IO {
     public PCollection<MetaflowS3Object> expand(PCollection<FileIO.ReadableFile> files) {
       PCollection<ReadSplit> splits = files
           .apply("PackFiles", ParDo.of(new PackFilesFn(getBundleBytes())))
-          .setCoder(SerializableCoder.of(ReadSplit.class))
+          .setCoder(SplitCoders.splits())
           .apply("Spread", Reshuffle.viaRandomKey());
       return new ReadObjectsFn(getSettings()).applyTo(splits, "ReadObjects", getBadRecordErrorHandler());
     }

@@ -6,7 +6,6 @@ import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
 import java.util.List;
 import java.util.function.Consumer;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -120,7 +119,7 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
       MultiOutputReceiver out) throws Exception {
     OutputReceiver<T> receiver = out.get(elements);
     read(split, tracker, receiver::output, (range, e) -> router.route(out, range,
-        SerializableCoder.of(ObjectRange.class), e, "cannot read " + range.url() + " bytes " + range.start() + "-"
+        SplitCoders.ranges(), e, "cannot read " + range.url() + " bytes " + range.start() + "-"
         + range.end()));
   }
 
