@@ -11,6 +11,8 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
+import org.apache.parquet.filter2.predicate.FilterPredicate;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A read's Parquet objects as rows of a schema; see {@link MetaflowS3IO.Read#asParquet(Schema)}. Each range
@@ -22,11 +24,25 @@ public abstract class ReadParquet extends PTransform<PBegin, PCollection<Row>> {
 
   abstract Schema getSchema();
 
+  abstract @Nullable FilterPredicate getFilter();
+
   static ReadParquet of(MetaflowS3IO.Read read, Schema schema) {
     if (schema == null) {
       throw new IllegalArgumentException("asParquet needs a schema (or none: asParquet() reads it from a footer)");
     }
-    return new AutoValue_ReadParquet(read, schema);
+    return new AutoValue_ReadParquet(read, schema, null);
+  }
+
+  /**
+   * Reads only the rows {@code filter} (Parquet's own predicate, made with {@code FilterApi}) keeps, on file
+   * columns the schema names: row groups and pages it rules out by their statistics, dictionaries and column
+   * indexes are not fetched.
+   */
+  public ReadParquet withFilter(FilterPredicate filter) {
+    if (filter == null) {
+      throw new IllegalArgumentException("filter must not be null");
+    }
+    return new AutoValue_ReadParquet(getRead(), getSchema(), filter);
   }
 
   /** The same rows, each with the URL of its object: {@code KV<url, row>}. */
@@ -49,7 +65,7 @@ public abstract class ReadParquet extends PTransform<PBegin, PCollection<Row>> {
   }
 
   private ReadParquetFn reader() {
-    return new ReadParquetFn(getRead().getSettings(), getSchema());
+    return new ReadParquetFn(getRead().getSettings(), getSchema(), getFilter());
   }
 
   @Override
@@ -61,6 +77,7 @@ public abstract class ReadParquet extends PTransform<PBegin, PCollection<Row>> {
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     getRead().populateDisplayData(builder);
-    builder.add(DisplayData.item("schema", getSchema().toString()));
+    builder.add(DisplayData.item("schema", getSchema().toString()))
+        .addIfNotNull(DisplayData.item("filter", getFilter() == null ? null : getFilter().toString()));
   }
 }

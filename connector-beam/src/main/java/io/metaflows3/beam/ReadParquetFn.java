@@ -20,6 +20,8 @@ import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.avro.AvroReadSupport;
 import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.filter2.compat.FilterCompat;
+import org.apache.parquet.filter2.predicate.FilterPredicate;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.api.InitContext;
 import org.apache.parquet.hadoop.api.ReadSupport;
@@ -35,19 +37,23 @@ import org.apache.parquet.schema.MessageType;
 /**
  * Emits the records of the Parquet row groups a range owns (those whose midpoint it holds, by Parquet's own
  * rule), as rows of the given schema, one row group at a time: each row group's midpoint is claimed before its
- * columns are fetched, so a runner can split a range between row groups. parquet-avro decodes only the columns
- * the schema names, fetched through the connector-core file system (vectored ranged reads, pinned to the listed
- * version); {@link ParquetRecords} makes the rows.
+ * columns are fetched, so a runner can split a range between row groups. A filter is Parquet's own: row groups
+ * and pages it rules out are never fetched, and records are filtered as Parquet's reader filters them.
+ * parquet-avro decodes only the columns the schema names, fetched through the connector-core file system
+ * (vectored ranged reads, pinned to the listed version); {@link ParquetRecords} makes the rows.
  */
 final class ReadParquetFn extends ReadSplitFn<Row> {
   private final S3Settings settings;
   private final Schema schema;
+  private final FilterPredicate filter;
   private transient Configuration conf;
 
-  ReadParquetFn(S3Settings settings, Schema schema) {
+  /** {@code filter}: Parquet's predicate on file columns among the schema's (null: every row). */
+  ReadParquetFn(S3Settings settings, Schema schema, FilterPredicate filter) {
     super(settings);
     this.settings = settings;
     this.schema = schema;
+    this.filter = filter;
   }
 
   @Override
@@ -63,7 +69,10 @@ final class ReadParquetFn extends ReadSplitFn<Row> {
   @Override
   boolean read(S3 s3, ObjectRange range, Claim claim, Consumer<Row> emit) {
     ListedObjects.remember(range.url(), new ListedObjects.Listed(range.size(), range.etag(), 0L));
-    ParquetReadOptions options = HadoopReadOptions.builder(conf).withRange(range.start(), range.end()).build();
+    FilterCompat.Filter rows = filter == null ? FilterCompat.NOOP : FilterCompat.get(filter);
+    // With a filter, Parquet drops row groups by statistics and dictionaries, pages by column indexes.
+    ParquetReadOptions options = HadoopReadOptions.builder(conf).withRange(range.start(), range.end())
+        .withRecordFilter(rows).build();
     try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(new FileStatus(range.size(),
         false, 1, 0, 0, MetaflowS3FileSystem.pathOf(range.url())), conf), options)) {
       FileMetaData file = reader.getFooter().getFileMetaData();
@@ -93,10 +102,16 @@ final class ReadParquetFn extends ReadSplitFn<Row> {
         if (group.getRowCount() == 0) {
           continue;
         }
-        PageReadStore pages = reader.readRowGroup(i);
-        RecordReader<GenericRecord> rows = columns.getRecordReader(pages, records);
+        PageReadStore pages = reader.readFilteredRowGroup(i);
+        if (pages == null) {
+          continue; // the column indexes rule out every page
+        }
+        RecordReader<GenericRecord> groupRows = columns.getRecordReader(pages, records, rows);
         for (long r = 0; r < pages.getRowCount(); r++) {
-          emit.accept(ParquetRecords.toRow(rows.read(), schema, range.partitionValues(), raw));
+          GenericRecord record = groupRows.read();
+          if (record != null && !groupRows.shouldSkipCurrentRecord()) {
+            emit.accept(ParquetRecords.toRow(record, schema, range.partitionValues(), raw));
+          }
         }
       }
       return true;

@@ -20,6 +20,9 @@ import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.parquet.example.data.Group;
+import org.apache.parquet.filter2.predicate.FilterApi;
+import org.apache.parquet.filter2.predicate.FilterPredicate;
+import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -140,6 +143,13 @@ class ParquetReadTest {
     long size = Files.size(file);
     PAssert.that(p.apply(MetaflowS3IO.read().withSettings(settings).from(prefix).withBundleSize(size / 5)
         .asParquet(ROW_SCHEMA))).containsInAnyOrder(expected);
+    // Parquet's own filter: rows of ids above 17,000 and labels of 40, row groups of other ids not fetched.
+    FilterPredicate filter = FilterApi.and(FilterApi.gt(FilterApi.longColumn("id"), 17_000L),
+        FilterApi.eq(FilterApi.binaryColumn("label"), Binary.fromString("label-40")));
+    PAssert.that("filtered", p.apply("Filtered", MetaflowS3IO.read().withSettings(settings).from(prefix)
+        .withBundleSize(size / 5).asParquet(ROW_SCHEMA).withFilter(filter)))
+        .containsInAnyOrder(expected.stream().filter(r -> r.getInt64("id") > 17_000
+            && r.getString("label").equals("label-40")).toList());
     p.run().waitUntilFinish();
   }
 

@@ -127,7 +127,7 @@ class RestrictionTest {
     try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
       s3.putFiles(Map.of(prefix + "part-0.parquet", file));
       ReadSplit split = cut(new ReadPlanner(s3).listPrefixes(List.of(prefix), PartitionFilter.ALL), 9_000);
-      assertReadOnce(new ReadParquetFn(settings, schema), split, settings, expected,
+      assertReadOnce(new ReadParquetFn(settings, schema, null), split, settings, expected,
           (Row row) -> row.getInt64("id"));
     }
   }

@@ -426,15 +426,22 @@ public final class S3 implements AutoCloseable {
    * {@link PutOption#NO_OVERWRITE} the ones whose key already existed are left out.
    */
   public List<StoredObject> putMany(List<S3PutObject> objects, PutOption... options) {
-    boolean ifAbsent = has(options, PutOption.NO_OVERWRITE);
     List<CompletableFuture<StoredObject>> results = new ArrayList<>();
     for (S3PutObject o : objects) {
-      S3Url url = resolve(o.key());
-      checkOpen();
-      results.add(uploader.upload(url, o, headers(o), ifAbsent)
-          .thenApply(etag -> etag != null ? new StoredObject(o.key(), url.toString()) : null));
+      results.add(putAsync(o, options));
     }
     return await("put", results).stream().filter(s -> s != null).toList();
+  }
+
+  /**
+   * Stores one object without waiting: the stored object, or null when {@link PutOption#NO_OVERWRITE} found the
+   * key taken; fails with a typed exception (wait with {@link #await}). For writers that keep many puts in flight.
+   */
+  public CompletableFuture<StoredObject> putAsync(S3PutObject object, PutOption... options) {
+    S3Url url = resolve(object.key());
+    checkOpen();
+    return uploader.upload(url, object, headers(object), has(options, PutOption.NO_OVERWRITE))
+        .thenApply(etag -> etag != null ? new StoredObject(object.key(), url.toString()) : null);
   }
 
   /** Uploads local files, streamed (large ones in parallel parts); keys in the map's order. */
@@ -713,8 +720,8 @@ public final class S3 implements AutoCloseable {
   }
 
   /**
-   * Waits for one of this client's asynchronous reads ({@link #readRangeAsync}, {@link #readBytesAsync}) and
-   * returns its result, or throws its typed exception as the blocking call would.
+   * Waits for one of this client's asynchronous calls ({@link #readRangeAsync}, {@link #readBytesAsync},
+   * {@link #putAsync}) and returns its result, or throws its typed exception as the blocking call would.
    */
   public static <T> T await(CompletableFuture<T> read) {
     try {

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * Writes the objects of one task attempt on a worker, each under a key unique to the attempt and created
@@ -34,6 +36,14 @@ public final class AttemptWriter {
 
   /** Stores {@code bytes} under the attempt's unique key for {@code name} (relative to the table). */
   public WrittenObject write(String name, byte[] bytes, String contentType) {
+    return S3.await(writeAsync(name, bytes, contentType));
+  }
+
+  /**
+   * The same without waiting, for writers that keep many puts in flight; the name is taken at once (a second
+   * write of it fails here), and the object counts as written (for {@link #abort}) from now on.
+   */
+  public CompletableFuture<WrittenObject> writeAsync(String name, byte[] bytes, String contentType) {
     return store(name, bytes.length, key -> S3PutObject.of(key, bytes).withContentType(contentType));
   }
 
@@ -41,25 +51,27 @@ public final class AttemptWriter {
   public WrittenObject writeFile(String name, Path file, String contentType) {
     try {
       long size = Files.size(file);
-      return store(name, size, key -> S3PutObject.ofFile(key, file).withContentType(contentType));
+      return S3.await(store(name, size, key -> S3PutObject.ofFile(key, file).withContentType(contentType)));
     } catch (IOException e) {
       throw new MetaflowS3Exception("cannot read " + file, null, e);
     }
   }
 
-  private WrittenObject store(String name, long size, java.util.function.Function<String, S3PutObject> object) {
+  private CompletableFuture<WrittenObject> store(String name, long size, Function<String, S3PutObject> object) {
     if (written.containsKey(name)) {
       throw new MetaflowS3Exception("'" + name + "' is written twice in one write: keys must be unique",
           write.table() + name);
     }
     String key = write.uniqueKey(name, attemptId);
     S3Url url = S3Url.parse(write.table()).resolve(key);
-    if (s3.putMany(List.of(object.apply(TableLog.keyFor(s3, url))), PutOption.NO_OVERWRITE).isEmpty()) {
-      throw new MetaflowS3Exception("key exists already: attempt ids must be unique per attempt", url.toString());
-    }
     WrittenObject w = new WrittenObject(name, key, size);
     written.put(name, w);
-    return w;
+    return s3.putAsync(object.apply(TableLog.keyFor(s3, url)), PutOption.NO_OVERWRITE).thenApply(stored -> {
+      if (stored == null) {
+        throw new MetaflowS3Exception("key exists already: attempt ids must be unique per attempt", url.toString());
+      }
+      return w;
+    });
   }
 
   /** What this attempt wrote so far, in write order: its commit message. */
