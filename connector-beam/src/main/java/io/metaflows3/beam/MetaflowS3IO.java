@@ -83,8 +83,7 @@ public final class MetaflowS3IO {
    * many in flight, large ones in parallel ranges. Bytes come as stored (the file's compression is not applied).
    */
   public static ReadFiles readFiles() {
-    return new AutoValue_MetaflowS3IO_ReadFiles.Builder().setSettings(S3Settings.defaults())
-        .setBundleBytes(DEFAULT_BUNDLE_BYTES).build();
+    return ReadFiles.of(readAll());
   }
 
   /** Writes {@code KV<key, bytes>} elements under a (run-versioned) prefix. */
@@ -404,63 +403,42 @@ public final class MetaflowS3IO {
     }
   }
 
-  /** Reads matched files; see {@link #readFiles()}. */
+  /** Reads matched files; see {@link #readFiles()}. Its settings, bundle size and error handler are a read's. */
   @AutoValue
   public abstract static class ReadFiles
       extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<MetaflowS3Object>> {
-    abstract S3Settings getSettings();
+    abstract ReadAll getReadAll();
 
-    abstract long getBundleBytes();
-
-    abstract @Nullable ErrorHandler<BadRecord, ?> getBadRecordErrorHandler();
-
-    abstract Builder toBuilder();
-
-    @AutoValue.Builder
-    abstract static class Builder {
-      abstract Builder setSettings(S3Settings settings);
-
-      abstract Builder setBundleBytes(long bytes);
-
-      abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
-
-      abstract ReadFiles build();
+    static ReadFiles of(ReadAll readAll) {
+      return new AutoValue_MetaflowS3IO_ReadFiles(readAll);
     }
 
     public ReadFiles withSettings(S3Settings settings) {
-      if (settings == null) {
-        throw new IllegalArgumentException("settings must not be null");
-      }
-      return toBuilder().setSettings(settings).build();
+      return of(getReadAll().withSettings(settings));
     }
 
     /** Target bytes per split: large files are cut into ranges of this size, small ones packed to it. */
     public ReadFiles withBundleSize(long bytes) {
-      if (bytes <= 0) {
-        throw new IllegalArgumentException("bundle size must be positive, got " + bytes);
-      }
-      return toBuilder().setBundleBytes(bytes).build();
+      return of(getReadAll().withBundleSize(bytes));
     }
 
     /** See {@link ReadAll#withBadRecordErrorHandler}: files that fail to read go to the handler. */
     public ReadFiles withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
-      return toBuilder().setBadRecordErrorHandler(handler).build();
+      return of(getReadAll().withBadRecordErrorHandler(handler));
     }
 
     @Override
     public PCollection<MetaflowS3Object> expand(PCollection<FileIO.ReadableFile> files) {
-      PCollection<ReadSplit> splits = files
-          .apply("PackFiles", ParDo.of(new PackFilesFn(getBundleBytes())))
+      return getReadAll().readSplits(files
+          .apply("PackFiles", ParDo.of(new PackFilesFn(getReadAll().getBundleBytes())))
           .setCoder(SplitCoders.splits())
-          .apply("Spread", Reshuffle.viaRandomKey());
-      return new ReadObjectsFn(getSettings()).applyTo(splits, "ReadObjects", getBadRecordErrorHandler());
+          .apply("Spread", Reshuffle.viaRandomKey()));
     }
 
     @Override
     public void populateDisplayData(DisplayData.Builder builder) {
       super.populateDisplayData(builder);
-      builder.add(DisplayData.item("bundleBytes", getBundleBytes()))
-          .addIfNotNull(DisplayData.item("endpoint", getSettings().endpoint()));
+      getReadAll().populateDisplayData(builder);
     }
   }
 
