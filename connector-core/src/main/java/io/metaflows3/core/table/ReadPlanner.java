@@ -64,7 +64,8 @@ public final class ReadPlanner {
   public List<ObjectRange> list(List<String> locations, String basePath, PartitionSchema schema,
       PartitionFilter filter) {
     List<String> urls = locations.stream().map(l -> url(l).toString()).toList();
-    Map<String, String> tablesAbove = TableLog.tablesAbove(s3, urls);
+    TableLog.Governing above = TableLog.tablesAbove(s3, urls);
+    Map<String, String> tablesAbove = above.tables();
     Map<String, TableSnapshot> snapshots = new HashMap<>();
     List<Visible> visible = new ArrayList<>();
     for (String location : urls) {
@@ -76,7 +77,7 @@ public final class ReadPlanner {
       if (tablesAbove.containsKey(location)) {
         roots.add(tablesAbove.get(location));
       }
-      readSnapshots(roots, snapshots);
+      roots.forEach(r -> snapshots.computeIfAbsent(r, t -> new TableLog(s3, t).snapshot(above.logs().get(t))));
       List<S3Object> listed = list(prefix, schema, filter);
       List<String> below = new ArrayList<>();
       for (S3Object o : listed) {

@@ -8,6 +8,7 @@ import io.metaflows3.core.S3PutObject;
 import io.metaflows3.core.S3Url;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +41,11 @@ public final class TableLog {
 
   /** The committed state: every version read (in parallel) and applied in order. */
   public TableSnapshot snapshot() {
-    List<S3Object> files = s3.listRecursive(List.of(keyFor(s3, root.resolve(FOLDER))));
+    return snapshot(s3.listRecursive(List.of(keyFor(s3, root.resolve(FOLDER)))));
+  }
+
+  /** The same from a listing of the log folder made just before (its version files; anything else is ignored). */
+  TableSnapshot snapshot(List<S3Object> files) {
     Map<Long, String> urls = new TreeMap<>();
     for (S3Object f : files) {
       Long number = versionNumber(S3Url.parse(f.url()).relativeTo(root.resolve(FOLDER)));
@@ -99,12 +104,15 @@ public final class TableLog {
     return at < 0 ? null : url.substring(0, at + 1);
   }
 
+  /** The tables governing some locations, with the listing of each one's log folder. */
+  record Governing(Map<String, String> tables, Map<String, List<S3Object>> logs) {}
+
   /**
    * The tables governing reads of {@code prefixUrls}: for each, the nearest location at or above it (up to the
-   * client's root, if it has one) whose log exists, all asked at once. Locations with no table above are left
-   * out.
+   * client's root, if it has one) whose log exists, all asked at once; the listings that found the logs are kept,
+   * so reading a log's versions needs no listing of its own. Locations with no table above are left out.
    */
-  static Map<String, String> tablesAbove(S3 s3, Collection<String> prefixUrls) {
+  static Governing tablesAbove(S3 s3, Collection<String> prefixUrls) {
     Set<String> ancestors = new HashSet<>();
     for (String p : prefixUrls) {
       ancestors.addAll(ancestors(S3Url.parse(p).asPrefix()));
@@ -113,20 +121,20 @@ public final class TableLog {
     s3.root().map(S3Url::parse).ifPresent(root -> ancestors.removeIf(a -> !a.equals(root.toString())
         && !S3Url.parse(a).isUnder(root)));
     List<String> logs = ancestors.stream().sorted().map(a -> keyFor(s3, S3Url.parse(a).resolve(FOLDER))).toList();
-    Set<String> withLog = new HashSet<>();
+    Map<String, List<S3Object>> withLog = new HashMap<>();
     for (S3Object o : s3.listPaths(logs)) {
-      withLog.add(rootOfLogKey(o.url()));
+      withLog.computeIfAbsent(rootOfLogKey(o.url()), r -> new ArrayList<>()).add(o);
     }
     Map<String, String> governing = new LinkedHashMap<>();
     for (String p : prefixUrls) {
       for (String a : ancestors(S3Url.parse(p).asPrefix())) {
-        if (withLog.contains(a)) {
+        if (withLog.containsKey(a)) {
           governing.put(p, a);
           break;
         }
       }
     }
-    return governing;
+    return new Governing(governing, withLog);
   }
 
   /** The prefix and every folder above it up to the bucket, nearest first. */
