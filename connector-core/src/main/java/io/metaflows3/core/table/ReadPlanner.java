@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Plans a parallel read, for Beam and Spark alike: what a reader sees below a location (the table contract)
@@ -71,14 +72,22 @@ public final class ReadPlanner {
     for (String location : urls) {
       S3Url prefix = S3Url.parse(location);
       S3Url base = basePath == null ? prefix : S3Url.parse(basePath).asPrefix();
-      // Every log is read before the listing it is checked against: whatever a version adds was stored before
-      // the version was, so a listing made after reading it must hold all of it.
+      // Every log is listed before the data it is checked against: whatever a version adds was stored before the
+      // version was, so a listing made after the log's holds all of it. The versions the probe listed are read
+      // while the data is listed.
       List<String> roots = new ArrayList<>();
+      CompletableFuture<TableSnapshot> reading = null;
       if (tablesAbove.containsKey(location)) {
-        roots.add(tablesAbove.get(location));
+        String root = tablesAbove.get(location);
+        roots.add(root);
+        if (!snapshots.containsKey(root)) {
+          reading = CompletableFuture.supplyAsync(() -> new TableLog(s3, root).snapshot(above.logs().get(root)));
+        }
       }
-      roots.forEach(r -> snapshots.computeIfAbsent(r, t -> new TableLog(s3, t).snapshot(above.logs().get(t))));
       List<S3Object> listed = list(prefix, schema, filter);
+      if (reading != null) {
+        snapshots.put(roots.get(0), S3.await(reading));
+      }
       List<String> below = new ArrayList<>();
       for (S3Object o : listed) {
         String root = TableLog.rootOfLogKey(o.url());
