@@ -35,9 +35,9 @@ import org.apache.parquet.io.api.RecordMaterializer;
 import org.apache.parquet.schema.MessageType;
 
 /**
- * Emits the records of the Parquet row groups a range owns (those whose midpoint it holds, by Parquet's own
- * rule), as rows of the given schema, one row group at a time: each row group's midpoint is claimed before its
- * columns are fetched, so a runner can split a range between row groups. A filter is Parquet's own: row groups
+ * Emits the records of the Parquet row groups a range owns (those whose midpoint it holds), as rows of the given
+ * schema, one row group at a time: each row group's midpoint is claimed before its columns are fetched, so a
+ * runner can split a range between row groups. A filter is Parquet's own: row groups
  * and pages it rules out are never fetched, and records are filtered as Parquet's reader filters them.
  * parquet-avro decodes only the columns the schema names, fetched through the connector-core file system
  * (vectored ranged reads, pinned to the listed version); {@link ParquetRecords} makes the rows.
@@ -71,8 +71,7 @@ final class ReadParquetFn extends ReadSplitFn<Row> {
     ListedObjects.remember(range.url(), new ListedObjects.Listed(range.size(), range.etag(), 0L));
     FilterCompat.Filter rows = filter == null ? FilterCompat.NOOP : FilterCompat.get(filter);
     // With a filter, Parquet drops row groups by statistics and dictionaries, pages by column indexes.
-    ParquetReadOptions options = HadoopReadOptions.builder(conf).withRange(range.start(), range.end())
-        .withRecordFilter(rows).build();
+    ParquetReadOptions options = HadoopReadOptions.builder(conf).withRecordFilter(rows).build();
     try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(new FileStatus(range.size(),
         false, 1, 0, 0, MetaflowS3FileSystem.pathOf(range.url())), conf), options)) {
       FileMetaData file = reader.getFooter().getFileMetaData();
@@ -90,13 +89,15 @@ final class ReadParquetFn extends ReadSplitFn<Row> {
       MessageColumnIO columns = new ColumnIOFactory(file.getCreatedBy()).getColumnIO(projection, fileSchema, true);
       ParquetRecords.RawColumns raw = ParquetRecords.RawColumns.of(fileSchema);
       reader.setRequestedSchema(projection);
-      long claimed = -1;
       for (int i = 0; i < reader.getRowGroups().size(); i++) {
         BlockMetaData group = reader.getRowGroups().get(i);
-        // Parquet chose the row group by its midpoint; claim about there, inside the range and in order.
-        claimed = Math.max(claimed + 1, Math.min(range.end() - 1,
-            Math.max(range.start(), group.getStartingPos() + group.getCompressedSize() / 2)));
-        if (!claim.at(claimed)) {
+        // A row group belongs to the range holding its midpoint, the position it is claimed at: one rule for
+        // both, so however a range is split, each row group is read once.
+        long midpoint = group.getStartingPos() + group.getCompressedSize() / 2;
+        if (midpoint < range.start() || midpoint >= range.end()) {
+          continue;
+        }
+        if (!claim.at(midpoint)) {
           return false;
         }
         if (group.getRowCount() == 0) {
