@@ -33,8 +33,13 @@ final class S3TaskMetrics {
     private final TaskRequests.Scope scope = requests.open();
 
     CustomTaskMetric[] values() {
-      return new CustomTaskMetric[] {task(OBJECTS, objects), task(BYTES, bytes),
+      return new CustomTaskMetric[] {task(OBJECTS, objects), task(BYTES, bytesMoved()),
           task(REQUESTS, requests.requests()), task(RETRIES, requests.retries())};
+    }
+
+    /** The bytes the task moved. */
+    long bytesMoved() {
+      return bytes;
     }
 
     @Override
@@ -62,10 +67,8 @@ final class S3TaskMetrics {
     }
 
     @Override
-    CustomTaskMetric[] values() {
-      CustomTaskMetric[] values = super.values();
-      values[1] = task(BYTES, thread.getBytesRead() - bytesAtStart + bytes);
-      return values;
+    long bytesMoved() {
+      return thread.getBytesRead() - bytesAtStart + bytes;
     }
   }
 
