@@ -87,6 +87,9 @@ public final class MetaflowS3FileSystem extends FileSystem {
     }
     String url = urlOf(makeQualified(path));
     ListedObjects.Listed listed = ListedObjects.lookup(url);
+    if (listed != null) {
+      TailPrefetch.opened(url, listed.etag());
+    }
     return new FSDataInputStream(new S3ObjectInputStream(s3, url, status.getLen(),
         listed != null ? listed.etag() : null, statistics));
   }

@@ -21,13 +21,14 @@ import org.apache.hadoop.fs.impl.CombinedFileRange;
  * {@value #READ_AHEAD} bytes (a Parquet column chunk) is one ranged GET of exactly those bytes; smaller reads
  * share a {@value #READ_AHEAD}-byte read-ahead, and a read in the last 64 KiB takes the whole tail (a Parquet
  * footer's length, then the footer: one GET; all of an object up to 1 MiB, so its column chunks cost no more
- * round trips), unless a task prefetched it ({@link TailPrefetch}). Vectored reads (Parquet's row groups) coalesce ranges less than
- * {@value #MIN_SEEK} bytes apart and fetch them all in parallel.
+ * round trips). Vectored reads (Parquet's row groups) coalesce ranges less than {@value #MIN_SEEK} bytes apart
+ * and fetch them all in parallel. Tails and vectored ranges of a listed version go through the
+ * {@link RangeCache}, where a task's {@link TailPrefetch} may have fetched them already.
  */
 final class S3ObjectInputStream extends FSInputStream implements StreamCapabilities {
   static final int READ_AHEAD = 1 << 20;
   static final int MIN_SEEK = 128 << 10;
-  private static final int MAX_MERGED = 8 << 20;
+  static final int MAX_MERGED = 8 << 20;
   private static final int TAIL = TailPrefetch.TAIL;
 
   private final S3 s3;
@@ -113,19 +114,23 @@ final class S3ObjectInputStream extends FSInputStream implements StreamCapabilit
     }
     int n = (int) Math.min(len, size - at);
     if (at < bufferStart || at + n > bufferStart + buffer.length) {
-      if (n >= READ_AHEAD) {
+      RangeCache.Range cached = etag == null ? null : RangeCache.SHARED.find(s3, url, etag, at, n);
+      if (cached == null && n >= READ_AHEAD) {
         System.arraycopy(fetch(at, n), 0, into, off, n);
         return n;
       }
-      long start = size - at <= TAIL ? TailPrefetch.tailStart(size) : at;
-      CompletableFuture<byte[]> prefetched = start == TailPrefetch.tailStart(size) ? TailPrefetch.take(url, etag) : null;
-      if (prefetched != null) {
-        buffer = await(prefetched);
-        count(buffer.length);
-      } else {
-        buffer = fetch(start, (int) Math.min(READ_AHEAD, size - start));
+      if (cached == null && size - at <= TAIL) {
+        long start = TailPrefetch.tailStart(size);
+        cached = RangeCache.SHARED.fetch(s3, url, etag, start, (int) (size - start));
       }
-      bufferStart = start;
+      if (cached != null) {
+        buffer = await(cached.bytes());
+        bufferStart = cached.offset();
+        count(cached.length());
+      } else {
+        buffer = fetch(at, (int) Math.min(READ_AHEAD, size - at));
+        bufferStart = at;
+      }
     }
     System.arraycopy(buffer, (int) (at - bufferStart), into, off, n);
     return n;
@@ -166,12 +171,13 @@ final class S3ObjectInputStream extends FSInputStream implements StreamCapabilit
     }
     for (CombinedFileRange merged : VectoredReadUtils.mergeSortedRanges(sorted, 1, MIN_SEEK, MAX_MERGED)) {
       count(merged.getLength());
-      s3.readBytesAsync(url, merged.getOffset(), merged.getLength(), etag).whenComplete((bytes, error) -> {
+      RangeCache.Range fetched = RangeCache.SHARED.fetch(s3, url, etag, merged.getOffset(), merged.getLength());
+      fetched.bytes().whenComplete((bytes, error) -> {
         for (FileRange r : merged.getUnderlying()) {
           if (error != null) {
             r.getData().completeExceptionally(IoErrors.of(new CompletionException(error), url));
           } else {
-            r.getData().complete(slice(bytes, (int) (r.getOffset() - merged.getOffset()), r.getLength(), allocate));
+            r.getData().complete(slice(bytes, (int) (r.getOffset() - fetched.offset()), r.getLength(), allocate));
           }
         }
       });

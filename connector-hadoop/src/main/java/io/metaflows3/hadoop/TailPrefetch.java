@@ -1,19 +1,21 @@
 package io.metaflows3.hadoop;
 
 import io.metaflows3.core.S3;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.fs.FileRange;
+import org.apache.hadoop.fs.VectoredReadUtils;
+import org.apache.hadoop.fs.impl.CombinedFileRange;
 
 /**
- * The tails (last {@value #TAIL} bytes: a Parquet footer and its length; all of an object up to {@value #WHOLE}
- * bytes) of the objects one task will open, fetched
- * ahead, {@value #AHEAD} at a time, so a task reading many files waits for one footer round trip, not one per
- * file. A stream opening one of them takes its tail from here instead of fetching it; each tail taken starts the
- * next one's fetch.
+ * The objects one task will open, fetched ahead of its reader: each one's tail (last {@value #TAIL} bytes: a
+ * Parquet footer and its length; all of an object up to {@value #WHOLE} bytes), then what the tail says the
+ * reader will read next (a {@link FollowUp}: the column chunks of a Parquet file). So a task reading many files
+ * waits for none of their round trips but the first. The fetches go to the {@link RangeCache}, where the
+ * streams find them; they stay at most {@value #AHEAD} objects and {@value #AHEAD_BYTES} bytes ahead of the
+ * object the task last opened.
  */
 public final class TailPrefetch implements AutoCloseable {
   static final int TAIL = 64 << 10;
@@ -23,39 +25,116 @@ public final class TailPrefetch implements AutoCloseable {
    */
   static final int WHOLE = 1 << 20;
   private static final int AHEAD = 8;
-  private static final Map<String, CompletableFuture<byte[]>> FETCHED = new ConcurrentHashMap<>();
+  private static final long AHEAD_BYTES = 64L << 20;
+  private static final Map<String, TailPrefetch> BY_OBJECT = new ConcurrentHashMap<>();
 
   /** One object to prefetch: its URL, size and the version listed (null: none prefetched). */
   public record Target(String url, long size, String etag) {}
 
-  private final S3 s3;
-  private final Deque<Target> waiting;
-  private final Deque<String> started = new ArrayDeque<>();
+  /**
+   * The vectored reads a reader will make of an object after its tail, each a list of ranges (offsets in the
+   * object); none to fetch nothing.
+   */
+  @FunctionalInterface
+  public interface FollowUp {
+    List<List<FileRange>> after(Target object, long tailStart, byte[] tail) throws java.io.IOException;
+  }
 
-  private TailPrefetch(S3 s3, List<Target> targets) {
+  private final S3 s3;
+  private final List<Target> targets;
+  private final FollowUp followUp;
+  private final long[] fetchedBytes;
+  private int started;
+  private int opened = -1;
+  private long bytesAhead;
+  private boolean closed;
+
+  private TailPrefetch(S3 s3, List<Target> targets, FollowUp followUp) {
     this.s3 = s3;
-    this.waiting = new ArrayDeque<>(targets);
+    this.targets = List.copyOf(targets);
+    this.followUp = followUp;
+    this.fetchedBytes = new long[targets.size()];
   }
 
   /** Starts fetching the tails of {@code targets} (in the order they will be opened); close when the task is done. */
   public static TailPrefetch start(S3 s3, List<Target> targets) {
-    TailPrefetch prefetch = new TailPrefetch(s3, targets);
-    for (int i = 0; i < AHEAD; i++) {
-      prefetch.next();
+    return start(s3, targets, (object, tailStart, tail) -> List.of());
+  }
+
+  /** As {@link #start(S3, List)}, and each object's {@code followUp} ranges once its tail is in. */
+  public static TailPrefetch start(S3 s3, List<Target> targets, FollowUp followUp) {
+    TailPrefetch prefetch = new TailPrefetch(s3, targets, followUp);
+    for (Target t : prefetch.targets) {
+      if (t.etag() != null) {
+        BY_OBJECT.put(key(t.url(), t.etag()), prefetch);
+      }
     }
+    prefetch.startMore();
     return prefetch;
   }
 
-  private synchronized void next() {
-    Target t = waiting.poll();
-    if (t == null || t.size() == 0 || t.etag() == null) {
-      return;
+  /** A stream opened version {@code etag} of {@code url}: the prefetch of the task reading it moves on. */
+  static void opened(String url, String etag) {
+    TailPrefetch prefetch = etag == null ? null : BY_OBJECT.get(key(url, etag));
+    if (prefetch != null) {
+      prefetch.reached(url, etag);
     }
-    long start = tailStart(t.size());
-    CompletableFuture<byte[]> tail = s3.readBytesAsync(t.url(), start, t.size() - start, t.etag());
-    tail.whenComplete((bytes, error) -> next());
-    FETCHED.put(key(t.url(), t.etag()), tail);
-    started.add(key(t.url(), t.etag()));
+  }
+
+  private synchronized void reached(String url, String etag) {
+    for (int i = opened + 1; i < targets.size(); i++) {
+      if (targets.get(i).url().equals(url) && etag.equals(targets.get(i).etag())) {
+        for (int passed = opened + 1; passed <= i; passed++) {
+          bytesAhead -= fetchedBytes[passed];
+        }
+        opened = i;
+        started = Math.max(started, i);
+        startMore();
+        return;
+      }
+    }
+  }
+
+  private synchronized void startMore() {
+    while (!closed && started < targets.size() && started - opened <= AHEAD && bytesAhead < AHEAD_BYTES) {
+      int index = started++;
+      Target t = targets.get(index);
+      if (t.size() == 0 || t.etag() == null) {
+        continue;
+      }
+      long start = tailStart(t.size());
+      RangeCache.Range tail = RangeCache.SHARED.fetch(s3, t.url(), t.etag(), start, (int) (t.size() - start));
+      fetched(index, tail.length());
+      tail.bytes().thenAccept(bytes -> followUp(index, t, start, bytes));
+    }
+  }
+
+  private void followUp(int index, Target t, long tailStart, byte[] tail) {
+    try {
+      for (List<FileRange> read : followUp.after(t, tailStart, tail)) {
+        // Merged as the stream merges the reader's vectored read of the same ranges: each finds its range here.
+        List<? extends FileRange> sorted = VectoredReadUtils.validateAndSortRanges(read, Optional.of(t.size()));
+        for (CombinedFileRange merged : VectoredReadUtils.mergeSortedRanges(sorted, 1, S3ObjectInputStream.MIN_SEEK,
+            S3ObjectInputStream.MAX_MERGED)) {
+          synchronized (this) {
+            if (closed || index < opened) {
+              return;
+            }
+            RangeCache.SHARED.fetch(s3, t.url(), t.etag(), merged.getOffset(), merged.getLength());
+            fetched(index, merged.getLength());
+          }
+        }
+      }
+    } catch (RuntimeException | java.io.IOException e) {
+      // An unreadable footer: nothing fetched ahead; the reader meets it and reports it.
+    }
+  }
+
+  private synchronized void fetched(int index, long bytes) {
+    fetchedBytes[index] += bytes;
+    if (index > opened) {
+      bytesAhead += bytes;
+    }
   }
 
   /** Where the tail of an object of {@code size} bytes starts: its last {@value #TAIL} bytes, or all of a small one. */
@@ -63,22 +142,18 @@ public final class TailPrefetch implements AutoCloseable {
     return size <= WHOLE ? 0 : size - TAIL;
   }
 
-  /**
-   * The prefetched tail of version {@code etag} of {@code url}, if a task started one (taken: a second open
-   * fetches its own). Keyed by version, so a tail never serves a newer object at the same key.
-   */
-  static CompletableFuture<byte[]> take(String url, String etag) {
-    return etag == null ? null : FETCHED.remove(key(url, etag));
-  }
-
   private static String key(String url, String etag) {
     return url + "#" + etag;
   }
 
-  /** Forgets this task's tails not taken (a task that stopped early). */
+  /** Fetches nothing more for this task (a task done, or stopped early). */
   @Override
   public synchronized void close() {
-    waiting.clear();
-    started.forEach(FETCHED::remove);
+    closed = true;
+    for (Target t : targets) {
+      if (t.etag() != null) {
+        BY_OBJECT.remove(key(t.url(), t.etag()), this);
+      }
+    }
   }
 }

@@ -142,7 +142,7 @@ class MetaflowS3FileSystemTest {
   @Test
   void aListedVersionIsReadWithoutAHeadAndAReplacedOneFails() throws IOException {
     Path p = path("pinned.bin");
-    write(p, 1000);
+    byte[] listed = write(p, 1000);
     FileSystem fs = p.getFileSystem(conf);
     String url = MetaflowS3FileSystem.urlOf(fs.makeQualified(p));
     S3 s3 = SharedClients.get(FileSystemSettings.of(conf));
@@ -154,9 +154,20 @@ class MetaflowS3FileSystemTest {
     }
     assertEquals(1, s3.stats().getRequests() - headsBefore, "one GET, no HEAD");
     s3.put(url, new byte[1000]);
-    ListedObjects.remember(url, new ListedObjects.Listed(1000, etag, 0));
     try (FSDataInputStream in = fs.open(p)) {
-      IOException e = assertThrows(IOException.class, () -> in.readFully(new byte[1000]));
+      byte[] again = new byte[1000];
+      in.readFully(again);
+      assertArrayEquals(listed, again, "the listed version, as read before (from the range cache)");
+    }
+    Path other = path("pinned-unread.bin");
+    write(other, 1000);
+    String otherUrl = MetaflowS3FileSystem.urlOf(fs.makeQualified(other));
+    String otherEtag = s3.info(otherUrl).etag().orElseThrow();
+    s3.put(otherUrl, new byte[1000]);
+    ListedObjects.remember(otherUrl, new ListedObjects.Listed(1000, otherEtag, 0));
+    try (FSDataInputStream in = fs.open(other)) {
+      IOException e = assertThrows(IOException.class, () -> in.readFully(new byte[1000]),
+          "a listed version replaced before it was read is not read as the new one");
       assertFalse(e.getMessage().contains(LocalS3Server.SECRET_ACCESS_KEY));
     }
   }

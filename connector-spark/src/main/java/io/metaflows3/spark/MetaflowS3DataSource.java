@@ -9,7 +9,6 @@ import io.metaflows3.core.table.ReadPlanner;
 import java.time.ZoneId;
 import io.metaflows3.hadoop.ListedObjects;
 import io.metaflows3.hadoop.MetaflowS3FileSystem;
-import io.metaflows3.core.SharedClients;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,6 +29,7 @@ import org.apache.spark.sql.connector.catalog.TableProvider;
 import org.apache.spark.sql.connector.expressions.Expressions;
 import org.apache.spark.sql.connector.expressions.Transform;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetOptions;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.sources.DataSourceRegister;
 import org.apache.spark.sql.types.DataTypes;
@@ -160,7 +160,7 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
 
   /** Throws Spark's own (checked, in Java's eyes) AnalysisException from a Scala method that declares none. */
   @SuppressWarnings("unchecked")
-  private static <E extends Throwable> E rethrow(Throwable error) throws E {
+  static <E extends Throwable> E rethrow(Throwable error) throws E {
     throw (E) error;
   }
 
@@ -203,8 +203,9 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
   }
 
   /**
-   * The Parquet schema as Spark's own parquet source infers it (its {@code ParquetFileFormat.inferSchema}: one
-   * footer, or all of them with mergeSchema), so every type reads as {@code spark.read.parquet} reads it.
+   * The Parquet schema as Spark's own parquet source infers it ({@code ParquetUtils.inferSchema}): with
+   * mergeSchema, every footer merged by Spark's own job; without, the footer of the first file by path, read
+   * here on the driver rather than in a Spark job of one task (which costs a query more than the footer).
    */
   private static StructType parquetSchema(SourceOptions options, List<ObjectRange> objects) {
     List<FileStatus> files = new ArrayList<>();
@@ -214,8 +215,11 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
         files.add(new FileStatus(o.size(), false, 1, 0, 0, MetaflowS3FileSystem.pathOf(o.url())));
       }
     }
-    Option<StructType> schema = new ParquetFileFormat().inferSchema(SparkSession.active(), options.forSpark(),
-        CollectionConverters.asScala(files).toSeq());
+    SparkSession spark = SparkSession.active();
+    Option<StructType> schema = new ParquetOptions(options.forSpark(), spark.sessionState().conf()).mergeSchema()
+        || files.isEmpty()
+        ? new ParquetFileFormat().inferSchema(spark, options.forSpark(), CollectionConverters.asScala(files).toSeq())
+        : FirstFooterSchema.read(spark, options, files);
     if (schema.isEmpty()) {
       throw new MetaflowS3NotFound("no Parquet files to infer a schema from below " + options.locations
           + " (give a schema with .schema(..))", options.locations.get(0), null);

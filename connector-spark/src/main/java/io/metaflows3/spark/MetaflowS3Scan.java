@@ -148,7 +148,7 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
     if (options.format == SourceOptions.Format.TEXT) {
       return new SparkFileReaders(new TextPartitionReaderFactory(conf,
           SerializableConfiguration.broadcast(spark.sparkContext(), hadoop), readDataSchema, readPartitionSchema,
-          new TextOptions(options.forSpark())), options.settings, false);
+          new TextOptions(options.forSpark())), options.settings, false, null);
     }
     // What Spark's own ParquetScan tells its reader through the configuration.
     hadoop.set("parquet.read.support.class", ParquetReadSupport.class.getName());
@@ -163,10 +163,12 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
     hadoop.setBoolean(SQLConf.LEGACY_PARQUET_NANOS_AS_LONG().key(), conf.legacyParquetNanosAsLong());
     hadoop.setBoolean(SQLConf.PARQUET_READER_RESPECT_UNKNOWN_TYPE_ANNOTATION().key(),
         conf.parquetReaderRespectUnknownTypeAnnotation());
-    return new SparkFileReaders(new ParquetPartitionReaderFactory(conf,
-        SerializableConfiguration.broadcast(spark.sparkContext(), hadoop), dataSchema, readDataSchema,
+    var broadcast = SerializableConfiguration.broadcast(spark.sparkContext(), hadoop);
+    // With data filters pushed, the reader may skip row groups: their chunks are not fetched ahead.
+    ParquetChunks chunks = dataFilters.length == 0 ? new ParquetChunks(readDataSchema, broadcast) : null;
+    return new SparkFileReaders(new ParquetPartitionReaderFactory(conf, broadcast, dataSchema, readDataSchema,
         readPartitionSchema, dataFilters, Option.empty(), new ParquetOptions(options.forSpark(), conf)),
-        options.settings, true);
+        options.settings, true, chunks);
   }
 
   @Override

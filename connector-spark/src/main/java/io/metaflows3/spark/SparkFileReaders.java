@@ -14,20 +14,26 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
  * Spark's own reader factory of a file format (Parquet, text), shipped to executors and handed our planned
- * partitions: the listing's view of each object is told to the executor's file system first, Parquet footers are
- * fetched ahead, and each task reports its own S3 metrics.
+ * partitions: the listing's view of each object is told to the executor's file system first, Parquet footers (and,
+ * once they are in, the column chunks the reader will read) are fetched ahead, and each task reports its own S3
+ * metrics.
  */
 final class SparkFileReaders implements PartitionReaderFactory {
   private static final long serialVersionUID = 1L;
   private final FilePartitionReaderFactory spark;
   private final S3Settings settings;
   private final boolean footers;
+  private final ParquetChunks chunks;
 
-  /** {@code footers}: the format keeps a footer at each file's end (Parquet), worth fetching ahead. */
-  SparkFileReaders(FilePartitionReaderFactory spark, S3Settings settings, boolean footers) {
+  /**
+   * @param footers the format keeps a footer at each file's end (Parquet), worth fetching ahead
+   * @param chunks the column chunks to fetch ahead once a footer is in; null: none
+   */
+  SparkFileReaders(FilePartitionReaderFactory spark, S3Settings settings, boolean footers, ParquetChunks chunks) {
     this.spark = spark;
     this.settings = settings;
     this.footers = footers;
+    this.chunks = chunks;
   }
 
   @Override
@@ -39,21 +45,23 @@ final class SparkFileReaders implements PartitionReaderFactory {
   public PartitionReader<InternalRow> createReader(InputPartition partition) {
     FilesPartition files = (FilesPartition) partition;
     S3TaskMetrics.Reads metrics = new S3TaskMetrics.Reads(files.objects().size());
-    return new Metered<>(spark.createReader(files.files()), metrics, prepare(files));
+    return new Metered<>(spark.createReader(files.files()), metrics, prepare(files, false));
   }
 
   @Override
   public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
     FilesPartition files = (FilesPartition) partition;
     S3TaskMetrics.Reads metrics = new S3TaskMetrics.Reads(files.objects().size());
-    return new Metered<>(spark.createColumnarReader(files.files()), metrics, prepare(files));
+    return new Metered<>(spark.createColumnarReader(files.files()), metrics, prepare(files, true));
   }
 
-  /** Tells the file system what the listing saw; for Parquet, starts fetching the footers of the task's files. */
-  private TailPrefetch prepare(FilesPartition files) {
+  /** Tells the file system what the listing saw; for Parquet, starts fetching the task's footers and chunks. */
+  private TailPrefetch prepare(FilesPartition files, boolean vectorized) {
     files.rememberListing();
-    return TailPrefetch.start(SharedClients.get(settings), footers ? files.objects().stream()
-        .map(o -> new TailPrefetch.Target(o.url(), o.size(), o.etag())).toList() : List.of());
+    List<TailPrefetch.Target> targets = footers ? files.objects().stream()
+        .map(o -> new TailPrefetch.Target(o.url(), o.size(), o.etag())).toList() : List.of();
+    return chunks == null ? TailPrefetch.start(SharedClients.get(settings), targets)
+        : TailPrefetch.start(SharedClients.get(settings), targets, chunks.forTask(files.files(), vectorized));
   }
 
   /** A reader that also reports its task's S3 metrics. */
