@@ -16,8 +16,14 @@ import java.util.concurrent.CompletableFuture;
  * object evicted; a range still being fetched is found too, so nothing is fetched twice.
  */
 final class RangeCache {
-  /** A JVM's share: an eighth of the heap, at most 256 MiB (Spark keeps most of an executor's heap for itself). */
-  static final RangeCache SHARED = new RangeCache(Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8));
+  /** The system property that sizes a JVM's cache in bytes (0: none), e.g. in {@code spark.executor.extraJavaOptions}. */
+  public static final String SIZE_PROPERTY = "metaflow.s3.rangeCacheBytes";
+  /**
+   * A JVM's share: by default an eighth of the heap, at most 256 MiB (Spark keeps most of an executor's heap for
+   * itself).
+   */
+  static final RangeCache SHARED = new RangeCache(Long.getLong(SIZE_PROPERTY,
+      Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8)));
 
   /** A fetched range: its first byte's offset in the object, and its bytes (when in). */
   record Range(long offset, int length, CompletableFuture<byte[]> bytes) {
@@ -56,10 +62,15 @@ final class RangeCache {
       return found;
     }
     Range fetched = new Range(at, n, s3.readBytesAsync(url, at, n, etag));
-    if (etag != null && n <= capacity / 4) {
+    if (etag != null && keeps(n)) {
       keep(new Key(s3, url, etag), fetched);
     }
     return fetched;
+  }
+
+  /** Whether a range of {@code n} bytes is kept (a quarter of the capacity at most, so one never evicts all). */
+  boolean keeps(long n) {
+    return n <= capacity / 4;
   }
 
   private synchronized void keep(Key key, Range range) {

@@ -103,6 +103,9 @@ public final class TailPrefetch implements AutoCloseable {
         continue;
       }
       long start = tailStart(t.size());
+      if (!RangeCache.SHARED.keeps(t.size() - start)) {
+        continue; // nowhere to keep it for the reader
+      }
       RangeCache.Range tail = RangeCache.SHARED.fetch(s3, t.url(), t.etag(), start, (int) (t.size() - start));
       fetched(index, tail.length());
       tail.bytes().thenAccept(bytes -> followUp(index, t, start, bytes));
@@ -117,7 +120,7 @@ public final class TailPrefetch implements AutoCloseable {
         for (CombinedFileRange merged : VectoredReadUtils.mergeSortedRanges(sorted, 1, S3ObjectInputStream.MIN_SEEK,
             S3ObjectInputStream.MAX_MERGED)) {
           synchronized (this) {
-            if (closed || index < opened) {
+            if (closed || index < opened || !RangeCache.SHARED.keeps(merged.getLength())) {
               return;
             }
             RangeCache.SHARED.fetch(s3, t.url(), t.etag(), merged.getOffset(), merged.getLength());

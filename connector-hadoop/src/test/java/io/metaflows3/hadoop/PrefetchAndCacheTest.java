@@ -104,6 +104,9 @@ class PrefetchAndCacheTest {
     assertNotNull(cache.find(s3, url("lru-5"), etags.get(5), 100, 1000), "a range inside a kept one is found");
     assertNull(cache.find(s3, url("lru-5"), "\"another-version\"", 0, 250_000));
     assertNull(cache.find(s3, url("lru-5"), etags.get(5), 200_000, 50_001), "nor one reaching past it");
+    RangeCache none = new RangeCache(0);
+    assertEquals(250_000, S3.await(none.fetch(s3, url("lru-5"), etags.get(5), 0, 250_000).bytes()).length);
+    assertNull(none.find(s3, url("lru-5"), etags.get(5), 0, 250_000), "a cache of size 0 keeps nothing");
   }
 
   @Test
