@@ -2,9 +2,7 @@ package io.metaflows3.hadoop;
 
 import io.metaflows3.core.S3;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.fs.FileRange;
 import org.apache.hadoop.fs.VectoredReadUtils;
 import org.apache.hadoop.fs.impl.CombinedFileRange;
@@ -26,7 +24,8 @@ public final class TailPrefetch implements AutoCloseable {
   static final int WHOLE = 1 << 20;
   private static final int AHEAD = 8;
   private static final long AHEAD_BYTES = 64L << 20;
-  private static final Map<String, TailPrefetch> BY_OBJECT = new ConcurrentHashMap<>();
+  /** The prefetch of the task running on a thread: its reader opens the files on that thread. */
+  private static final ThreadLocal<TailPrefetch> OF_THREAD = new ThreadLocal<>();
 
   /** One object to prefetch: its URL, size and the version listed (null: none prefetched). */
   public record Target(String url, long size, String etag) {}
@@ -64,19 +63,15 @@ public final class TailPrefetch implements AutoCloseable {
   /** As {@link #start(S3, List)}, and each object's {@code followUp} ranges once its tail is in. */
   public static TailPrefetch start(S3 s3, List<Target> targets, FollowUp followUp) {
     TailPrefetch prefetch = new TailPrefetch(s3, targets, followUp);
-    for (Target t : prefetch.targets) {
-      if (t.etag() != null) {
-        BY_OBJECT.put(key(t.url(), t.etag()), prefetch);
-      }
-    }
+    OF_THREAD.set(prefetch);
     prefetch.startMore();
     return prefetch;
   }
 
-  /** A stream opened version {@code etag} of {@code url}: the prefetch of the task reading it moves on. */
+  /** A stream opened version {@code etag} of {@code url} on this thread: the task's prefetch moves on. */
   static void opened(String url, String etag) {
-    TailPrefetch prefetch = etag == null ? null : BY_OBJECT.get(key(url, etag));
-    if (prefetch != null) {
+    TailPrefetch prefetch = OF_THREAD.get();
+    if (prefetch != null && etag != null) {
       prefetch.reached(url, etag);
     }
   }
@@ -145,18 +140,12 @@ public final class TailPrefetch implements AutoCloseable {
     return size <= WHOLE ? 0 : size - TAIL;
   }
 
-  private static String key(String url, String etag) {
-    return url + "#" + etag;
-  }
-
-  /** Fetches nothing more for this task (a task done, or stopped early). */
+  /** Fetches nothing more for this task (a task done, or stopped early); call on the thread that started it. */
   @Override
   public synchronized void close() {
     closed = true;
-    for (Target t : targets) {
-      if (t.etag() != null) {
-        BY_OBJECT.remove(key(t.url(), t.etag()), this);
-      }
+    if (OF_THREAD.get() == this) {
+      OF_THREAD.remove();
     }
   }
 }

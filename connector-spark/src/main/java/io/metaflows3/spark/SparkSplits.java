@@ -21,8 +21,8 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * Listed objects cut into tasks exactly as Spark cuts files: {@code maxSplitBytes} from
  * {@code spark.sql.files.maxPartitionBytes}, {@code openCostInBytes} and the default parallelism (Spark's own
- * {@code FilePartition.maxSplitBytes}), splittable objects cut at that size, each partition folder's pieces
- * largest first, packed by Spark's {@code FilePartition.getFilePartitions}. Empty objects are skipped, as Spark
+ * {@code FilePartition.maxSplitBytes}), splittable objects cut at that size, all pieces largest first, packed by
+ * Spark's {@code FilePartition.getFilePartitions}. Empty objects are skipped, as Spark
  * skips empty files.
  */
 final class SparkSplits {
@@ -43,24 +43,20 @@ final class SparkSplits {
     if (maxPartitionBytes != null) {
       maxSplit = Math.min(maxPartitionBytes, Math.max(openCost, maxSplit));
     }
-    Map<Map<String, String>, List<PartitionedFile>> byFolder = new LinkedHashMap<>();
+    List<PartitionedFile> files = new ArrayList<>();
     Map<String, ObjectRange> byUrl = new LinkedHashMap<>();
     for (ObjectRange o : objects) {
       byUrl.put(o.url(), o);
       InternalRow values = partitionRow(o, partitions, readPartitionSchema);
-      List<PartitionedFile> pieces = byFolder.computeIfAbsent(o.partitionValues(), k -> new ArrayList<>());
       SparkPath path = SparkPath.fromPath(MetaflowS3FileSystem.pathOf(o.url()));
       long step = splittable.test(o.url()) ? maxSplit : o.size();
       for (long at = 0; at < o.size(); at += step) {
-        pieces.add(new PartitionedFile(values, path, at, Math.min(step, o.size() - at), new String[0], 0L, o.size(),
+        files.add(new PartitionedFile(values, path, at, Math.min(step, o.size() - at), new String[0], 0L, o.size(),
             scala.collection.immutable.Map$.MODULE$.empty()));
       }
     }
-    List<PartitionedFile> files = new ArrayList<>();
-    for (List<PartitionedFile> pieces : byFolder.values()) {
-      pieces.sort(Comparator.comparingLong(PartitionedFile::length).reversed());
-      files.addAll(pieces);
-    }
+    // Largest first over all pieces, equal ones in listing order (a stable sort), as Spark's file scans sort.
+    files.sort(Comparator.comparingLong(PartitionedFile::length).reversed());
     List<FilePartition> packed = CollectionConverters.asJava(
         FilePartition.getFilePartitions(spark, CollectionConverters.asScala(files).toSeq(), maxSplit));
     FilesPartition[] planned = new FilesPartition[packed.size()];

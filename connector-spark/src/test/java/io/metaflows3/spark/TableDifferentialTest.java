@@ -421,4 +421,66 @@ class TableDifferentialTest {
     assertTrue(moved <= 1.2 * chunkBytes + (64 << 10), "moved " + moved + " bytes of a " + fileBytes
         + "-byte file to read column x's " + chunkBytes + " bytes");
   }
+
+  /**
+   * Tasks cut and packed as Spark's parquet source cuts and packs the same files, with a small maxPartitionBytes
+   * so files split and tasks hold several, and folders whose order is not their files' size order: the same
+   * pieces (file, start, length), and task by task the same pieces' lengths (pieces of equal length may swap:
+   * Spark keeps its listing's order among them, a local folder's order here, S3's key order on S3).
+   */
+  @Test
+  void tasksHoldThePiecesSparksOwnScanGivesThem() throws IOException {
+    Path dir = local.resolve("tasks");
+    spark.range(0, 240_000).selectExpr("id", "5 - CAST(pow(rand(5), 3) * 6 AS INT) AS p", "rand(3) AS x")
+        .repartition(3).write().partitionBy("p").option("parquet.block.size", "65536").parquet(dir.toString());
+    String url = upload("tasks", dir);
+    spark.conf().set("spark.sql.files.maxPartitionBytes", "300000");
+    spark.conf().set("spark.sql.files.openCostInBytes", "20000");
+    try {
+      List<List<String>> sparks = tasksOf(spark.read().parquet(dir.toString()));
+      List<List<String>> ours = tasksOf(ours(url));
+      assertTrue(sparks.size() > 3 && sparks.stream().anyMatch(t -> t.size() > 1), "tasks of several pieces: " + sparks);
+      assertEquals(sparks.stream().flatMap(List::stream).sorted().toList(),
+          ours.stream().flatMap(List::stream).sorted().toList(), "the same pieces");
+      assertEquals(lengths(sparks), lengths(ours), "task by task, pieces of the same lengths");
+    } finally {
+      spark.conf().unset("spark.sql.files.maxPartitionBytes");
+      spark.conf().unset("spark.sql.files.openCostInBytes");
+    }
+  }
+
+  private static List<List<String>> lengths(List<List<String>> tasks) {
+    return tasks.stream().map(t -> t.stream().map(piece -> piece.substring(piece.indexOf('+'))).toList()).toList();
+  }
+
+  /** Each task's pieces as "relative path@start+length", from the scan node of {@code df}'s plan. */
+  private static List<List<String>> tasksOf(Dataset<Row> df) {
+    List<List<String>> tasks = new ArrayList<>();
+    org.apache.spark.sql.execution.SparkPlan plan = df.queryExecution().executedPlan();
+    List<org.apache.spark.sql.execution.datasources.FilePartition> partitions = new ArrayList<>();
+    plan.foreach(node -> {
+      if (node instanceof org.apache.spark.sql.execution.FileSourceScanExec scan) {
+        for (org.apache.spark.Partition p : scan.inputRDD().partitions()) {
+          partitions.add((org.apache.spark.sql.execution.datasources.FilePartition) p);
+        }
+      } else if (node instanceof org.apache.spark.sql.execution.datasources.v2.BatchScanExec scan) {
+        for (org.apache.spark.sql.connector.read.InputPartition p
+            : scala.jdk.javaapi.CollectionConverters.asJava(scan.inputPartitions())) {
+          partitions.add(((FilesPartition) p).files());
+        }
+      }
+      return null;
+    });
+    for (org.apache.spark.sql.execution.datasources.FilePartition p : partitions) {
+      List<String> pieces = new ArrayList<>();
+      for (org.apache.spark.sql.execution.datasources.PartitionedFile f : p.files()) {
+        String path = f.urlEncodedPath();
+        String relative = java.net.URLDecoder.decode(path.substring(path.indexOf("p=")),
+            java.nio.charset.StandardCharsets.UTF_8);
+        pieces.add(relative + "@" + f.start() + "+" + f.length());
+      }
+      tasks.add(pieces);
+    }
+    return tasks;
+  }
 }
