@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Plans a parallel read, for Beam and Spark alike: what a reader sees below a location (the table contract)
@@ -26,6 +28,12 @@ import java.util.concurrent.CompletableFuture;
  * while listing; sizes and ETags come from the listing, with no HEAD per object.
  */
 public final class ReadPlanner {
+  /** Threads for the blocking listings a plan makes at once (few, short-lived; daemons, so none holds a JVM). */
+  private static final ExecutorService LISTING = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "metaflow-s3-plan");
+    t.setDaemon(true);
+    return t;
+  });
   private final S3 s3;
   private final ZoneId zone;
   private final boolean emptyAllowed;
@@ -65,29 +73,29 @@ public final class ReadPlanner {
   public List<ObjectRange> list(List<String> locations, String basePath, PartitionSchema schema,
       PartitionFilter filter) {
     List<String> urls = locations.stream().map(l -> url(l).toString()).toList();
-    TableLog.Governing above = TableLog.tablesAbove(s3, urls);
+    // The logs above and the data are listed at once. A version adds only objects stored before it, so a data
+    // listing made after its log's holds all of them; one made at the same time may miss what a version
+    // committed just then added: such a location is listed again, after its log's listing.
+    CompletableFuture<TableLog.Governing> probing = CompletableFuture.supplyAsync(
+        () -> TableLog.tablesAbove(s3, urls), LISTING);
+    Map<String, CompletableFuture<List<S3Object>>> early = new LinkedHashMap<>();
+    for (String location : urls) {
+      early.put(location, CompletableFuture.supplyAsync(() -> list(S3Url.parse(location), schema, filter), LISTING));
+    }
+    TableLog.Governing above = S3.await(probing);
     Map<String, String> tablesAbove = above.tables();
     Map<String, TableSnapshot> snapshots = new HashMap<>();
     List<Visible> visible = new ArrayList<>();
     for (String location : urls) {
       S3Url prefix = S3Url.parse(location);
       S3Url base = basePath == null ? prefix : S3Url.parse(basePath).asPrefix();
-      // Every log is listed before the data it is checked against: whatever a version adds was stored before the
-      // version was, so a listing made after the log's holds all of it. The versions the probe listed are read
-      // while the data is listed.
       List<String> roots = new ArrayList<>();
-      CompletableFuture<TableSnapshot> reading = null;
       if (tablesAbove.containsKey(location)) {
         String root = tablesAbove.get(location);
         roots.add(root);
-        if (!snapshots.containsKey(root)) {
-          reading = CompletableFuture.supplyAsync(() -> new TableLog(s3, root).snapshot(above.logs().get(root)));
-        }
+        snapshots.computeIfAbsent(root, r -> new TableLog(s3, r).snapshot(above.logs().get(r)));
       }
-      List<S3Object> listed = list(prefix, schema, filter);
-      if (reading != null) {
-        snapshots.put(roots.get(0), S3.await(reading));
-      }
+      List<S3Object> listed = S3.await(early.get(location));
       List<String> below = new ArrayList<>();
       for (S3Object o : listed) {
         String root = TableLog.rootOfLogKey(o.url());
@@ -98,7 +106,9 @@ public final class ReadPlanner {
       if (!below.isEmpty()) {
         roots.addAll(below);
         readSnapshots(below, snapshots);
-        listed = list(prefix, schema, filter);
+      }
+      if (!below.isEmpty() || !missing(prefix, listed, roots, snapshots, base, schema, filter).isEmpty()) {
+        listed = list(prefix, schema, filter); // now after every log's listing
       }
       if (listed.isEmpty() && roots.isEmpty() && !emptyAllowed) {
         throw new MetaflowS3NotFound("nothing to read below prefix", location, null);
@@ -254,22 +264,31 @@ public final class ReadPlanner {
   /** Every committed object below the location that the filter allows must have been listed. */
   private void checkNothingMissing(S3Url prefix, List<S3Object> listed, List<String> roots,
       Map<String, TableSnapshot> snapshots, S3Url base, PartitionSchema schema, PartitionFilter filter) {
+    List<String> missing = missing(prefix, listed, roots, snapshots, base, schema, filter);
+    if (!missing.isEmpty()) {
+      throw new MetaflowS3NotFound("a committed object of table " + governing(S3Url.parse(missing.get(0)), roots)
+          + " is missing (deleted by another tool, or the table was overwritten while this read was planned)",
+          missing.get(0), null);
+    }
+  }
+
+  /** The committed objects below the location that the filter allows and the listing does not hold. */
+  private List<String> missing(S3Url prefix, List<S3Object> listed, List<String> roots,
+      Map<String, TableSnapshot> snapshots, S3Url base, PartitionSchema schema, PartitionFilter filter) {
     Set<String> seen = new HashSet<>();
     listed.forEach(o -> seen.add(o.url()));
+    List<String> missing = new ArrayList<>();
     for (String root : roots) {
       S3Url r = S3Url.parse(root);
       for (String key : snapshots.get(root).live().keySet()) {
         S3Url url = r.resolve(key);
-        if (!url.toString().startsWith(prefix.toString()) || seen.contains(url.toString())
-            || !governing(url, roots).equals(root)) {
-          continue;
-        }
-        if (allows(filter, schema, PartitionPaths.rawValues(url.relativeTo(base)))) {
-          throw new MetaflowS3NotFound("a committed object of table " + root + " is missing (deleted by another "
-              + "tool, or the table was overwritten while this read was planned)", url.toString(), null);
+        if (url.toString().startsWith(prefix.toString()) && !seen.contains(url.toString())
+            && governing(url, roots).equals(root) && allows(filter, schema, PartitionPaths.rawValues(url.relativeTo(base)))) {
+          missing.add(url.toString());
         }
       }
     }
+    return missing;
   }
 
   private static PartitionSchema withInferred(PartitionSchema given, List<Visible> visible) {

@@ -26,6 +26,7 @@ import java.util.TreeMap;
 public final class TableLog {
   public static final String FOLDER = "_metaflow_s3_log/";
   private static final String SUFFIX = ".tsv";
+  private static final VersionCache VERSIONS_READ = new VersionCache(4096);
   private final S3 s3;
   private final S3Url root;
 
@@ -44,28 +45,41 @@ public final class TableLog {
     return snapshot(s3.listRecursive(List.of(keyFor(s3, root.resolve(FOLDER)))));
   }
 
-  /** The same from a listing of the log folder made just before (its version files; anything else is ignored). */
+  /**
+   * The same from a listing of the log folder made just before (its version files; anything else is ignored).
+   * Versions read before by this client, of the ETags listed, are not read again: a version is never replaced.
+   */
   TableSnapshot snapshot(List<S3Object> files) {
-    Map<Long, String> urls = new TreeMap<>();
+    Map<Long, S3Object> listed = new TreeMap<>();
     for (S3Object f : files) {
       Long number = versionNumber(S3Url.parse(f.url()).relativeTo(root.resolve(FOLDER)));
       if (number != null) {
-        urls.put(number, f.url());
+        listed.put(number, f);
       }
     }
-    List<TableVersion> versions = new ArrayList<>();
-    List<String> keys = urls.values().stream().map(u -> keyFor(s3, S3Url.parse(u))).toList();
-    List<S3Object> texts = keys.isEmpty() ? List.of() : s3.getMany(keys);
-    int i = 0;
-    for (Map.Entry<Long, String> e : urls.entrySet()) {
-      S3Object text = texts.get(i++);
+    Map<Long, TableVersion> versions = new TreeMap<>();
+    List<Long> unread = new ArrayList<>();
+    listed.forEach((number, f) -> {
+      TableVersion known = VERSIONS_READ.get(s3, f);
+      if (known != null) {
+        versions.put(number, known);
+      } else {
+        unread.add(number);
+      }
+    });
+    List<S3Object> texts = unread.isEmpty() ? List.of()
+        : s3.getMany(unread.stream().map(n -> keyFor(s3, S3Url.parse(listed.get(n).url()))).toList());
+    for (int i = 0; i < unread.size(); i++) {
+      S3Object f = listed.get(unread.get(i));
       try {
-        versions.add(TableVersion.parse(e.getKey(), text.text(), e.getValue()));
+        TableVersion v = TableVersion.parse(unread.get(i), texts.get(i).text(), f.url());
+        VERSIONS_READ.put(s3, f, v);
+        versions.put(v.number(), v);
       } finally {
-        s3.release(text);
+        s3.release(texts.get(i));
       }
     }
-    return TableSnapshot.of(root.toString(), versions);
+    return TableSnapshot.of(root.toString(), List.copyOf(versions.values()));
   }
 
   /** Whether the table has a log (a cheap listing: no version is read). */

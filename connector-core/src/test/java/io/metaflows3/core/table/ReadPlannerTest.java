@@ -11,12 +11,15 @@ import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.ReadSplit;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3PutObject;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.local.FaultProxy;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -149,6 +152,76 @@ class ReadPlannerTest {
         }
         assertEquals(expected, got, "target " + target);
       }
+    }
+  }
+
+  /** Appends one object to the table at {@code table}, committed, through the server directly. */
+  private void append(String table, String name) {
+    S3Settings settings = LocalS3.settings(server).build();
+    TableWrite w = TableWrite.begin(settings, table, TableWrite.Mode.APPEND);
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      AttemptWriter a = w.openAttempt(s3, "t0");
+      a.write(name, name.getBytes(), "text/plain");
+      w.commit(a.written());
+    }
+  }
+
+  /** The names written ("a" of the object {@code a-<attempt>-<write>.txt}), in order. */
+  private static List<String> names(List<ObjectRange> objects) {
+    return objects.stream().map(o -> o.url().substring(o.url().lastIndexOf('/') + 1).split("-")[0]).sorted()
+        .toList();
+  }
+
+  @Test
+  void aTableLoadedAgainReadsOnlyTheVersionsCommittedSince() {
+    String t = url("versions/");
+    append(t, "a.txt");
+    append(t, "b.txt");
+    try (S3 s3 = client()) {
+      ReadPlanner planner = new ReadPlanner(s3);
+      long before = s3.stats().getRequests();
+      assertEquals(List.of("a", "b"), names(planner.listPrefixes(List.of(t), PartitionFilter.ALL)));
+      long first = s3.stats().getRequests() - before;
+      assertTrue(first >= 2, "each version read once: " + first);
+      before = s3.stats().getRequests();
+      assertEquals(List.of("a", "b"), names(planner.listPrefixes(List.of(t), PartitionFilter.ALL)));
+      assertEquals(0, s3.stats().getRequests() - before, "no version read again");
+      append(t, "c.txt");
+      before = s3.stats().getRequests();
+      assertEquals(List.of("a", "b", "c"), names(planner.listPrefixes(List.of(t), PartitionFilter.ALL)));
+      assertEquals(1, s3.stats().getRequests() - before, "only the new version is read");
+    }
+  }
+
+  /**
+   * The logs and the data are listed at once; a version committed after the data listing passed but before the
+   * log's listing saw it names an object the data listing lacks: the location is listed again, and the read
+   * shows that version whole.
+   */
+  @Test
+  void aVersionCommittedBetweenTheDataListingAndTheLogsIsReadWhole() {
+    String t = url("race/");
+    append(t, "a.txt");
+    String logListing = "prefix=plan%2Frace%2F_metaflow_s3_log%2F";
+    AtomicBoolean committed = new AtomicBoolean();
+    try (FaultProxy proxy = FaultProxy.start(server.endpoint(), 1);
+        S3 s3 = S3.builder().settings(LocalS3.settings(server).endpoint(proxy.endpoint().toString()).build())
+            .environment(Map.of()).build()) {
+      proxy.onlyFor(request -> {
+        if (request.target().contains(logListing) && committed.compareAndSet(false, true)) {
+          try {
+            Thread.sleep(500); // the data listing, sent at the same time, is answered meanwhile
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          append(t, "b.txt");
+        }
+        return false;
+      });
+      long lists = s3.stats().listRequests();
+      assertEquals(List.of("a", "b"), names(new ReadPlanner(s3).listPrefixes(List.of(t), PartitionFilter.ALL)));
+      assertTrue(committed.get());
+      assertEquals(3 + 2, s3.stats().listRequests() - lists, "probes from plan/race/ up (3), the data twice");
     }
   }
 }
