@@ -11,8 +11,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileRange;
@@ -52,14 +54,16 @@ final class ParquetChunks implements Serializable {
   /** What to fetch after each tail of a task's files, read by the vectorized reader or not. */
   TailPrefetch.FollowUp forTask(FilePartition task, boolean vectorized) {
     Configuration conf = hadoop.value().value();
+    Map<String, List<PartitionedFile>> splits = new HashMap<>();
+    for (PartitionedFile split : task.files()) {
+      splits.computeIfAbsent(MetaflowS3FileSystem.urlOf(split.toPath()), url -> new ArrayList<>()).add(split);
+    }
     return (object, tailStart, tail) -> {
       List<List<FileRange>> reads = new ArrayList<>();
-      for (PartitionedFile split : task.files()) {
-        if (object.url().equals(MetaflowS3FileSystem.urlOf(split.toPath()))) {
-          ParquetMetadata footer = footer(object.size(), tailStart, tail, conf, split);
-          if (footer != null) {
-            reads.addAll(chunks(footer, conf, vectorized));
-          }
+      for (PartitionedFile split : splits.getOrDefault(object.url(), List.of())) {
+        ParquetMetadata footer = footer(object.size(), tailStart, tail, conf, split);
+        if (footer != null) {
+          reads.addAll(chunks(footer, conf, vectorized));
         }
       }
       return reads;

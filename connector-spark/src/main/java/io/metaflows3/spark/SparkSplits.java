@@ -5,8 +5,10 @@ import io.metaflows3.hadoop.MetaflowS3FileSystem;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.spark.paths.SparkPath;
 import org.apache.spark.sql.SparkSession;
@@ -62,14 +64,11 @@ final class SparkSplits {
     FilesPartition[] planned = new FilesPartition[packed.size()];
     for (int i = 0; i < planned.length; i++) {
       FilePartition p = packed.get(i);
-      List<ObjectRange> in = new ArrayList<>();
+      Set<ObjectRange> in = new LinkedHashSet<>();
       for (PartitionedFile f : p.files()) {
-        ObjectRange o = byUrl.get(MetaflowS3FileSystem.urlOf(f.toPath()));
-        if (!in.contains(o)) {
-          in.add(o);
-        }
+        in.add(byUrl.get(MetaflowS3FileSystem.urlOf(f.toPath())));
       }
-      planned[i] = new FilesPartition(p, in);
+      planned[i] = new FilesPartition(p, List.copyOf(in));
     }
     return planned;
   }
