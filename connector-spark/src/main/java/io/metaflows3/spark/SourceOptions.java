@@ -51,7 +51,8 @@ final class SourceOptions implements Serializable {
   private static final Set<String> OWN = Set.of("path", "paths", "format", "splitSize", "basePath",
       "parquetRowGroupSize", "run", "s3root", "partitionOverwriteMode", "maxRecordsPerFile",
       // Spark's own, read by its Parquet and text readers and writers
-      "mergeSchema", "compression", "datetimeRebaseMode", "int96RebaseMode", "wholetext", "lineSep");
+      "mergeSchema", "compression", "datetimeRebaseMode", "int96RebaseMode", "wholetext", "lineSep",
+      "ignoreCorruptFiles", "ignoreMissingFiles");
 
   /**
    * Parses {@code options}, a case-insensitive map (Spark's CaseInsensitiveStringMap).

@@ -423,6 +423,39 @@ class TableDifferentialTest {
   }
 
   /**
+   * Schema inference reads the first file's footer by path, as Spark's does (here on the driver): a corrupt first
+   * file fails both with Spark's own error, skipped with ignoreCorruptFiles it leaves both with nothing to infer
+   * from, and mergeSchema (Spark's own job on both sides) reads past it.
+   */
+  @Test
+  void aCorruptFirstFileFailsInferenceAsItFailsSparks() throws IOException {
+    Path dir = local.resolve("corrupt");
+    spark.range(0, 100).selectExpr("id", "CAST(id AS STRING) AS s").coalesce(1).write().parquet(dir.toString());
+    Files.write(dir.resolve("a-corrupt.parquet"), "not a parquet file, but long enough to have a tail".getBytes());
+    String url = upload("corrupt", dir);
+    Exception sparks = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        () -> spark.read().parquet(dir.toString()).schema());
+    Exception oursFailed = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> ours(url).schema());
+    assertTrue(sparks.getMessage().contains("CANNOT_READ_FILE_FOOTER"), sparks.getMessage());
+    assertTrue(oursFailed.getMessage().contains("CANNOT_READ_FILE_FOOTER"), oursFailed.getMessage());
+    assertTrue(oursFailed.getMessage().contains("a-corrupt.parquet"), oursFailed.getMessage());
+    org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        () -> spark.read().option("ignoreCorruptFiles", "true").parquet(dir.toString()).schema());
+    org.junit.jupiter.api.Assertions.assertThrows(io.metaflows3.core.MetaflowS3NotFound.class,
+        () -> ours(url, "parquet", "ignoreCorruptFiles", "true").schema());
+    StructType merged = spark.read().option("ignoreCorruptFiles", "true").option("mergeSchema", "true")
+        .parquet(dir.toString()).schema();
+    assertEquals(merged.toDDL(), ours(url, "parquet", "ignoreCorruptFiles", "true", "mergeSchema", "true").schema()
+        .toDDL());
+    Dataset<Row> sparksRows = spark.read().schema(merged).option("ignoreCorruptFiles", "true").parquet(dir.toString());
+    Dataset<Row> oursRows = spark.read().format("metaflow-s3").schema(merged).option("ignoreCorruptFiles", "true")
+        .option("endpoint", server.endpoint().toString()).option("accessKeyId", LocalS3Server.ACCESS_KEY_ID)
+        .option("secretAccessKey", LocalS3Server.SECRET_ACCESS_KEY).load(url);
+    assertEquals(100, sparksRows.count());
+    assertEquals(sorted(sparksRows), sorted(oursRows), "the tasks skip the corrupt file as Spark's do");
+  }
+
+  /**
    * Tasks cut and packed as Spark's parquet source cuts and packs the same files, with a small maxPartitionBytes
    * so files split and tasks hold several, and folders whose order is not their files' size order: the same
    * pieces (file, start, length), and task by task the same pieces' lengths (pieces of equal length may swap:
