@@ -164,11 +164,11 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
     hadoop.setBoolean(SQLConf.PARQUET_READER_RESPECT_UNKNOWN_TYPE_ANNOTATION().key(),
         conf.parquetReaderRespectUnknownTypeAnnotation());
     var broadcast = SerializableConfiguration.broadcast(spark.sparkContext(), hadoop);
-    // With data filters pushed, the reader may skip row groups: their chunks are not fetched ahead.
-    ParquetChunks chunks = dataFilters.length == 0 ? new ParquetChunks(readDataSchema, broadcast) : null;
+    ParquetOptions parquet = new ParquetOptions(options.forSpark(), conf);
+    ParquetChunks chunks = new ParquetChunks(readDataSchema, broadcast, dataFilters, ParquetPushDown.of(conf),
+        parquet.datetimeRebaseModeInRead());
     return new SparkFileReaders(new ParquetPartitionReaderFactory(conf, broadcast, dataSchema, readDataSchema,
-        readPartitionSchema, dataFilters, Option.empty(), new ParquetOptions(options.forSpark(), conf)),
-        options.settings, true, chunks);
+        readPartitionSchema, dataFilters, Option.empty(), parquet), options.settings, true, chunks);
   }
 
   @Override

@@ -66,13 +66,12 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
   /** The filters Spark's Parquet reader can push into row-group skipping, decided by Spark's own code. */
   private Filter[] parquetConvertible(List<Filter> filters) {
     SQLConf conf = SQLConf.get();
-    if (!conf.parquetFilterPushDown() || filters.isEmpty()) {
+    ParquetPushDown pushDown = ParquetPushDown.of(conf);
+    if (!pushDown.enabled() || filters.isEmpty()) {
       return new Filter[0];
     }
-    ParquetFilters parquet = new ParquetFilters(new SparkToParquetSchemaConverter(conf).convert(dataSchema(tableSchema)),
-        conf.parquetFilterPushDownDate(), conf.parquetFilterPushDownTimestamp(), conf.parquetFilterPushDownDecimal(),
-        conf.parquetFilterPushDownStringPredicate(), conf.parquetFilterPushDownInFilterThreshold(),
-        conf.caseSensitiveAnalysis(), new RebaseDateTime.RebaseSpec(LegacyBehaviorPolicy.CORRECTED(), Option.empty()));
+    ParquetFilters parquet = pushDown.filters(new SparkToParquetSchemaConverter(conf).convert(dataSchema(tableSchema)),
+        new RebaseDateTime.RebaseSpec(LegacyBehaviorPolicy.CORRECTED(), Option.empty()));
     return CollectionConverters.asJava(parquet.convertibleFilters(CollectionConverters.asScala(filters).toSeq()))
         .toArray(Filter[]::new);
   }

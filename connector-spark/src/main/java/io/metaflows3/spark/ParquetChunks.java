@@ -18,7 +18,13 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileRange;
+import org.apache.parquet.HadoopReadOptions;
+import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.filter2.compat.FilterCompat;
+import org.apache.parquet.filter2.compat.RowGroupFilter;
+import org.apache.parquet.filter2.predicate.FilterApi;
+import org.apache.parquet.filter2.predicate.FilterPredicate;
 import org.apache.parquet.format.converter.ParquetMetadataConverter;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
@@ -26,29 +32,45 @@ import org.apache.parquet.hadoop.metadata.ColumnPath;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.execution.datasources.DataSourceUtils;
 import org.apache.spark.sql.execution.datasources.FilePartition;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetFilters;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFooterReader;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetReadSupport;
+import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
+import scala.Option;
 
 /**
  * The column chunks Spark's Parquet reader will fetch from a file of a task, told by the file's footer: the row
- * groups of the task's splits of it (Parquet's own split filter, as the reader's), the columns the reader asks
- * for (Spark's own schema clipping). A task fetches them ahead, once a file's footer is in, so it does not
- * wait for each file's columns in turn. Not for a scan with pushed data filters: row groups those would skip
- * would be fetched for nothing.
+ * groups of the task's splits of it (Parquet's own split filter, as the reader's) that the pushed data filters
+ * do not rule out by their statistics (Spark's own {@code ParquetFilters}, Parquet's own row group filter), the
+ * columns the reader asks for (Spark's own schema clipping). A task fetches them ahead, once a file's footer is
+ * in, so it does not wait for each file's columns in turn. (The reader may skip a few more row groups, by
+ * dictionaries or bloom filters, which need reads of their own: those are fetched for nothing.)
  */
 final class ParquetChunks implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
   private final StructType readDataSchema;
   private final Broadcast<SerializableConfiguration> hadoop;
+  private final Filter[] dataFilters;
+  private final ParquetPushDown pushDown;
+  private final String datetimeRebaseMode;
 
-  ParquetChunks(StructType readDataSchema, Broadcast<SerializableConfiguration> hadoop) {
+  /**
+   * @param dataFilters the filters pushed to the reader
+   * @param datetimeRebaseMode the read's {@code datetimeRebaseMode} (as Spark's reader takes it)
+   */
+  ParquetChunks(StructType readDataSchema, Broadcast<SerializableConfiguration> hadoop, Filter[] dataFilters,
+      ParquetPushDown pushDown, String datetimeRebaseMode) {
     this.readDataSchema = readDataSchema;
     this.hadoop = hadoop;
+    this.dataFilters = dataFilters;
+    this.pushDown = pushDown;
+    this.datetimeRebaseMode = datetimeRebaseMode;
   }
 
   /** What to fetch after each tail of a task's files, read by the vectorized reader or not. */
@@ -83,9 +105,12 @@ final class ParquetChunks implements Serializable {
       return null;
     }
     try {
-      return new ParquetMetadataConverter().readParquetMetadata(
-          new ByteArrayInputStream(tail, (int) (footerStart - tailStart), length),
-          ParquetFooterReader.buildFilter(conf, split, false));
+      // Parsed as Parquet's reader parses it: the reader's options (thrift limits), its split filter.
+      ParquetReadOptions options = HadoopReadOptions.builder(conf, split.toPath())
+          .withMetadataFilter(ParquetFooterReader.buildFilter(conf, split, false)).build();
+      return new ParquetMetadataConverter(options).readParquetMetadata(
+          new ByteArrayInputStream(tail, (int) (footerStart - tailStart), length), options.getMetadataFilter(), null,
+          false, length);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -99,8 +124,13 @@ final class ParquetChunks implements Serializable {
     for (ColumnDescriptor c : requested.getColumns()) {
       columns.add(ColumnPath.get(c.getPath()));
     }
+    List<BlockMetaData> blocks = footer.getBlocks();
+    FilterPredicate pushed = pushed(footer);
+    if (pushed != null) {
+      blocks = RowGroupFilter.filterRowGroups(FilterCompat.get(pushed), blocks, footer.getFileMetaData().getSchema());
+    }
     List<List<FileRange>> reads = new ArrayList<>();
-    for (BlockMetaData block : footer.getBlocks()) {
+    for (BlockMetaData block : blocks) {
       List<FileRange> ranges = new ArrayList<>();
       for (ColumnChunkMetaData chunk : block.getColumns()) {
         if (columns.contains(chunk.getPath())) {
@@ -112,5 +142,23 @@ final class ParquetChunks implements Serializable {
       }
     }
     return reads;
+  }
+
+  /** The predicate Spark's reader builds for this file from the pushed filters (as its factory does); null: none. */
+  private FilterPredicate pushed(ParquetMetadata footer) {
+    if (dataFilters.length == 0 || !pushDown.enabled()) {
+      return null;
+    }
+    Map<String, String> meta = footer.getFileMetaData().getKeyValueMetaData();
+    ParquetFilters filters = pushDown.filters(footer.getFileMetaData().getSchema(),
+        DataSourceUtils.datetimeRebaseSpec(meta::get, datetimeRebaseMode));
+    FilterPredicate all = null;
+    for (Filter f : dataFilters) {
+      Option<FilterPredicate> p = filters.createFilter(f);
+      if (p.isDefined()) {
+        all = all == null ? p.get() : FilterApi.and(all, p.get());
+      }
+    }
+    return all;
   }
 }

@@ -423,6 +423,90 @@ class TableDifferentialTest {
   }
 
   /**
+   * What a task fetches ahead after a file's footer: per row group, the chunks of the columns read, exactly as
+   * Parquet's footer (read by Parquet's own reader from a local copy) places them.
+   */
+  @Test
+  void theChunksFetchedAheadAreTheRowGroupsColumnsTheReaderReads() throws IOException {
+    String url = LocalS3.root(server, "differential/ahead/");
+    oursWrite(spark.range(0, 300_000).selectExpr("id", "rand(2) AS x", "rand(3) AS y").coalesce(1))
+        .option("parquetRowGroupSize", "1m").save(url);
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      S3Object parquet = s3.getRecursive(List.of(url)).stream().filter(o -> !o.url().contains("/_")).findFirst()
+          .orElseThrow();
+      var file = new org.apache.parquet.io.LocalInputFile(parquet.path().orElseThrow());
+      var footer = org.apache.parquet.hadoop.ParquetFileReader.readFooter(file,
+          org.apache.parquet.ParquetReadOptions.builder().build(), file.newStream());
+      List<List<String>> expected = new ArrayList<>();
+      for (var block : footer.getBlocks()) {
+        expected.add(block.getColumns().stream().filter(c -> c.getPath().toDotString().equals("x"))
+            .map(c -> c.getStartingPos() + "+" + c.getTotalSize()).toList());
+      }
+      assertTrue(expected.size() >= 4, expected.size() + " row groups");
+      long size = parquet.size();
+      long tailStart = size - (64 << 10);
+      byte[] tail = S3.await(s3.readBytesAsync(parquet.url(), tailStart, size - tailStart, null));
+      var path = io.metaflows3.hadoop.MetaflowS3FileSystem.pathOf(parquet.url());
+      var task = new org.apache.spark.sql.execution.datasources.FilePartition(0,
+          new org.apache.spark.sql.execution.datasources.PartitionedFile[] {
+              new org.apache.spark.sql.execution.datasources.PartitionedFile(
+                  org.apache.spark.sql.catalyst.InternalRow.empty(), org.apache.spark.paths.SparkPath.fromPath(path), 0,
+                  size, new String[0], 0L, size, scala.collection.immutable.Map$.MODULE$.empty())});
+      ParquetChunks chunks = new ParquetChunks(new StructType().add("x", DataTypes.DoubleType),
+          org.apache.spark.util.SerializableConfiguration.broadcast(spark.sparkContext(),
+              spark.sessionState().newHadoopConf()), new org.apache.spark.sql.sources.Filter[0],
+          ParquetPushDown.of(spark.sessionState().conf()), "CORRECTED");
+      List<List<String>> ahead = new ArrayList<>();
+      for (var read : chunks.forTask(task, true).after(
+          new io.metaflows3.hadoop.TailPrefetch.Target(parquet.url(), size, "etag"), tailStart, tail)) {
+        ahead.add(read.stream().map(r -> r.getOffset() + "+" + r.getLength()).toList());
+      }
+      assertEquals(expected, ahead);
+    }
+  }
+
+  /**
+   * With a filter pushed, a task fetches ahead only the row groups the filter's statistics keep (as Spark's reader
+   * reads only those): a select of the last rows by id moves about those row groups' chunks, not the file's.
+   */
+  @Test
+  void aFilteredSelectFetchesOnlyTheRowGroupsItsStatisticsKeep() throws IOException {
+    String url = LocalS3.root(server, "differential/filtered/");
+    oursWrite(spark.range(0, 300_000).selectExpr("id", "rand(2) AS x", "rand(3) AS y").coalesce(1))
+        .option("parquetRowGroupSize", "1m").save(url);
+    long keptBytes = 0;
+    int rowGroups = 0;
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      for (S3Object o : s3.getRecursive(List.of(url))) {
+        if (!o.url().contains("/_")) {
+          var file = new org.apache.parquet.io.LocalInputFile(o.path().orElseThrow());
+          var footer = org.apache.parquet.hadoop.ParquetFileReader.readFooter(file,
+              org.apache.parquet.ParquetReadOptions.builder().build(), file.newStream());
+          for (var block : footer.getBlocks()) {
+            rowGroups++;
+            var id = block.getColumns().stream().filter(c -> c.getPath().toDotString().equals("id")).findFirst()
+                .orElseThrow();
+            if (((Number) id.getStatistics().genericGetMax()).longValue() >= 290_000) {
+              keptBytes += block.getColumns().stream().filter(c -> !c.getPath().toDotString().equals("y"))
+                  .mapToLong(c -> c.getTotalSize()).sum();
+            }
+          }
+        }
+      }
+    }
+    assertTrue(rowGroups >= 4, rowGroups + " row groups");
+    var stats = io.metaflows3.core.SharedClients.get(S3Settings.fromOptions(Map.of("endpoint",
+        server.endpoint().toString(), "accessKeyId", LocalS3Server.ACCESS_KEY_ID, "secretAccessKey",
+        LocalS3Server.SECRET_ACCESS_KEY), S3Settings.defaults())).stats();
+    long before = stats.bytesRead();
+    Dataset<Row> last = ours(url).where("id >= 290000").select("x");
+    assertEquals(10_000, last.collectAsList().size());
+    long moved = stats.bytesRead() - before;
+    assertTrue(moved <= 1.2 * keptBytes + (64 << 10), "moved " + moved + " bytes for row groups of "
+        + keptBytes + " bytes (id and x)");
+  }
+
+  /**
    * Schema inference reads the first file's footer by path, as Spark's does (here on the driver): a corrupt first
    * file fails both with Spark's own error, skipped with ignoreCorruptFiles it leaves both with nothing to infer
    * from, and mergeSchema (Spark's own job on both sides) reads past it.
