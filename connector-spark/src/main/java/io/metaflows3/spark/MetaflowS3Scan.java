@@ -50,6 +50,7 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
   private final List<ObjectRange> loaded;
   private List<ObjectRange> listed;
   private FilesPartition[] planned;
+  private PartitionReaderFactory readers;
 
   MetaflowS3Scan(SourceOptions options, StructType dataSchema, StructType readDataSchema,
       StructType readPartitionSchema, PartitionColumns partitions, PartitionFilter partitionFilter,
@@ -137,8 +138,16 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
     };
   }
 
+  /** Made once per scan: Spark asks again while planning and running, and each one broadcasts a configuration. */
   @Override
-  public PartitionReaderFactory createReaderFactory() {
+  public synchronized PartitionReaderFactory createReaderFactory() {
+    if (readers == null) {
+      readers = newReaderFactory();
+    }
+    return readers;
+  }
+
+  private PartitionReaderFactory newReaderFactory() {
     if (options.format == SourceOptions.Format.BINARY) {
       return new BinaryReaders(options.settings, readDataSchema);
     }
