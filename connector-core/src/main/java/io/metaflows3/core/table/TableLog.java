@@ -21,12 +21,18 @@ import java.util.TreeMap;
  * The commit log of a table: numbered versions under {@code <table>/_metaflow_s3_log/}, each created with a
  * conditional write ({@code If-None-Match: *}), so of concurrent committers exactly one gets a number and the
  * others retry on the next. The table's visible objects are those the versions added and did not remove since.
+ * Every {@value #CHECKPOINT_EVERY}th version's committer also stores the state as of it
+ * ({@code <number>.checkpoint.tsv}), so a reader replays only the versions after the newest checkpoint.
  * The folder's name starts with '_', so Spark, Hadoop and this project's readers skip it as data.
  */
 public final class TableLog {
   public static final String FOLDER = "_metaflow_s3_log/";
   private static final String SUFFIX = ".tsv";
-  private static final VersionCache VERSIONS_READ = new VersionCache(4096);
+  private static final String CHECKPOINT_SUFFIX = ".checkpoint.tsv";
+  /** A new reader replays at most this many versions after the newest checkpoint. */
+  static final int CHECKPOINT_EVERY = 100;
+  private static final LogFileCache<TableVersion> VERSIONS_READ = new LogFileCache<>(4096);
+  private static final LogFileCache<TableSnapshot> CHECKPOINTS_READ = new LogFileCache<>(16);
   private final S3 s3;
   private final S3Url root;
 
@@ -40,23 +46,52 @@ public final class TableLog {
     return root.toString();
   }
 
-  /** The committed state: every version read (in parallel) and applied in order. */
+  /** The committed state: the newest checkpoint and the versions after it, read in parallel, applied in order. */
   public TableSnapshot snapshot() {
     return snapshot(s3.listRecursive(List.of(keyFor(s3, root.resolve(FOLDER)))));
   }
 
   /**
-   * The same from a listing of the log folder made just before (its version files; anything else is ignored).
-   * Versions read before by this client, of the ETags listed, are not read again: a version is never replaced.
+   * The same from a listing of the log folder made just before (its version and checkpoint files; anything else
+   * is ignored). Log files read before by this client, of the ETags listed, are not read again: a log file is
+   * never replaced.
    */
   TableSnapshot snapshot(List<S3Object> files) {
-    Map<Long, S3Object> listed = new TreeMap<>();
+    TreeMap<Long, S3Object> versions = new TreeMap<>();
+    TreeMap<Long, S3Object> checkpoints = new TreeMap<>();
     for (S3Object f : files) {
-      Long number = versionNumber(S3Url.parse(f.url()).relativeTo(root.resolve(FOLDER)));
-      if (number != null) {
-        listed.put(number, f);
+      String name = S3Url.parse(f.url()).relativeTo(root.resolve(FOLDER));
+      Long version = number(name, SUFFIX);
+      Long checkpoint = number(name, CHECKPOINT_SUFFIX);
+      if (version != null) {
+        versions.put(version, f);
+      } else if (checkpoint != null) {
+        checkpoints.put(checkpoint, f);
       }
     }
+    // The newest checkpoint stands for every version up to it.
+    TableSnapshot start = checkpoints.isEmpty() ? TableSnapshot.empty(root.toString())
+        : checkpoint(checkpoints.lastKey(), checkpoints.lastEntry().getValue());
+    return start.then(read(versions.tailMap(start.version(), false)));
+  }
+
+  private TableSnapshot checkpoint(long number, S3Object listed) {
+    TableSnapshot known = CHECKPOINTS_READ.get(s3, listed);
+    if (known != null) {
+      return known;
+    }
+    S3Object text = s3.get(keyFor(s3, S3Url.parse(listed.url())));
+    try {
+      TableSnapshot read = TableCheckpoint.parse(root.toString(), number, text.text(), listed.url());
+      CHECKPOINTS_READ.put(s3, listed, read);
+      return read;
+    } finally {
+      s3.release(text);
+    }
+  }
+
+  /** The listed versions, in order: those read before from the cache, the others read now, at once. */
+  private List<TableVersion> read(Map<Long, S3Object> listed) {
     Map<Long, TableVersion> versions = new TreeMap<>();
     List<Long> unread = new ArrayList<>();
     listed.forEach((number, f) -> {
@@ -79,7 +114,7 @@ public final class TableLog {
         s3.release(texts.get(i));
       }
     }
-    return TableSnapshot.of(root.toString(), List.copyOf(versions.values()));
+    return List.copyOf(versions.values());
   }
 
   /** Whether the table has a log (a cheap listing: no version is read). */
@@ -97,16 +132,33 @@ public final class TableLog {
         PutOption.NO_OVERWRITE).isEmpty();
   }
 
+  /** Whether the committer of version {@code number} also stores a checkpoint of it. */
+  static boolean checkpointDue(long number) {
+    return number > 0 && number % CHECKPOINT_EVERY == 0;
+  }
+
+  /** Stores {@code s} as the checkpoint of its version (never replacing one: it would hold the same state). */
+  void writeCheckpoint(TableSnapshot s) {
+    String key = keyFor(s3, checkpointUrl(s.version()));
+    s3.putMany(List.of(S3PutObject.of(key, TableCheckpoint.render(s)).withContentType("text/tab-separated-values")),
+        PutOption.NO_OVERWRITE);
+  }
+
   S3Url versionUrl(long number) {
     return root.resolve(FOLDER + String.format("%020d", number) + SUFFIX);
   }
 
-  private static Long versionNumber(String name) {
-    if (!name.endsWith(SUFFIX) || name.indexOf('/') >= 0) {
+  S3Url checkpointUrl(long number) {
+    return root.resolve(FOLDER + String.format("%020d", number) + CHECKPOINT_SUFFIX);
+  }
+
+  /** The number of a log file named {@code <number><suffix>}, or null. */
+  private static Long number(String name, String suffix) {
+    if (!name.endsWith(suffix) || name.indexOf('/') >= 0) {
       return null;
     }
     try {
-      return Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
+      return Long.parseLong(name.substring(0, name.length() - suffix.length()));
     } catch (NumberFormatException e) {
       return null;
     }

@@ -23,12 +23,18 @@ public record TableSnapshot(String root, long version, Map<String, Long> live, M
     superseded = Set.copyOf(superseded);
   }
 
-  static TableSnapshot of(String root, List<TableVersion> versions) {
-    Map<String, Long> live = new TreeMap<>();
-    Map<String, Long> writes = new HashMap<>();
-    Set<String> superseded = new HashSet<>();
-    long expected = 0;
-    for (TableVersion v : versions) {
+  /** A table before its first version. */
+  static TableSnapshot empty(String root) {
+    return new TableSnapshot(root, -1, Map.of(), Map.of(), Set.of());
+  }
+
+  /** This snapshot with {@code later} applied in order: they must be the versions right after it. */
+  TableSnapshot then(List<TableVersion> later) {
+    Map<String, Long> live = new TreeMap<>(this.live);
+    Map<String, Long> writes = new HashMap<>(this.writes);
+    Set<String> superseded = new HashSet<>(this.superseded);
+    long expected = version + 1;
+    for (TableVersion v : later) {
       if (v.number() != expected++) {
         throw new MetaflowS3Exception("table log has a gap before version " + v.number(), root);
       }
@@ -38,7 +44,7 @@ public record TableSnapshot(String root, long version, Map<String, Long> live, M
       superseded.removeAll(v.adds().keySet());
       writes.put(v.writeId(), v.number());
     }
-    return new TableSnapshot(root, versions.size() - 1L, live, writes, superseded);
+    return new TableSnapshot(root, expected - 1, live, writes, superseded);
   }
 
   public boolean exists() {

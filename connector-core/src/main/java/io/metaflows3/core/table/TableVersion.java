@@ -59,11 +59,11 @@ public record TableVersion(long number, String writeId, String operation, Map<St
     return new TableVersion(number, writeId, operation, adds, removes);
   }
 
-  private static String escape(String key) {
+  static String escape(String key) {
     return key.replace("%", "%25").replace("\t", "%09").replace("\n", "%0A").replace("\r", "%0D");
   }
 
-  private static String unescape(String key) {
+  static String unescape(String key) {
     return key.replace("%0D", "\r").replace("%0A", "\n").replace("%09", "\t").replace("%25", "%");
   }
 }

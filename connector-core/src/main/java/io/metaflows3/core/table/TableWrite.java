@@ -191,6 +191,9 @@ public final class TableWrite implements Serializable {
             adds, removes);
         if (log.tryCreate(version)) {
           afterVersion.run();
+          if (TableLog.checkpointDue(version.number())) {
+            checkpoint(log, now.then(List.of(version)));
+          }
           Set<String> gone = new HashSet<>(now.superseded());
           gone.addAll(removes);
           return finish(s3, version.number(), adds.keySet(), gone, wholeWrite);
@@ -201,6 +204,16 @@ public final class TableWrite implements Serializable {
         }
         sleepJittered(attempt);
       }
+    }
+  }
+
+  /** Stores a checkpoint; without one, readers replay more versions, so a failure is only worth a warning. */
+  private void checkpoint(TableLog log, TableSnapshot committed) {
+    try {
+      log.writeCheckpoint(committed);
+    } catch (MetaflowS3Exception e) {
+      LOG.warn("could not store the checkpoint of version {} of {} ({}): readers replay the versions instead",
+          committed.version(), table, e.getMessage());
     }
   }
 

@@ -16,6 +16,8 @@
  * conditional PUT ({@code If-None-Match: *}), so exactly one writer gets a number. A version
  * ({@link io.metaflows3.core.table.TableVersion}) names its commit and lists the keys it adds (with sizes) and
  * removes; replaying the versions gives the visible objects ({@link io.metaflows3.core.table.TableSnapshot}).
+ * Every 100th version's committer also stores the state as of it
+ * ({@link io.metaflows3.core.table.TableCheckpoint}), so readers replay only the versions after the newest one.
  *
  * <p>A {@link io.metaflows3.core.table.TableWrite} begins when the job runs: if the location has no log, version
  * 0 adopts what other tools wrote there, so from then on only committed objects are visible and nothing a task
@@ -35,6 +37,7 @@
  *
  * <h2>Not yet</h2>
  * Objects of a writer killed before its commit stay (invisible here, visible to plain readers) until a lease or
- * retention rule can tell a dead write from a slow one; logs are read whole (no checkpoints).
+ * retention rule can tell a dead write from a slow one. Version files a checkpoint stands for are kept (and
+ * listed on each load): nothing deletes them yet.
  */
 package io.metaflows3.core.table;

@@ -3,9 +3,11 @@ package io.metaflows3.core.table;
 import static io.metaflows3.core.table.TableReads.plain;
 import static io.metaflows3.core.table.TableReads.visible;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metaflows3.core.GetOption;
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.MetaflowS3Exception;
 import io.metaflows3.core.S3;
@@ -19,6 +21,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -183,6 +186,56 @@ class TableWriteTest {
       }
       assertEquals(expected, visible(s3, t));
       assertEquals(visible(s3, t), plain(s3, t), "superseded objects of every commit were deleted");
+    }
+  }
+
+  @Test
+  void aNewReaderReadsTheNewestCheckpointAndTheVersionsAfterIt() {
+    String t = table("checkpoint");
+    TableWrite last = null;
+    List<WrittenObject> lastWritten = null;
+    for (int i = 1; i <= TableLog.CHECKPOINT_EVERY; i++) { // version 0 adopts, so the last commit is version 100
+      TableWrite.Mode mode = i == 40 ? TableWrite.Mode.OVERWRITE
+          : i == 70 ? TableWrite.Mode.OVERWRITE_PARTITIONS : TableWrite.Mode.APPEND;
+      last = TableWrite.begin(settings, t, mode);
+      try (S3 s3 = client()) {
+        AttemptWriter a = last.openAttempt(s3, "t0");
+        a.write(String.format("country=C%d/v%03d.txt", i % 3, i), ("v" + i).getBytes(), "text/plain");
+        lastWritten = a.written();
+        assertEquals(i, last.commit(lastWritten).version());
+      }
+    }
+    String log = t + TableLog.FOLDER;
+    List<String> expected;
+    try (S3 s3 = client()) {
+      assertTrue(s3.info(log + "00000000000000000100.checkpoint.tsv", GetOption.RETURN_MISSING).exists(),
+          "the 100th version's committer stored a checkpoint");
+      assertFalse(s3.info(log + "00000000000000000099.checkpoint.tsv", GetOption.RETURN_MISSING).exists(),
+          "only every 100th");
+      expected = visible(s3, t);
+      assertEquals(51, expected.size(), "1 after the overwrite at 40, 21 after the one of C1 at 70: " + expected);
+      List<TableVersion> versions = new ArrayList<>();
+      for (long v = 0; v <= TableLog.CHECKPOINT_EVERY; v++) {
+        versions.add(TableVersion.parse(v, s3.get(String.format("%s%020d.tsv", log, v)).text(), t));
+      }
+      assertEquals(TableSnapshot.empty(t).then(versions), new TableLog(s3, t).snapshot(),
+          "the checkpoint holds what replaying every version gives");
+    }
+    try (S3 s3 = client()) { // a new client: nothing of the log cached
+      s3.deleteMany(LongStream.rangeClosed(0, TableLog.CHECKPOINT_EVERY)
+          .mapToObj(v -> String.format("%s%020d.tsv", log, v)).toList());
+      assertEquals(expected, visible(s3, t), "with the versions it stands for gone, the checkpoint still shows them");
+      assertEquals(TableLog.CHECKPOINT_EVERY, last.commit(lastWritten).version(),
+          "a retried commit finds its version in the checkpoint");
+      write(settings, t, TableWrite.Mode.APPEND, Map.of("country=C0/after.txt", "after"));
+      List<String> after = new ArrayList<>(expected);
+      after.add("after");
+      assertEquals(new TreeSet<>(after), new TreeSet<>(visible(s3, t)), "the next commit lands on top");
+      assertEquals(visible(s3, t), plain(s3, t));
+
+      s3.put(log + "00000000000000000200.checkpoint.tsv", "not a checkpoint");
+      MetaflowS3Exception e = assertThrows(MetaflowS3Exception.class, () -> visible(s3, t));
+      assertTrue(e.getMessage().contains("not a table log checkpoint"), e.getMessage());
     }
   }
 }
