@@ -32,7 +32,7 @@ public final class TableLog {
   /** A new reader replays at most this many versions after the newest checkpoint. */
   static final int CHECKPOINT_EVERY = 100;
   private static final LogFileCache<TableVersion> VERSIONS_READ = new LogFileCache<>(4096);
-  private static final LogFileCache<TableSnapshot> CHECKPOINTS_READ = new LogFileCache<>(16);
+  private static final LogFileCache<TableSnapshot> CHECKPOINTS_READ = new LogFileCache<>(4);
   private final S3 s3;
   private final S3Url root;
 
