@@ -15,9 +15,14 @@ import io.metaflows3.local.FaultProxy;
 import io.metaflows3.local.LocalS3Server;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameReader;
@@ -31,6 +36,7 @@ import org.apache.spark.sql.SparkSession;
  * country by a filter) and on the small objects. Every query's answer is checked against the other tool's,
  * and one extra run of each, through a counting proxy of its own (so with cold caches and a new client), counts
  * the requests it sends and times that first query. The timed runs repeat a query, so both tools' caches are warm.
+ * On the table, Spark's parquet source over a local copy is the ceiling: Spark's own work for the query alone.
  */
 final class SparkSuite implements AutoCloseable {
   private static final String TABLE = "bench/sales/";
@@ -43,6 +49,7 @@ final class SparkSuite implements AutoCloseable {
   private final int runs;
   private final List<Measurement> results;
   private final SparkSession spark;
+  private Path localCopy;
 
   SparkSuite(URI endpoint, S3Settings settings, BenchData data, int runs, List<Measurement> results) {
     this.endpoint = endpoint;
@@ -67,17 +74,31 @@ final class SparkSuite implements AutoCloseable {
     writeTable(rows);
     long[] all = tableFiles(null);
     long[] one = tableFiles(COUNTRY);
+    String local = copyToLocalDisk();
     compare("spark table, all", all, reader -> reader.format("metaflow-s3").load(BenchData.url(TABLE)),
-        "Spark parquet over S3A", reader -> reader.parquet(s3a(TABLE)), SparkSuite::countAndSum);
+        "Spark parquet over S3A", reader -> reader.parquet(s3a(TABLE)),
+        reader -> reader.parquet(local), SparkSuite::countAndSum);
     Column filter = col("country").equalTo(COUNTRY);
     compare("spark table, " + COUNTRY, one,
         reader -> reader.format("metaflow-s3").load(BenchData.url(TABLE)).where(filter),
         "Spark parquet over S3A, same filter", reader -> reader.parquet(s3a(TABLE)).where(filter),
-        SparkSuite::countAndSum);
+        reader -> reader.parquet(local).where(filter), SparkSuite::countAndSum);
     compare("spark small", new long[] {data.smallKeys.size(), data.smallBytes},
         reader -> reader.format("metaflow-s3").option("format", "binary").load(BenchData.url(BenchData.SMALL)),
-        "Spark binaryFile over S3A", reader -> reader.format("binaryFile").load(s3a(BenchData.SMALL)),
+        "Spark binaryFile over S3A", reader -> reader.format("binaryFile").load(s3a(BenchData.SMALL)), null,
         df -> df.agg(count(lit(1)), sum(length(col("content")))).first().toString());
+  }
+
+  /**
+   * The table copied to a local folder, a file per country as on S3: Spark's parquet source reading it there is
+   * the ceiling of any S3 reader (the same Spark work, no requests at all).
+   */
+  private String copyToLocalDisk() throws IOException {
+    localCopy = Files.createTempDirectory("metaflow-s3-bench-table");
+    String folder = localCopy.resolve("sales").toString();
+    spark.read().format("metaflow-s3").options(connection(endpoint)).load(BenchData.url(TABLE))
+        .repartition(col("country")).write().partitionBy("country").parquet(folder);
+    return folder;
   }
 
   /** Rows and the sum of y in thousandths: an integer, so the order rows arrive in cannot change it. */
@@ -85,13 +106,16 @@ final class SparkSuite implements AutoCloseable {
     return df.agg(count(lit(1)), sum(expr("cast(round(y * 1000) as bigint)"))).first().toString();
   }
 
-  /** Times our read and the peer's, checks they give the same answer, and counts each one's requests. */
+  /**
+   * Times our read, the peer's and the ceiling's (a local copy; null: none), checks they give the same answer,
+   * and counts our and the peer's requests.
+   */
   private void compare(String workload, long[] filesAndBytes, Function<DataFrameReader, Dataset<Row>> ours,
-      String peer, Function<DataFrameReader, Dataset<Row>> theirs, Function<Dataset<Row>, String> query)
-      throws Exception {
-    String[] answers = new String[2];
+      String peer, Function<DataFrameReader, Dataset<Row>> theirs, Function<DataFrameReader, Dataset<Row>> ceiling,
+      Function<Dataset<Row>, String> query) throws Exception {
+    String[] answers = new String[3];
     Measurement.Work work = new Measurement.Work(filesAndBytes[0], filesAndBytes[1]);
-    List<Measurement> both = Measurement.interleaved(workload, runs, List.of(
+    List<Tool> tools = new ArrayList<>(List.of(
         new Tool("metaflow-s3 format(\"metaflow-s3\")", () -> { }, () -> {
           answers[0] = query.apply(ours.apply(spark.read().options(connection(endpoint))));
           return work;
@@ -100,8 +124,18 @@ final class SparkSuite implements AutoCloseable {
           answers[1] = query.apply(theirs.apply(spark.read()));
           return work;
         })));
-    if (!answers[0].equals(answers[1])) {
-      throw new IllegalStateException(workload + ": we answered " + answers[0] + ", " + peer + " " + answers[1]);
+    if (ceiling != null) {
+      tools.add(new Tool("ceiling: Spark parquet, local disk copy", () -> { }, () -> {
+        answers[2] = query.apply(ceiling.apply(spark.read()));
+        return work;
+      }));
+    }
+    List<Measurement> both = Measurement.interleaved(workload, runs, tools);
+    for (int i = 1; i < tools.size(); i++) {
+      if (!answers[0].equals(answers[i])) {
+        throw new IllegalStateException(workload + ": we answered " + answers[0] + ", " + tools.get(i).name() + " "
+            + answers[i]);
+      }
     }
     // A counting proxy of its own per workload: a new endpoint, so both tools start cold (our client and its
     // range cache are per settings; S3A's file systems are closed), and the counts are a first query's.
@@ -117,6 +151,7 @@ final class SparkSuite implements AutoCloseable {
       results.add(both.get(1).withNote(coldNote(counter.requests() - before, started)));
       useS3aEndpoint(endpoint);
     }
+    results.addAll(both.subList(2, both.size()));
   }
 
   /** A cold run's requests and time (one sample, a new client's start included). */
@@ -162,7 +197,14 @@ final class SparkSuite implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public void close() throws IOException {
     spark.stop();
+    if (localCopy != null) {
+      try (Stream<Path> files = Files.walk(localCopy)) {
+        for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(f);
+        }
+      }
+    }
   }
 }

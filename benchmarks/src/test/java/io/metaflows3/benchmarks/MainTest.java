@@ -29,6 +29,7 @@ class MainTest {
     for (String row : List.of("get small          metaflow-s3 getMany", "get large          metaflow-s3 getMany",
         "put small", "put large", "listRecursive      Beam FileSystems.match", "listPaths",
         "beam read large    Beam FileIO.match().readMatches()", "spark table, DE    Spark parquet over S3A",
+        "spark table, all   ceiling: Spark parquet, local disk copy",
         "spark small        Spark binaryFile over S3A", "Memory: one getMany of 2 objects")) {
       assertTrue(table.contains(row), "missing: " + row);
     }
