@@ -13,7 +13,8 @@ import java.util.TreeMap;
 /**
  * A table as of one version: the visible objects (key relative to the table, size), the writes committed, and
  * the keys versions removed (objects that must not exist any more; a commit killed before its clean-up leaves
- * some, which the next commit deletes). {@code version} is -1 for a location without a log.
+ * some, which the next commit deletes; a checkpoint holds only those still there when it was stored).
+ * {@code version} is -1 for a location without a log.
  */
 public record TableSnapshot(String root, long version, Map<String, Long> live, Map<String, Long> writes,
     Set<String> superseded) {

@@ -191,12 +191,13 @@ public final class TableWrite implements Serializable {
             adds, removes);
         if (log.tryCreate(version)) {
           afterVersion.run();
-          if (TableLog.checkpointDue(version.number())) {
-            checkpoint(log, now.then(List.of(version)));
-          }
           Set<String> gone = new HashSet<>(now.superseded());
           gone.addAll(removes);
-          return finish(s3, version.number(), adds.keySet(), gone, wholeWrite);
+          Committed made = finish(s3, version.number(), adds.keySet(), gone, wholeWrite);
+          if (TableLog.checkpointDue(version.number())) {
+            checkpoint(log, now.then(List.of(version)), made.cleanedUp());
+          }
+          return made;
         }
         if (attempt == MAX_COMMIT_TRIES) {
           throw new MetaflowS3Exception("could not commit after " + attempt + " concurrent commits took each "
@@ -207,10 +208,16 @@ public final class TableWrite implements Serializable {
     }
   }
 
-  /** Stores a checkpoint; without one, readers replay more versions, so a failure is only worth a warning. */
-  private void checkpoint(TableLog log, TableSnapshot committed) {
+  /**
+   * Stores a checkpoint; without one, readers replay more versions, so a failure is only worth a warning. When
+   * the clean-up deleted every removed object, it says none is left to delete, so the set does not grow with
+   * every key a table ever removed.
+   */
+  private void checkpoint(TableLog log, TableSnapshot committed, boolean cleanedUp) {
+    TableSnapshot state = cleanedUp ? new TableSnapshot(committed.root(), committed.version(), committed.live(),
+        committed.writes(), Set.of()) : committed;
     try {
-      log.writeCheckpoint(committed);
+      log.writeCheckpoint(state);
     } catch (MetaflowS3Exception e) {
       LOG.warn("could not store the checkpoint of version {} of {} ({}): readers replay the versions instead",
           committed.version(), table, e.getMessage());

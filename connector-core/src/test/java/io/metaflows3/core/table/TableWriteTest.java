@@ -12,11 +12,13 @@ import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.MetaflowS3Exception;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
+import io.metaflows3.local.FaultProxy;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -218,8 +220,12 @@ class TableWriteTest {
       for (long v = 0; v <= TableLog.CHECKPOINT_EVERY; v++) {
         versions.add(TableVersion.parse(v, s3.get(String.format("%s%020d.tsv", log, v)).text(), t));
       }
-      assertEquals(TableSnapshot.empty(t).then(versions), new TableLog(s3, t).snapshot(),
-          "the checkpoint holds what replaying every version gives");
+      TableSnapshot replayed = TableSnapshot.empty(t).then(versions);
+      TableSnapshot fromCheckpoint = new TableLog(s3, t).snapshot();
+      assertEquals(new TableSnapshot(t, TableLog.CHECKPOINT_EVERY, replayed.live(), replayed.writes(), Set.of()),
+          fromCheckpoint, "the checkpoint holds what replaying every version gives, with nothing left to delete");
+      assertEquals(49, replayed.superseded().size(), "replaying names every key ever removed");
+      assertEquals(expected, plain(s3, t), "and every one of them was deleted");
     }
     try (S3 s3 = client()) { // a new client: nothing of the log cached
       s3.deleteMany(LongStream.rangeClosed(0, TableLog.CHECKPOINT_EVERY)
@@ -236,6 +242,32 @@ class TableWriteTest {
       s3.put(log + "00000000000000000200.checkpoint.tsv", "not a checkpoint");
       MetaflowS3Exception e = assertThrows(MetaflowS3Exception.class, () -> visible(s3, t));
       assertTrue(e.getMessage().contains("not a table log checkpoint"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aCheckpointKeepsTheKeysItsCommitCouldNotDeleteAndTheNextCommitDeletesThem() {
+    String t = table("checkpoint-unclean");
+    for (int i = 1; i < TableLog.CHECKPOINT_EVERY; i++) {
+      write(settings, t, TableWrite.Mode.APPEND, Map.of("v" + i + ".txt", "v" + i));
+    }
+    try (FaultProxy proxy = FaultProxy.start(server.endpoint(), 1)) {
+      proxy.onlyFor(r -> r.method().equals("POST") && r.target().contains("delete"))
+          .rates(new FaultProxy.Rates(0, 1, 0, 0, 0, 0));
+      S3Settings deletesFail = LocalS3.settings(server).endpoint(proxy.endpoint().toString()).maxAttempts(1).build();
+      TableWrite.Committed overwrite = write(deletesFail, t, TableWrite.Mode.OVERWRITE, Map.of("last.txt", "last"));
+      assertEquals(TableLog.CHECKPOINT_EVERY, overwrite.version());
+      assertFalse(overwrite.cleanedUp());
+    }
+    try (S3 s3 = client()) {
+      assertEquals(List.of("last"), visible(s3, t));
+      assertEquals(TableLog.CHECKPOINT_EVERY, plain(s3, t).size(), "the 99 replaced objects are still there");
+      TableSnapshot fromCheckpoint = new TableLog(s3, t).snapshot();
+      assertEquals(TableLog.CHECKPOINT_EVERY - 1, fromCheckpoint.superseded().size(),
+          "the checkpoint still names them as to be deleted");
+      write(settings, t, TableWrite.Mode.APPEND, Map.of("next.txt", "next"));
+      assertEquals(List.of("last", "next"), visible(s3, t));
+      assertEquals(visible(s3, t), plain(s3, t), "the next commit deleted them");
     }
   }
 }
