@@ -130,7 +130,7 @@ final class SparkSuite implements AutoCloseable {
         return work;
       }));
     }
-    List<Measurement> both = Measurement.interleaved(workload, runs, tools);
+    List<Measurement> measured = Measurement.interleaved(workload, runs, tools);
     for (int i = 1; i < tools.size(); i++) {
       if (!answers[0].equals(answers[i])) {
         throw new IllegalStateException(workload + ": we answered " + answers[0] + ", " + tools.get(i).name() + " "
@@ -143,15 +143,15 @@ final class SparkSuite implements AutoCloseable {
       long before = counter.requests();
       long started = System.nanoTime();
       query.apply(ours.apply(spark.read().options(connection(counter.endpoint()))));
-      results.add(both.get(0).withNote(coldNote(counter.requests() - before, started)));
+      results.add(measured.get(0).withNote(coldNote(counter.requests() - before, started)));
       useS3aEndpoint(counter.endpoint());
       before = counter.requests();
       started = System.nanoTime();
       query.apply(theirs.apply(spark.read()));
-      results.add(both.get(1).withNote(coldNote(counter.requests() - before, started)));
+      results.add(measured.get(1).withNote(coldNote(counter.requests() - before, started)));
       useS3aEndpoint(endpoint);
     }
-    results.addAll(both.subList(2, both.size()));
+    results.addAll(measured.subList(2, measured.size()));
   }
 
   /** A cold run's requests and time (one sample, a new client's start included). */
