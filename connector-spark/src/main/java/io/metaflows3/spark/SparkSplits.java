@@ -24,8 +24,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * Listed objects cut into tasks exactly as Spark cuts files: {@code maxSplitBytes} from
  * {@code spark.sql.files.maxPartitionBytes}, {@code openCostInBytes} and the default parallelism (Spark's own
  * {@code FilePartition.maxSplitBytes}), splittable objects cut at that size, all pieces largest first, packed by
- * Spark's {@code FilePartition.getFilePartitions}. Empty objects are skipped, as Spark
- * skips empty files.
+ * Spark's {@code FilePartition.getFilePartitions}. Empty objects are skipped, as Spark skips empty files.
  */
 final class SparkSplits {
   private SparkSplits() {}

@@ -242,6 +242,12 @@ class TableWriteTest {
       s3.put(log + "00000000000000000200.checkpoint.tsv", "not a checkpoint");
       MetaflowS3Exception e = assertThrows(MetaflowS3Exception.class, () -> visible(s3, t));
       assertTrue(e.getMessage().contains("not a table log checkpoint"), e.getMessage());
+      s3.put(log + "00000000000000000300.checkpoint.tsv", TableCheckpoint.HEADER + "\nversion\t300\nbogus\t1\n");
+      e = assertThrows(MetaflowS3Exception.class, () -> visible(s3, t));
+      assertTrue(e.getMessage().contains("unknown table log checkpoint line 3: bogus"), e.getMessage());
+      s3.put(log + "00000000000000000300.checkpoint.tsv", TableCheckpoint.HEADER + "\nversion\t300\nlive\tx\tk\n");
+      e = assertThrows(MetaflowS3Exception.class, () -> visible(s3, t));
+      assertTrue(e.getMessage().contains("malformed table log checkpoint line 3"), e.getMessage());
     }
   }
 
