@@ -26,7 +26,19 @@ final class Lister {
 
   /** Objects and common prefixes directly below {@code prefix}, in key order. */
   CompletableFuture<List<Listed>> level(S3Url prefix) {
-    return pages(prefix, "/", null, new ArrayList<>()).thenApply(l -> sorted(l));
+    return pages(prefix, "/", null, null, new ArrayList<>()).thenApply(l -> sorted(l));
+  }
+
+  /**
+   * Objects and common prefixes directly below {@code prefix} whose keys are at or after {@code from} (a key in
+   * that folder), in key order: S3 starts the listing there, so a long folder is not listed from its start.
+   */
+  CompletableFuture<List<Listed>> levelFrom(S3Url prefix, String from) {
+    // S3's start-after is exclusive: start after the key less its last character (which sorts before it), and
+    // drop the few keys between the two.
+    String startAfter = from.substring(0, from.length() - 1);
+    return pages(prefix, "/", null, startAfter, new ArrayList<>())
+        .thenApply(l -> sorted(new ArrayList<>(l.stream().filter(e -> e.url().key().compareTo(from) >= 0).toList())));
   }
 
   /** Every object below {@code prefix}, in key order. */
@@ -63,7 +75,7 @@ final class Lister {
         }
         String folder = entry.url().relativeTo(prefix);
         if (folder.indexOf('=') <= 0) {
-          below.add(pages(entry.url(), null, null, new ArrayList<>()));
+          below.add(pages(entry.url(), null, null, null, new ArrayList<>()));
         } else if (descend.test(entry.url().relativeTo(top))) {
           below.add(walk(top, entry.url(), descend));
         }
@@ -75,11 +87,12 @@ final class Lister {
     });
   }
 
-  private CompletableFuture<List<Listed>> pages(S3Url prefix, String delimiter, String token, List<Listed> into) {
-    return engine.listPage(prefix, delimiter, token).thenCompose(page -> {
+  private CompletableFuture<List<Listed>> pages(S3Url prefix, String delimiter, String token, String startAfter,
+      List<Listed> into) {
+    return engine.listPage(prefix, delimiter, token, startAfter).thenCompose(page -> {
       collect(prefix, page, into);
       return Boolean.TRUE.equals(page.isTruncated())
-          ? pages(prefix, delimiter, page.nextContinuationToken(), into)
+          ? pages(prefix, delimiter, page.nextContinuationToken(), startAfter, into)
           : CompletableFuture.completedFuture(into);
     });
   }

@@ -333,6 +333,20 @@ public final class S3 implements AutoCloseable {
     return !page.contents().isEmpty() || !page.commonPrefixes().isEmpty();
   }
 
+  /**
+   * The objects and folders in the folder of {@code key} (a key under the root, or a URL) whose keys are at or
+   * after it, in key order, one level: for logs of numbered files read from a known number on (a table's
+   * {@code _delta_log/}), listed from there rather than from the folder's first key.
+   */
+  public List<S3Object> listFrom(String key) {
+    S3Url from = resolveLocation(key);
+    S3Url folder = new S3Url(from.bucket(), from.key().substring(0, from.key().lastIndexOf('/') + 1));
+    if (from.key().endsWith("/") || from.key().isEmpty()) {
+      throw new MetaflowS3URLException("listFrom needs a key inside a folder, not a folder", from.toString());
+    }
+    return list(List.of(folder.toString()), true, prefix -> lister.levelFrom(prefix, from.key()));
+  }
+
   /** Every object below the root, in key order. */
   public List<S3Object> listRecursive() {
     return listRecursive(List.of(requireRoot("listRecursive").toString()));

@@ -112,9 +112,15 @@ final class TransferEngine implements AutoCloseable {
   }
 
   CompletableFuture<ListObjectsV2Response> listPage(S3Url prefix, String delimiter, String continuation) {
+    return listPage(prefix, delimiter, continuation, null);
+  }
+
+  /** The same, starting after the key {@code startAfter} (null: from the first). */
+  CompletableFuture<ListObjectsV2Response> listPage(S3Url prefix, String delimiter, String continuation,
+      String startAfter) {
     stats.listRequests.incrementAndGet();
     return send(0, () -> client.listObjectsV2(r -> r.bucket(prefix.bucket()).prefix(prefix.key())
-        .delimiter(delimiter).continuationToken(continuation)));
+        .delimiter(delimiter).continuationToken(continuation).startAfter(startAfter)));
   }
 
   /**

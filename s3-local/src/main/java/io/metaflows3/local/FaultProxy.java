@@ -61,6 +61,7 @@ public final class FaultProxy implements AutoCloseable {
   private volatile Rates rates = Rates.none();
   private volatile Shaping shaping = Shaping.none();
   private volatile Predicate<Request> eligible = r -> true;
+  private volatile Predicate<Request> answersLost = r -> false;
   private volatile boolean closed;
 
   private FaultProxy(URI upstream, long seed) throws IOException {
@@ -100,6 +101,16 @@ public final class FaultProxy implements AutoCloseable {
   /** Limits faults to requests {@code filter} accepts (e.g. only part uploads); others pass untouched. */
   public FaultProxy onlyFor(Predicate<Request> filter) {
     this.eligible = filter;
+    return this;
+  }
+
+  /**
+   * Passes the requests {@code which} accepts on to the server, then resets the connection instead of answering:
+   * the server applied the request, the client never heard (a lost answer). Faults drawn from the rates still
+   * apply to every other request.
+   */
+  public FaultProxy loseAnswers(Predicate<Request> which) {
+    this.answersLost = which;
     return this;
   }
 
@@ -190,6 +201,11 @@ public final class FaultProxy implements AutoCloseable {
         }
         boolean noBody = parts[0].equals("HEAD") || status.contains(" 204 ") || status.contains(" 304 ");
         byte[] responseBody = noBody ? new byte[0] : readBody(fromServer, responseHeaders, true);
+        if (answersLost.test(request)) {
+          faults.incrementAndGet();
+          reset(client);
+          return;
+        }
         Thread.sleep(shape.firstByteMillis());
         out.write(head(status, responseHeaders));
         if ((fault == Fault.RESET_DURING || fault == Fault.TRUNCATE) && responseBody.length > 1) {

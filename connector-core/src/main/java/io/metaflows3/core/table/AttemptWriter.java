@@ -44,34 +44,57 @@ public final class AttemptWriter {
    * write of it fails here), and the object counts as written (for {@link #abort}) from now on.
    */
   public CompletableFuture<WrittenObject> writeAsync(String name, byte[] bytes, String contentType) {
-    return store(name, bytes.length, key -> S3PutObject.of(key, bytes).withContentType(contentType));
+    return store(name, bytes.length, Map.of(), null, key -> S3PutObject.of(key, bytes).withContentType(contentType));
   }
 
   /** Streams a local file to the attempt's unique key for {@code name}. */
   public WrittenObject writeFile(String name, Path file, String contentType) {
+    return S3.await(store(name, size(file), Map.of(), null,
+        key -> S3PutObject.ofFile(key, file).withContentType(contentType)));
+  }
+
+  /**
+   * Streams a Parquet file of the table's data columns to the attempt's unique key for {@code name}, with the
+   * row's {@code partitionValues} (Delta's text of each value, null for null) and the statistics its footer gives
+   * (row count, each column's min, max and null count), read here before it is stored.
+   */
+  public WrittenObject writeDataFile(String name, Path file, Map<String, String> partitionValues) {
+    String stats = write.statistics(file);
+    return S3.await(store(name, size(file), partitionValues, stats,
+        key -> S3PutObject.ofFile(key, file).withContentType("application/vnd.apache.parquet")));
+  }
+
+  private static long size(Path file) {
     try {
-      long size = Files.size(file);
-      return S3.await(store(name, size, key -> S3PutObject.ofFile(key, file).withContentType(contentType)));
+      return Files.size(file);
     } catch (IOException e) {
       throw new MetaflowS3Exception("cannot read " + file, null, e);
     }
   }
 
-  private CompletableFuture<WrittenObject> store(String name, long size, Function<String, S3PutObject> object) {
+  private CompletableFuture<WrittenObject> store(String name, long size, Map<String, String> partitionValues,
+      String stats, Function<String, S3PutObject> object) {
     if (written.containsKey(name)) {
       throw new MetaflowS3Exception("'" + name + "' is written twice in one write: keys must be unique",
           write.table() + name);
     }
     String key = write.uniqueKey(name, attemptId);
     S3Url url = S3Url.parse(write.table()).resolve(key);
-    WrittenObject w = new WrittenObject(name, key, size);
+    String clientKey = TableLog.keyFor(s3, url);
+    WrittenObject w = new WrittenObject(name, key, size, partitionValues, stats);
     written.put(name, w);
-    return s3.putAsync(object.apply(TableLog.keyFor(s3, url)), PutOption.NO_OVERWRITE).thenApply(stored -> {
-      if (stored == null) {
-        throw new MetaflowS3Exception("key exists already: attempt ids must be unique per attempt", url.toString());
-      }
-      return w;
-    });
+    return s3.putAsync(object.apply(clientKey), PutOption.NO_OVERWRITE).thenCompose(stored -> stored != null
+        ? CompletableFuture.completedFuture(w)
+        // The key is this attempt's alone: if it exists, an answer to this very upload was lost and the SDK's
+        // retry found the object stored. Its size says so (asked off the client's threads); anything else is
+        // another writer using this attempt's id.
+        : CompletableFuture.supplyAsync(() -> {
+          if (s3.info(clientKey).size() != size) {
+            throw new MetaflowS3Exception("key exists already with other content: attempt ids must be unique per "
+                + "attempt", url.toString());
+          }
+          return w;
+        }));
   }
 
   /** What this attempt wrote so far, in write order: its commit message. */

@@ -7,6 +7,7 @@ import io.metaflows3.core.ReadSplit;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Object;
 import io.metaflows3.core.S3Url;
+import io.delta.kernel.Snapshot;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -37,6 +38,26 @@ public final class ReadPlanner {
   private final S3 s3;
   private final ZoneId zone;
   private final boolean emptyAllowed;
+  private final SnapshotChoice snapshot;
+
+  /** Which snapshot of a Delta table a plan reads: the newest, or one by version or by time. */
+  public record SnapshotChoice(Long version, Long timestampMillis) {
+    public static final SnapshotChoice LATEST = new SnapshotChoice(null, null);
+
+    Snapshot of(DeltaTable table) {
+      if (version != null) {
+        return table.asOfVersion(version);
+      }
+      if (timestampMillis != null) {
+        return table.asOfTimestamp(timestampMillis);
+      }
+      return table.latest().orElseThrow(() -> new MetaflowS3NotFound("the Delta log has no commit", table.root()
+          + DeltaTable.LOG_FOLDER, null));
+    }
+  }
+
+  /** What a listing found: the visible objects, and the layout of each Delta table they belong to, by root. */
+  public record Listing(List<ObjectRange> objects, Map<String, TableLayout> deltaTables) {}
 
   public ReadPlanner(S3 s3) {
     this(s3, ZoneOffset.UTC);
@@ -44,18 +65,24 @@ public final class ReadPlanner {
 
   /** A planner whose timestamp partition values are local times of {@code zone} (Spark's session time zone). */
   public ReadPlanner(S3 s3, ZoneId zone) {
-    this(s3, zone, false);
+    this(s3, zone, false, SnapshotChoice.LATEST);
   }
 
-  private ReadPlanner(S3 s3, ZoneId zone, boolean emptyAllowed) {
+  private ReadPlanner(S3 s3, ZoneId zone, boolean emptyAllowed, SnapshotChoice snapshot) {
     this.s3 = s3;
     this.zone = zone;
     this.emptyAllowed = emptyAllowed;
+    this.snapshot = snapshot;
   }
 
   /** This planner, reading a location with nothing below it as empty instead of failing (a table of known schema). */
   public ReadPlanner allowingEmptyLocations() {
-    return new ReadPlanner(s3, zone, true);
+    return new ReadPlanner(s3, zone, true, snapshot);
+  }
+
+  /** This planner, reading Delta tables as of {@code choice} (time travel) instead of their newest snapshot. */
+  public ReadPlanner at(SnapshotChoice choice) {
+    return new ReadPlanner(s3, zone, emptyAllowed, choice);
   }
 
   /** Every visible object below each prefix whose partitions may match {@code filter}; see {@link #list}. */
@@ -72,23 +99,36 @@ public final class ReadPlanner {
    */
   public List<ObjectRange> list(List<String> locations, String basePath, PartitionSchema schema,
       PartitionFilter filter) {
+    return listing(locations, basePath, schema, filter).objects();
+  }
+
+  /**
+   * {@link #list}, also naming the Delta tables read. Below a Delta table the objects are the data files of its
+   * snapshot ({@link SnapshotChoice}), with partition values and types from its log: its data is never listed.
+   */
+  public Listing listing(List<String> locations, String basePath, PartitionSchema schema, PartitionFilter filter) {
     List<String> urls = locations.stream().map(l -> url(l).toString()).toList();
-    // The logs above and the data are listed at once. A version adds only objects stored before it, so a data
-    // listing made after its log's holds all of them; one made at the same time may miss what a version
-    // committed just then added: such a location is listed again, after its log's listing.
-    CompletableFuture<TableLog.Governing> probing = CompletableFuture.supplyAsync(
-        () -> TableLog.tablesAbove(s3, urls), LISTING);
+    // The tables above are probed first, so a Delta table's data is never listed. Elsewhere a version adds only
+    // objects stored before it, so a data listing made after its log's holds all of them.
+    TableLog.Governing above = TableLog.tablesAbove(s3, urls);
+    Map<String, String> tablesAbove = above.tables();
     Map<String, CompletableFuture<List<S3Object>>> early = new LinkedHashMap<>();
     for (String location : urls) {
-      early.put(location, CompletableFuture.supplyAsync(() -> list(S3Url.parse(location), schema, filter), LISTING));
+      String root = tablesAbove.get(location);
+      if (root == null || !TableLog.isDelta(above.logs().get(root))) {
+        early.put(location, CompletableFuture.supplyAsync(() -> list(S3Url.parse(location), schema, filter), LISTING));
+      }
     }
-    TableLog.Governing above = S3.await(probing);
-    Map<String, String> tablesAbove = above.tables();
     Map<String, TableSnapshot> snapshots = new HashMap<>();
+    Map<String, DeltaFiles> deltas = new LinkedHashMap<>();
     List<Visible> visible = new ArrayList<>();
     for (String location : urls) {
       S3Url prefix = S3Url.parse(location);
       S3Url base = basePath == null ? prefix : S3Url.parse(basePath).asPrefix();
+      if (!early.containsKey(location)) {
+        visible.addAll(deltas.computeIfAbsent(tablesAbove.get(location), this::deltaFiles).below(prefix));
+        continue;
+      }
       List<String> roots = new ArrayList<>();
       if (tablesAbove.containsKey(location)) {
         String root = tablesAbove.get(location);
@@ -97,10 +137,11 @@ public final class ReadPlanner {
       }
       List<S3Object> listed = S3.await(early.get(location));
       List<String> below = new ArrayList<>();
+      List<String> deltaBelow = new ArrayList<>();
       for (S3Object o : listed) {
         String root = TableLog.rootOfLogKey(o.url());
-        if (root != null && !roots.contains(root) && !below.contains(root)) {
-          below.add(root);
+        if (root != null && !roots.contains(root) && !below.contains(root) && !deltaBelow.contains(root)) {
+          (o.url().contains("/" + DeltaTable.LOG_FOLDER) ? deltaBelow : below).add(root);
         }
       }
       if (!below.isEmpty()) {
@@ -115,25 +156,57 @@ public final class ReadPlanner {
       }
       for (S3Object o : listed) {
         S3Url url = S3Url.parse(o.url());
+        if (governing(url, deltaBelow) != null) {
+          continue; // a Delta table's files come from its log, below
+        }
         String root = governing(url, roots);
         boolean shown = root == null ? isPlainData(url.relativeTo(prefix), o.size())
             : isCommitted(snapshots.get(root), url, o.size());
         if (shown) {
-          visible.add(new Visible(o, PartitionPaths.rawValues(url.relativeTo(base))));
+          visible.add(new Visible(o.url(), o.size(), o.etag().orElse(null),
+              PartitionPaths.rawValues(url.relativeTo(base))));
         }
+      }
+      for (String root : deltaBelow) {
+        visible.addAll(deltas.computeIfAbsent(root, this::deltaFiles).below(prefix));
       }
       checkNothingMissing(prefix, listed, roots, snapshots, base, schema, filter);
     }
-    // Types are inferred only to filter: a plain prefix may mix layouts that no table would.
+    // Types are inferred only to filter: a plain prefix may mix layouts that no table would. A Delta table's come
+    // from its log; one with a partition column of a type the filter cannot compare is not pruned.
     PartitionSchema types = filter.isAll() ? schema : withInferred(schema, visible);
+    Map<String, TableLayout> layouts = new LinkedHashMap<>();
+    deltas.forEach((root, files) -> layouts.put(root, files.layout()));
     List<ObjectRange> objects = new ArrayList<>();
     for (Visible v : visible) {
-      if (allows(filter, types, v.raw)) {
-        objects.add(new ObjectRange(v.object.url(), v.object.size(), v.object.etag().orElse(null), 0,
-            v.object.size(), v.raw));
+      DeltaFiles delta = v.delta() == null ? null : deltas.get(v.delta());
+      boolean may = delta == null ? allows(filter, types, v.raw())
+          : delta.types() == null || allows(filter, delta.types(), v.raw());
+      if (may) {
+        objects.add(new ObjectRange(v.url(), v.size(), v.etag(), 0, v.size(), v.raw()));
       }
     }
-    return objects;
+    return new Listing(objects, layouts);
+  }
+
+  /** The data files of the Delta table at {@code root}, as of this planner's snapshot choice. */
+  private DeltaFiles deltaFiles(String root) {
+    DeltaTable table = DeltaTable.at(s3, root);
+    Snapshot chosen = snapshot.of(table);
+    TableLayout layout = DeltaTable.layout(chosen);
+    DeltaPartitions partitions = new DeltaPartitions(layout, zone);
+    List<Visible> files = new ArrayList<>();
+    for (DeltaTable.DataFile f : table.files(chosen)) {
+      files.add(new Visible(f.url(), f.size(), null, partitions.rawValues(f.partitionValues()), root));
+    }
+    return new DeltaFiles(layout, partitions.types(), files);
+  }
+
+  /** A Delta table's layout, the core types of its partition columns (null: some cannot be compared) and files. */
+  private record DeltaFiles(TableLayout layout, PartitionSchema types, List<Visible> files) {
+    List<Visible> below(S3Url prefix) {
+      return files.stream().filter(f -> f.url().startsWith(prefix.toString())).toList();
+    }
   }
 
   /**
@@ -220,7 +293,12 @@ public final class ReadPlanner {
     return splits;
   }
 
-  private record Visible(S3Object object, Map<String, String> raw) {}
+  /** An object a plan reads, with its raw partition values; {@code delta}: the root of its Delta table, or null. */
+  private record Visible(String url, long size, String etag, Map<String, String> raw, String delta) {
+    Visible(String url, long size, String etag, Map<String, String> raw) {
+      this(url, size, etag, raw, null);
+    }
+  }
 
   /** A location as a prefix URL: a URL as it is, else a key under the client's root ("" is the root). */
   private S3Url url(String location) {

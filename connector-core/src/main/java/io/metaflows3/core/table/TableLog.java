@@ -164,10 +164,23 @@ public final class TableLog {
     }
   }
 
-  /** The table root of a key inside a log folder ({@code t/_metaflow_s3_log/0.tsv} gives {@code t/}), or null. */
+  /**
+   * The table root of a key inside a log folder, this library's earlier one or Delta's
+   * ({@code t/_metaflow_s3_log/0.tsv} and {@code t/_delta_log/0.json} give {@code t/}), or null.
+   */
   static String rootOfLogKey(String url) {
-    int at = url.indexOf("/" + FOLDER);
-    return at < 0 ? null : url.substring(0, at + 1);
+    for (String folder : List.of(FOLDER, DeltaTable.LOG_FOLDER)) {
+      int at = url.indexOf("/" + folder);
+      if (at >= 0) {
+        return url.substring(0, at + 1);
+      }
+    }
+    return null;
+  }
+
+  /** Whether a listing of a table's log folder (see {@link #tablesAbove}) found Delta's log. */
+  static boolean isDelta(List<S3Object> logListing) {
+    return logListing.stream().anyMatch(o -> o.url().contains("/" + DeltaTable.LOG_FOLDER));
   }
 
   /** The tables governing some locations, with the listing of each one's log folder. */
@@ -175,7 +188,7 @@ public final class TableLog {
 
   /**
    * The tables governing reads of {@code prefixUrls}: for each, the nearest location at or above it (up to the
-   * client's root, if it has one) whose log exists, all asked at once; the listings that found the logs are kept,
+   * client's root, if it has one) whose log (this library's earlier one, or Delta's) exists, all asked at once; the listings that found the logs are kept,
    * so reading a log's versions needs no listing of its own. Locations with no table above are left out.
    */
   static Governing tablesAbove(S3 s3, Collection<String> prefixUrls) {
@@ -186,7 +199,8 @@ public final class TableLog {
     // A client with a root addresses nothing above it: tables are looked for from the root down.
     s3.root().map(S3Url::parse).ifPresent(root -> ancestors.removeIf(a -> !a.equals(root.toString())
         && !S3Url.parse(a).isUnder(root)));
-    List<String> logs = ancestors.stream().sorted().map(a -> keyFor(s3, S3Url.parse(a).resolve(FOLDER))).toList();
+    List<String> logs = ancestors.stream().sorted().flatMap(a -> List.of(FOLDER, DeltaTable.LOG_FOLDER).stream()
+        .map(folder -> keyFor(s3, S3Url.parse(a).resolve(folder)))).toList();
     Map<String, List<S3Object>> withLog = new HashMap<>();
     for (S3Object o : s3.listPaths(logs)) {
       withLog.computeIfAbsent(rootOfLogKey(o.url()), r -> new ArrayList<>()).add(o);

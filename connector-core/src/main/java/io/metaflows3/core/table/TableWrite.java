@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * longer visible (superseded objects, failed attempts), so readers that ignore the log see the same rows.
  */
 public final class TableWrite implements Serializable {
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
+  /** Delta's default number of leading columns with statistics ({@code delta.dataSkippingNumIndexedCols}). */
+  private static final int STATS_COLUMNS = 32;
   private static final Logger LOG = LoggerFactory.getLogger(TableWrite.class);
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")
       .withZone(ZoneOffset.UTC);
@@ -56,12 +58,15 @@ public final class TableWrite implements Serializable {
   private final String table;
   private final String writeId;
   private final Mode mode;
+  /** The Delta table's layout, or null for a write of objects that are not a table's rows. */
+  private final TableLayout layout;
 
-  private TableWrite(S3Settings settings, String table, String writeId, Mode mode) {
+  private TableWrite(S3Settings settings, String table, String writeId, Mode mode, TableLayout layout) {
     this.settings = settings;
     this.table = table;
     this.writeId = writeId;
     this.mode = mode;
+    this.layout = layout;
   }
 
   /**
@@ -70,12 +75,37 @@ public final class TableWrite implements Serializable {
    * pipeline is built, so every run gets its own write id.
    */
   public static TableWrite begin(S3Settings settings, String tableUrl, Mode mode) {
-    String writeId = STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
-    TableWrite write = new TableWrite(settings, S3Url.parse(tableUrl).asPrefix().toString(), writeId, mode);
+    TableWrite write = new TableWrite(settings, S3Url.parse(tableUrl).asPrefix().toString(), newWriteId(), mode,
+        null);
     try (S3 s3 = write.client()) {
+      TableNesting.refuseNested(s3, write.table, TableLog.FOLDER);
       write.mark(s3);
     }
     return write;
+  }
+
+  /**
+   * Begins a write of Parquet rows into the Delta table at {@code tableUrl} (created by the commit when there is
+   * none, with {@code layout}); tasks store their files with {@link AttemptWriter#writeDataFile}. A location inside
+   * a table, or holding one below it, is refused, as is a table of another layout.
+   */
+  public static TableWrite begin(S3Settings settings, String tableUrl, Mode mode, TableLayout layout) {
+    TableWrite write = new TableWrite(settings, S3Url.parse(tableUrl).asPrefix().toString(), newWriteId(), mode,
+        layout);
+    try (S3 s3 = write.client()) {
+      TableNesting.refuseNested(s3, write.table, DeltaTable.LOG_FOLDER);
+      DeltaTable.at(s3, write.table).latest().ifPresent(s -> {
+        if (!layout.fits(DeltaTable.layout(s))) {
+          throw new MetaflowS3Exception("the data does not fit the Delta table: it has " + layout + ", the table "
+              + DeltaTable.layout(s) + "; write to a new location", write.table);
+        }
+      });
+    }
+    return write;
+  }
+
+  private static String newWriteId() {
+    return STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   public S3Settings settings() {
@@ -95,6 +125,45 @@ public final class TableWrite implements Serializable {
     return mode;
   }
 
+  /** The Delta table's layout; null for a write of objects. */
+  public TableLayout layout() {
+    return layout;
+  }
+
+  /**
+   * The statistics of a Parquet file of this table's data columns, as Delta's add actions carry them (row
+   * count; min, max and null count of the first 32 leaf columns), read from its footer by Kernel.
+   */
+  String statistics(java.nio.file.Path parquetFile) {
+    if (layout == null) {
+      throw new IllegalStateException("a write of objects has no data files");
+    }
+    io.delta.kernel.types.StructType data = layout.dataSchema();
+    List<io.delta.kernel.expressions.Column> columns = new ArrayList<>();
+    leafColumns(data, new String[0], columns);
+    try {
+      return io.delta.kernel.defaults.internal.parquet.ParquetStatsReader.readDataFileStatistics(
+          new LocalInputFile(parquetFile.toString(), parquetFile, () -> { }), data,
+          columns.subList(0, Math.min(STATS_COLUMNS, columns.size()))).serializeAsJson(data);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new MetaflowS3Exception("cannot read the statistics of a Parquet file written for the table ("
+          + e.getMessage() + ")", table, e);
+    }
+  }
+
+  private static void leafColumns(io.delta.kernel.types.StructType struct, String[] parent,
+      List<io.delta.kernel.expressions.Column> into) {
+    for (io.delta.kernel.types.StructField f : struct.fields()) {
+      String[] path = java.util.Arrays.copyOf(parent, parent.length + 1);
+      path[parent.length] = f.getName();
+      if (f.getDataType() instanceof io.delta.kernel.types.StructType nested) {
+        leafColumns(nested, path, into);
+      } else {
+        into.add(new io.delta.kernel.expressions.Column(path));
+      }
+    }
+  }
+
   /**
    * A writer for one task attempt, using the worker's client {@code s3} (built from {@link #settings()});
    * {@code attemptId} must differ between attempts (e.g. Spark's task id, or a random id per Beam bundle).
@@ -110,7 +179,7 @@ public final class TableWrite implements Serializable {
    */
   String uniqueKey(String name, String attemptId) {
     S3Url.checkRelativeKey(name, table);
-    if (name.startsWith(TableLog.FOLDER)) {
+    if (name.startsWith(TableLog.FOLDER) || name.startsWith(DeltaTable.LOG_FOLDER)) {
       throw new IllegalArgumentException("'" + name + "' is inside the table's log folder");
     }
     int slash = name.lastIndexOf('/');
@@ -143,7 +212,7 @@ public final class TableWrite implements Serializable {
    * with one key) fail the write: it is aborted, nothing becomes visible.
    */
   public Committed commit(List<WrittenObject> committed) {
-    return commit(committed, writeId, true, () -> { });
+    return layout != null ? commitDelta(committed, writeId) : commit(committed, writeId, true, () -> { });
   }
 
   /**
@@ -155,7 +224,30 @@ public final class TableWrite implements Serializable {
     if (part == null || part.isEmpty() || part.contains("\t") || part.contains("\n")) {
       throw new IllegalArgumentException("a part needs a name without tabs or line breaks, got '" + part + "'");
     }
-    return commit(committed, writeId + "/" + part, false, () -> { });
+    return layout != null ? commitDelta(committed, writeId + "/" + part)
+        : commit(committed, writeId + "/" + part, false, () -> { });
+  }
+
+  private Committed commitDelta(List<WrittenObject> committed, String transaction) {
+    refuseDuplicates(committed);
+    try (S3 s3 = client()) {
+      long version = new DeltaCommit(this, s3).commit(committed, transaction);
+      LOG.info("committed write {} as version {} of Delta table {}: {} files", transaction, version, table,
+          committed.size());
+      S3Url root = S3Url.parse(table);
+      return new Committed(version, committed.stream().map(o -> root.resolve(o.key()).toString()).toList(), true);
+    }
+  }
+
+  private void refuseDuplicates(List<WrittenObject> committed) {
+    Set<String> names = new HashSet<>();
+    for (WrittenObject o : committed) {
+      if (!names.add(o.name())) {
+        abort();
+        throw new MetaflowS3Exception("two objects named '" + o.name() + "' in one commit (two elements with the "
+            + "same key?): nothing was committed", table + o.name());
+      }
+    }
   }
 
   /** {@link #commit}, running {@code afterVersion} between creating the version and cleaning up (crash tests). */
@@ -165,23 +257,17 @@ public final class TableWrite implements Serializable {
 
   private Committed commit(List<WrittenObject> committed, String commitId, boolean wholeWrite,
       Runnable afterVersion) {
+    refuseDuplicates(committed);
     Map<String, Long> adds = new TreeMap<>();
-    Set<String> names = new HashSet<>();
-    for (WrittenObject o : committed) {
-      if (!names.add(o.name())) {
-        abort();
-        throw new MetaflowS3Exception("two objects named '" + o.name() + "' in one commit (two elements with the "
-            + "same key?): nothing was committed", table + o.name());
-      }
-      adds.put(o.key(), o.size());
-    }
+    committed.forEach(o -> adds.put(o.key(), o.size()));
     try (S3 s3 = client()) {
       TableLog log = new TableLog(s3, table);
       for (int attempt = 1; ; attempt++) {
         TableSnapshot now = log.snapshot();
         Optional<Long> done = now.versionOf(commitId);
         if (done.isPresent()) {
-          return finish(s3, done.get(), adds.keySet(), now.superseded(), wholeWrite);
+          // Committed before (a retried or re-executed commit): what the log shows stays, whichever attempt wrote it.
+          return finish(s3, done.get(), now.live().keySet(), now.superseded(), wholeWrite);
         }
         if (!now.exists()) {
           throw new MetaflowS3Exception("the table has no commit log: begin the write with TableWrite.begin", table);
@@ -256,10 +342,19 @@ public final class TableWrite implements Serializable {
    */
   public void abort() {
     try (S3 s3 = client()) {
-      Set<String> live = new TableLog(s3, table).snapshot().live().keySet();
+      Set<String> live = layout != null ? deltaFiles(s3) : new TableLog(s3, table).snapshot().live().keySet();
       deleteLoudly(s3, objectsWhere(s3, key -> isOwn(key) && !live.contains(key)), "of an aborted write");
     }
     LOG.info("aborted write {} of {}", writeId, table);
+  }
+
+  /** The keys (relative to the table) of the newest snapshot's data files. */
+  private Set<String> deltaFiles(S3 s3) {
+    DeltaTable delta = DeltaTable.at(s3, table);
+    S3Url root = S3Url.parse(table);
+    Set<String> keys = new HashSet<>();
+    delta.latest().ifPresent(s -> delta.files(s).forEach(f -> keys.add(S3Url.parse(f.url()).relativeTo(root))));
+    return keys;
   }
 
   private boolean isOwn(String key) {
@@ -272,7 +367,7 @@ public final class TableWrite implements Serializable {
     List<String> keys = new ArrayList<>();
     for (S3Object o : s3.listRecursive(List.of(TableLog.keyFor(s3, root)))) {
       String key = S3Url.parse(o.url()).relativeTo(root);
-      if (!key.startsWith(TableLog.FOLDER) && which.test(key)) {
+      if (!key.startsWith(TableLog.FOLDER) && !key.startsWith(DeltaTable.LOG_FOLDER) && which.test(key)) {
         keys.add(TableLog.keyFor(s3, S3Url.parse(o.url())));
       }
     }
@@ -312,7 +407,7 @@ public final class TableWrite implements Serializable {
   @Override
   public boolean equals(Object o) {
     return o instanceof TableWrite w && w.writeId.equals(writeId) && w.table.equals(table) && w.mode == mode
-        && w.settings.equals(settings);
+        && w.settings.equals(settings) && java.util.Objects.equals(w.layout, layout);
   }
 
   @Override

@@ -1,0 +1,208 @@
+package io.metaflows3.core.table;
+
+import io.delta.kernel.Operation;
+import io.delta.kernel.Snapshot;
+import io.delta.kernel.Transaction;
+import io.delta.kernel.TransactionBuilder;
+import io.delta.kernel.TransactionCommitResult;
+import io.delta.kernel.data.Row;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.exceptions.CommitStateUnknownException;
+import io.delta.kernel.exceptions.ConcurrentTransactionException;
+import io.delta.kernel.exceptions.ConcurrentWriteException;
+import io.delta.kernel.exceptions.KernelEngineException;
+import io.delta.kernel.exceptions.KernelException;
+import io.delta.kernel.exceptions.MaxCommitRetryLimitReachedException;
+import io.delta.kernel.hook.PostCommitHook;
+import io.delta.kernel.internal.InternalScanFileUtils;
+import io.delta.kernel.internal.actions.AddFile;
+import io.delta.kernel.internal.actions.SingleAction;
+import io.delta.kernel.internal.data.TransactionStateRow;
+import io.delta.kernel.internal.fs.Path;
+import io.delta.kernel.internal.util.InternalUtils;
+import io.delta.kernel.internal.util.Utils;
+import io.delta.kernel.internal.util.VectorUtils;
+import io.delta.kernel.statistics.DataFileStatistics;
+import io.delta.kernel.types.StructType;
+import io.delta.kernel.utils.CloseableIterable;
+import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.S3;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commits a write's data files as the next version of a Delta table, through Delta Kernel, exactly once. The
+ * write's transaction id (Delta's {@code txn} action: an application id and a version) goes into the commit,
+ * so a commit re-executed by a retried bundle, a restarted job or a retried stage finds it and commits nothing.
+ * Kernel is asked never to retry on its own (it would rebase an overwrite's removes on a table it did not
+ * read): on a lost race or a lost answer this plans again from the newest snapshot, where its own transaction,
+ * if it landed, settles the question. Removes are logical: nothing is deleted here (see {@link Vacuum}).
+ */
+final class DeltaCommit {
+  private static final Logger LOG = LoggerFactory.getLogger(DeltaCommit.class);
+  private static final String ENGINE_INFO = "metaflow-s3-connectors";
+  private static final int MAX_TRIES = 100;
+  /** A write's transaction is committed once: its version is always this. */
+  private static final long TRANSACTION_VERSION = 0;
+
+  private final TableWrite write;
+  private final DeltaTable table;
+  private final Engine engine;
+
+  DeltaCommit(TableWrite write, S3 s3) {
+    this.write = write;
+    this.table = DeltaTable.at(s3, write.table());
+    this.engine = table.engine();
+  }
+
+  /** Commits {@code files} under transaction {@code applicationId}; returns the version it became or was found in. */
+  long commit(List<WrittenObject> files, String applicationId) {
+    long tried = -1;
+    for (int attempt = 1; ; attempt++) {
+      Optional<Snapshot> read;
+      try {
+        read = table.latest();
+      } catch (MetaflowS3Exception e) {
+        if (tried >= 0) {
+          throw new CommitOutcomeUnknownException(write.table(), tried, e);
+        }
+        throw e;
+      }
+      if (read.isPresent()) {
+        if (table.transactionVersion(read.get(), applicationId).isPresent()) {
+          return committedEarlier(read.get().getVersion(), applicationId);
+        }
+        checkFits(DeltaTable.layout(read.get()));
+      }
+      long readVersion = read.map(Snapshot::getVersion).orElse(-1L);
+      Transaction txn;
+      try {
+        txn = builder(read.isPresent(), applicationId).build(engine);
+      } catch (ConcurrentTransactionException e) {
+        return committedEarlier(readVersion, applicationId);
+      }
+      if (txn.getReadTableVersion() != readVersion) {
+        continue; // a commit landed since the snapshot the removes would come from: plan again
+      }
+      List<Row> actions = new ArrayList<>(removes(read, files));
+      actions.addAll(adds(txn.getTransactionState(engine), files));
+      tried = readVersion + 1;
+      try {
+        TransactionCommitResult result = txn.commit(engine,
+            CloseableIterable.inMemoryIterable(Utils.toCloseableIterator(actions.iterator())));
+        runHooks(result);
+        return result.getVersion();
+      } catch (ConcurrentTransactionException e) {
+        return committedEarlier(tried, applicationId);
+      } catch (ConcurrentWriteException | MaxCommitRetryLimitReachedException | CommitStateUnknownException
+          | KernelEngineException | UncheckedIOException e) {
+        // Another writer took the version, or the answer was lost: the log tells which on the next round.
+        LOG.info("commit of {} as version {} of {} did not land or was not confirmed ({}): reading the log again",
+            applicationId, tried, write.table(), e.getMessage());
+        if (attempt == MAX_TRIES) {
+          throw new MetaflowS3Exception("could not commit after " + attempt + " tries (concurrent commits took "
+              + "each version first)", write.table(), e);
+        }
+        sleepJittered(attempt);
+      } catch (KernelException e) {
+        throw new MetaflowS3Exception("Delta Kernel refused the commit: " + e.getMessage(), write.table(), e);
+      }
+    }
+  }
+
+  private long committedEarlier(long foundIn, String applicationId) {
+    LOG.info("write {} was committed to {} before (found at version {}): nothing to commit again", applicationId,
+        write.table(), foundIn);
+    return foundIn;
+  }
+
+  private void checkFits(TableLayout existing) {
+    if (!write.layout().fits(existing)) {
+      throw new MetaflowS3Exception("the data does not fit the Delta table: it has columns "
+          + write.layout().schema().fieldNames() + " partitioned by " + write.layout().partitionColumns()
+          + ", the table " + existing.schema().fieldNames() + " partitioned by " + existing.partitionColumns()
+          + " (with the same types); write to a new location", write.table());
+    }
+  }
+
+  private TransactionBuilder builder(boolean exists, String applicationId) {
+    TransactionBuilder builder = table.kernelTable().createTransactionBuilder(engine, ENGINE_INFO,
+        exists ? Operation.WRITE : Operation.CREATE_TABLE);
+    if (!exists) {
+      builder = builder.withSchema(engine, write.layout().schema())
+          .withPartitionColumns(engine, write.layout().partitionColumns());
+    }
+    return builder.withTransactionId(engine, applicationId, TRANSACTION_VERSION).withMaxRetries(0);
+  }
+
+  /** What the write's mode removes from the snapshot it read: nothing, everything, or the partitions it writes. */
+  private List<Row> removes(Optional<Snapshot> read, List<WrittenObject> files) {
+    if (read.isEmpty() || write.mode() == TableWrite.Mode.APPEND) {
+      return List.of();
+    }
+    Set<Map<String, String>> written = new HashSet<>();
+    files.forEach(f -> written.add(f.partitionValues()));
+    boolean all = write.mode() == TableWrite.Mode.OVERWRITE || write.layout().partitionColumns().isEmpty();
+    long now = System.currentTimeMillis();
+    List<Row> removes = new ArrayList<>();
+    table.forEachScanFile(read.get(), row -> {
+      if (all || written.contains(InternalScanFileUtils.getPartitionValues(row))) {
+        AddFile add = new AddFile(row.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
+        removes.add(SingleAction.createRemoveFileSingleAction(add.toRemoveFileRow(true, Optional.of(now))));
+      }
+    });
+    return removes;
+  }
+
+  /** An {@code add} action per file: its path relative to the table (URI-encoded), partition values, size, statistics. */
+  private List<Row> adds(Row state, List<WrittenObject> files) {
+    StructType physical = TransactionStateRow.getPhysicalSchema(state);
+    URI root = new Path(TransactionStateRow.getTablePath(state)).toUri();
+    long now = System.currentTimeMillis();
+    List<Row> adds = new ArrayList<>();
+    for (WrittenObject f : files) {
+      if (!f.partitionValues().keySet().equals(new HashSet<>(write.layout().partitionColumns()))) {
+        throw new MetaflowS3Exception("data file has partition values of " + f.partitionValues().keySet()
+            + ", the table is partitioned by " + write.layout().partitionColumns(), write.table() + f.key());
+      }
+      String path = InternalUtils.relativizePath(new Path(write.table() + f.key()), root).toUri().toString();
+      Optional<DataFileStatistics> stats = f.stats() == null ? Optional.empty()
+          : DataFileStatistics.deserializeFromJson(f.stats(), write.layout().dataSchema());
+      adds.add(SingleAction.createAddFileSingleAction(AddFile.createAddFileRow(physical, path,
+          VectorUtils.stringStringMapValue(f.partitionValues()), f.size(), now, true, Optional.empty(),
+          Optional.empty(), Optional.empty(), Optional.empty(), stats)));
+    }
+    return adds;
+  }
+
+  /** Kernel's checkpoints and checksums after a commit; without them readers replay more, so failures only warn. */
+  private void runHooks(TransactionCommitResult result) {
+    for (PostCommitHook hook : result.getPostCommitHooks()) {
+      try {
+        hook.threadSafeInvoke(engine);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("{} after version {} of {} failed ({}): readers replay more of the log instead", hook.getType(),
+            result.getVersion(), write.table(), e.getMessage());
+      }
+    }
+  }
+
+  private static void sleepJittered(int attempt) {
+    try {
+      Thread.sleep(ThreadLocalRandom.current().nextLong(1, 10L * Math.min(attempt, 20)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MetaflowS3Exception("interrupted while committing", null, e);
+    }
+  }
+}

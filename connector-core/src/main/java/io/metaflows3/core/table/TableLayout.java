@@ -1,0 +1,66 @@
+package io.metaflows3.core.table;
+
+import io.delta.kernel.internal.types.DataTypeJsonSerDe;
+import io.delta.kernel.types.StructField;
+import io.delta.kernel.types.StructType;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a Delta table holds: its schema, as Delta's log states it (the JSON Spark's {@code StructType.json()}
+ * also writes: Delta's schema format is Spark's), and its partition columns, in order.
+ */
+public record TableLayout(String schemaJson, List<String> partitionColumns) implements Serializable {
+  public TableLayout {
+    partitionColumns = List.copyOf(partitionColumns);
+    StructType schema = DataTypeJsonSerDe.deserializeStructType(schemaJson);
+    for (String column : partitionColumns) {
+      if (schema.fieldNames().stream().noneMatch(n -> n.equalsIgnoreCase(column))) {
+        throw new IllegalArgumentException("partition column '" + column + "' is not in the schema "
+            + schema.fieldNames());
+      }
+    }
+  }
+
+  StructType schema() {
+    return DataTypeJsonSerDe.deserializeStructType(schemaJson);
+  }
+
+  /** The columns stored in the data files: all but the partition columns. */
+  StructType dataSchema() {
+    StructType data = new StructType();
+    for (StructField f : schema().fields()) {
+      if (!isPartitionColumn(f.getName())) {
+        data = data.add(f);
+      }
+    }
+    return data;
+  }
+
+  boolean isPartitionColumn(String name) {
+    return partitionColumns.stream().anyMatch(c -> c.equalsIgnoreCase(name));
+  }
+
+  /**
+   * Whether rows of this layout can be written into a table of {@code other}: the same columns (names compared
+   * as Spark compares them, case-insensitively) of the same types, and the same partition columns. Nullability
+   * may differ, as it does between a DataFrame and the table it is appended to.
+   */
+  boolean fits(TableLayout other) {
+    return lower(partitionColumns).equals(lower(other.partitionColumns))
+        && withoutNullability(schema()).equals(withoutNullability(other.schema()));
+  }
+
+  private static List<String> lower(List<String> names) {
+    return names.stream().map(n -> n.toLowerCase(Locale.ROOT)).toList();
+  }
+
+  private static String withoutNullability(StructType schema) {
+    StringBuilder text = new StringBuilder();
+    for (StructField f : schema.fields()) {
+      text.append(f.getName().toLowerCase(Locale.ROOT)).append(':').append(f.getDataType()).append(';');
+    }
+    return text.toString();
+  }
+}

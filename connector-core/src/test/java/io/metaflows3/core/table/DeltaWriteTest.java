@@ -1,0 +1,209 @@
+package io.metaflows3.core.table;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.metaflows3.core.LocalS3;
+import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Object;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.local.FaultProxy;
+import io.metaflows3.local.LocalS3Extension;
+import io.metaflows3.local.LocalS3Server;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Delta tables written through core: commits exactly once (retried, re-executed, answers lost), overwrites that
+ * remove logically, nested tables refused, and what the planner reads from the log. The bytes stored here are
+ * not Parquet: the commit protocol does not read data files (engines' tests store real ones).
+ */
+@ExtendWith(LocalS3Extension.class)
+class DeltaWriteTest {
+  private static final TableLayout LAYOUT = new TableLayout(
+      "{\"type\":\"struct\",\"fields\":[{\"name\":\"x\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},"
+          + "{\"name\":\"country\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]}", List.of("country"));
+  private final LocalS3Server server;
+  private final S3Settings settings;
+
+  DeltaWriteTest(LocalS3Server server) {
+    this.server = server;
+    this.settings = LocalS3.settings(server).build();
+  }
+
+  private S3 client() {
+    return S3.builder().settings(settings).environment(Map.of()).build();
+  }
+
+  private String table(String name) {
+    return LocalS3.root(server, "delta/" + name + "/");
+  }
+
+  /** One task attempt's files: name to text, in the partition its folder names. */
+  private static List<WrittenObject> attempt(TableWrite w, S3 s3, String attemptId, Map<String, String> files) {
+    AttemptWriter a = w.openAttempt(s3, attemptId);
+    List<WrittenObject> written = new ArrayList<>();
+    files.forEach((name, text) -> {
+      WrittenObject o = a.write(name, text.getBytes(), "application/octet-stream");
+      Map<String, String> partition = new HashMap<>();
+      partition.put("country", name.substring(name.indexOf('=') + 1, name.indexOf('/')));
+      written.add(new WrittenObject(o.name(), o.key(), o.size(), partition, null));
+    });
+    return written;
+  }
+
+  private TableWrite.Committed write(String t, TableWrite.Mode mode, Map<String, String> files) {
+    TableWrite w = TableWrite.begin(settings, t, mode, LAYOUT);
+    try (S3 s3 = client()) {
+      return w.commit(attempt(w, s3, "t0", files));
+    }
+  }
+
+  /** Country to the texts of its files, as the planner shows the table. */
+  private static Map<String, List<String>> read(S3 s3, String location) {
+    Map<String, List<String>> rows = new TreeMap<>();
+    for (ObjectRange o : new ReadPlanner(s3).listPrefixes(List.of(location), PartitionFilter.ALL)) {
+      rows.computeIfAbsent(o.partitionValues().get("country"), c -> new ArrayList<>()).add(s3.get(o.url()).text());
+    }
+    rows.values().forEach(l -> l.sort(null));
+    return rows;
+  }
+
+  @Test
+  void appendsOverwritesAndPartitionOverwritesAreDeltaVersions() {
+    String t = table("modes");
+    try (S3 s3 = client()) {
+      assertEquals(0, write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1", "country=DE/a", "DE1")).version());
+      assertEquals(1, write(t, TableWrite.Mode.APPEND, Map.of("country=US/b", "US2")).version());
+      assertEquals(Map.of("DE", List.of("DE1"), "US", List.of("US1", "US2")), read(s3, t));
+      assertEquals(Map.of("US", List.of("US1", "US2")), read(s3, t + "country=US/"), "a partition's folder");
+      write(t, TableWrite.Mode.OVERWRITE_PARTITIONS, Map.of("country=US/c", "US3", "country=FR/a", "FR1"));
+      assertEquals(Map.of("DE", List.of("DE1"), "FR", List.of("FR1"), "US", List.of("US3")), read(s3, t));
+      write(t, TableWrite.Mode.OVERWRITE, Map.of("country=IT/a", "IT1"));
+      assertEquals(Map.of("IT", List.of("IT1")), read(s3, t));
+      // Removes are logical: every file an older snapshot names is still there.
+      long stored = s3.listRecursive(List.of(t)).stream().filter(o -> !o.url().contains("_delta_log/")).count();
+      assertEquals(6, stored);
+      assertEquals(Map.of("DE", List.of("DE1"), "US", List.of("US1", "US2")),
+          readAt(s3, t, 1), "time travel to version 1");
+      String v0 = s3.get(t + "_delta_log/00000000000000000000.json").text();
+      assertTrue(v0.contains("\"txn\""), "the commit carries the write's transaction id: " + v0);
+      assertTrue(v0.contains("\"partitionValues\":{\"country\":\"US\"}"), v0);
+    }
+  }
+
+  private static Map<String, List<String>> readAt(S3 s3, String location, long version) {
+    Map<String, List<String>> rows = new TreeMap<>();
+    for (ObjectRange o : new ReadPlanner(s3).at(new ReadPlanner.SnapshotChoice(version, null))
+        .listPrefixes(List.of(location), PartitionFilter.ALL)) {
+      rows.computeIfAbsent(o.partitionValues().get("country"), c -> new ArrayList<>()).add(s3.get(o.url()).text());
+    }
+    rows.values().forEach(l -> l.sort(null));
+    return rows;
+  }
+
+  @Test
+  void aCommitReExecutedWithAnotherAttemptsFilesCommitsOnceAndDeletesNothing() {
+    String t = table("reexecuted");
+    try (S3 s3 = client()) {
+      TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.OVERWRITE, LAYOUT);
+      List<WrittenObject> first = attempt(w, s3, "a1", Map.of("country=US/part", "first"));
+      assertEquals(0, w.commit(first).version());
+      // A restarted job runs the write's tasks again and commits again (Flink after a failure past the commit).
+      List<WrittenObject> second = attempt(w, s3, "a2", Map.of("country=US/part", "second"));
+      w.commit(second);
+      assertEquals(Map.of("US", List.of("first")), read(s3, t), "the first commit stands, once");
+      assertEquals(1, s3.listPaths(List.of(t + "_delta_log/")).stream().filter(o -> o.url().endsWith(".json"))
+          .count(), "no second version");
+      assertEquals("first", s3.get(t + first.get(0).key()).text(), "the committed file is not deleted");
+    }
+  }
+
+  @Test
+  void aLostAnswerToTheCommitIsSettledByTheLog() {
+    String t = table("lost");
+    try (FaultProxy proxy = FaultProxy.start(server.endpoint(), 7);
+        S3 s3 = client()) {
+      S3Settings lossy = LocalS3.settings(server).endpoint(proxy.endpoint().toString()).build();
+      TableWrite w = TableWrite.begin(lossy, t, TableWrite.Mode.APPEND, LAYOUT);
+      List<WrittenObject> files = attempt(w, s3, "t0", Map.of("country=US/a", "US1"));
+      // Every answer to a PUT of a version is lost: the server creates it, the client never hears.
+      proxy.loseAnswers(r -> r.method().equals("PUT") && r.target().contains("_delta_log/0"));
+      w.commit(files);
+      proxy.loseAnswers(r -> false);
+      assertEquals(Map.of("US", List.of("US1")), read(s3, t));
+      assertTrue(proxy.faults() > 0, "answers were lost");
+      w.commit(files);
+      assertEquals(Map.of("US", List.of("US1")), read(s3, t), "committed once");
+    }
+  }
+
+  @Test
+  void aLostAnswerToADataPutIsNotAnError() {
+    String t = table("lostdata");
+    try (FaultProxy proxy = FaultProxy.start(server.endpoint(), 7)) {
+      S3Settings lossy = LocalS3.settings(server).endpoint(proxy.endpoint().toString()).build();
+      TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, LAYOUT);
+      java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
+      proxy.loseAnswers(r -> r.method().equals("PUT") && r.target().contains("country") && lost.getAndIncrement() == 0);
+      try (S3 s3 = S3.builder().settings(lossy).environment(Map.of()).build()) {
+        List<WrittenObject> files = attempt(w, s3, "t0", Map.of("country=US/a", "US1"));
+        w.commit(files);
+        assertEquals(Map.of("US", List.of("US1")), read(s3, t));
+      }
+      assertEquals(1, proxy.faults());
+    }
+  }
+
+  @Test
+  void tablesInsideOrAroundTablesAreRefused() {
+    String outer = table("nest/outer");
+    write(outer, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1"));
+    MetaflowS3Exception inside = assertThrows(MetaflowS3Exception.class,
+        () -> TableWrite.begin(settings, outer + "country=US/", TableWrite.Mode.APPEND, LAYOUT));
+    assertTrue(inside.getMessage().contains(outer) && inside.getMessage().contains(outer + "country=US/"),
+        inside.getMessage());
+    assertThrows(MetaflowS3Exception.class,
+        () -> TableWrite.begin(settings, outer + "country=US/", TableWrite.Mode.APPEND), "objects writes too");
+    String around = table("nest");
+    MetaflowS3Exception outside = assertThrows(MetaflowS3Exception.class,
+        () -> TableWrite.begin(settings, around, TableWrite.Mode.APPEND, LAYOUT));
+    assertTrue(outside.getMessage().contains(outer), outside.getMessage());
+  }
+
+  @Test
+  void dataOfAnotherLayoutIsRefused() {
+    String t = table("layout");
+    write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1"));
+    TableLayout other = new TableLayout("{\"type\":\"struct\",\"fields\":[{\"name\":\"x\",\"type\":\"string\","
+        + "\"nullable\":true,\"metadata\":{}},{\"name\":\"country\",\"type\":\"string\",\"nullable\":true,"
+        + "\"metadata\":{}}]}", List.of("country"));
+    assertThrows(MetaflowS3Exception.class, () -> TableWrite.begin(settings, t, TableWrite.Mode.APPEND, other));
+  }
+
+  @Test
+  void anAbortedWriteLeavesNothingAndAnEmptyTableReadsEmpty() {
+    String t = table("aborted");
+    try (S3 s3 = client()) {
+      TableWrite empty = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, LAYOUT);
+      empty.commit(List.of());
+      assertEquals(Map.of(), read(s3, t), "a table with no files reads as empty");
+      TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, LAYOUT);
+      attempt(w, s3, "t0", Map.of("country=US/a", "US1"));
+      w.abort();
+      List<S3Object> left = s3.listRecursive(List.of(t)).stream().filter(o -> !o.url().contains("_delta_log/"))
+          .toList();
+      assertEquals(List.of(), left);
+      assertFalse(read(s3, t).containsKey("US"));
+    }
+  }
+}
