@@ -1,6 +1,7 @@
 package io.metaflows3.beam;
 
 import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.table.TableLayout;
 import io.metaflows3.core.table.TableWrite;
 import org.apache.beam.sdk.transforms.DoFn;
 
@@ -11,14 +12,18 @@ import org.apache.beam.sdk.transforms.DoFn;
 final class BeginWriteFn extends DoFn<String, TableWrite> {
   private final S3Settings settings;
   private final TableWrite.Mode mode;
+  /** The Delta table's layout for rows; null for objects. */
+  private final TableLayout layout;
 
-  BeginWriteFn(S3Settings settings, TableWrite.Mode mode) {
+  BeginWriteFn(S3Settings settings, TableWrite.Mode mode, TableLayout layout) {
     this.settings = settings;
     this.mode = mode;
+    this.layout = layout;
   }
 
   @ProcessElement
   public void process(@Element String table, OutputReceiver<TableWrite> out) {
-    out.output(TableWrite.begin(settings, table, mode));
+    out.output(layout == null ? TableWrite.begin(settings, table, mode) : TableWrite.begin(settings, table, mode,
+        layout));
   }
 }

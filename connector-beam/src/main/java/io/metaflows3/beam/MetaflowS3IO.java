@@ -7,6 +7,7 @@ import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
 import io.metaflows3.core.S3Url;
 import io.metaflows3.core.table.PartitionFilter;
+import io.metaflows3.core.table.TableLayout;
 import io.metaflows3.core.table.TableWrite;
 import io.metaflows3.core.table.WrittenObject;
 import java.util.ArrayList;
@@ -518,7 +519,7 @@ public final class MetaflowS3IO {
 
     @Override
     public WriteResult expand(PCollection<KV<String, byte[]>> input) {
-      PCollectionView<TableWrite> job = begin(input);
+      PCollectionView<TableWrite> job = begin(input, null);
       return commit(job, input.apply("WriteObjects",
           ParDo.of(new WriteBundleFn(job, getSettings(), getContentType())).withSideInputs(job)));
     }
@@ -534,10 +535,11 @@ public final class MetaflowS3IO {
     }
 
     /**
-     * Begins the write when the pipeline runs: one element, one write id per run, marked on the table before
-     * any bundle writes; shared with the writers and the commit as a singleton side input.
+     * Begins the write when the pipeline runs: one element, one write id per run, begun on the table before
+     * any bundle writes; shared with the writers and the commit as a singleton side input. With a
+     * {@code layout} the write's files are a Delta table's; without, objects.
      */
-    PCollectionView<TableWrite> begin(PCollection<?> input) {
+    PCollectionView<TableWrite> begin(PCollection<?> input, TableLayout layout) {
       if (getPrefix() == null) {
         throw new IllegalArgumentException("MetaflowS3IO.write() needs to(..)");
       }
@@ -550,7 +552,7 @@ public final class MetaflowS3IO {
       TableWrite.Mode mode = getReplace() ? TableWrite.Mode.OVERWRITE : TableWrite.Mode.APPEND;
       return input.getPipeline()
           .apply("Begin", Create.of(target))
-          .apply("MarkTable", ParDo.of(new BeginWriteFn(getSettings(), mode)))
+          .apply("BeginWrite", ParDo.of(new BeginWriteFn(getSettings(), mode, layout)))
           .setCoder(SerializableCoder.of(TableWrite.class))
           .apply("WriteId", View.asSingleton());
     }

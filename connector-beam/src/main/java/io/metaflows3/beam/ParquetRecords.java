@@ -138,7 +138,7 @@ final class ParquetRecords {
     objects.forEach(o -> partitions.addAll(o.partitionValues().keySet()));
     ObjectRange first = objects.get(0);
     Configuration conf = readConf(settings);
-    ListedObjects.remember(first.url(), new ListedObjects.Listed(first.size(), first.etag(), 0L));
+    ListedObjects.remember(first.url(), new ListedObjects.Listed(first.size(), first.version(), 0L));
     try (ParquetFileReader footer = ParquetFileReader.open(HadoopInputFile.fromStatus(new FileStatus(first.size(),
         false, 1, 0, 0, MetaflowS3FileSystem.pathOf(first.url())), conf))) {
       return beamSchema(footer.getFileMetaData().getSchema(), conf, partitions);

@@ -68,7 +68,7 @@ final class ReadParquetFn extends ReadSplitFn<Row> {
 
   @Override
   boolean read(S3 s3, ObjectRange range, Claim claim, Consumer<Row> emit) {
-    ListedObjects.remember(range.url(), new ListedObjects.Listed(range.size(), range.etag(), 0L));
+    ListedObjects.remember(range.url(), new ListedObjects.Listed(range.size(), range.version(), 0L));
     FilterCompat.Filter rows = filter == null ? FilterCompat.NOOP : FilterCompat.get(filter);
     // With a filter, Parquet drops row groups by statistics and dictionaries, pages by column indexes.
     ParquetReadOptions options = HadoopReadOptions.builder(conf).withRecordFilter(rows).build();

@@ -57,7 +57,7 @@ final class SplitPositions {
         long to = Math.min(restriction.getTo() - starts[i], range.length());
         if (from < to) {
           parts.add(new Part(i, new ObjectRange(range.url(), range.size(), range.etag(), range.start() + from,
-              range.start() + to, range.partitionValues())));
+              range.start() + to, range.partitionValues(), range.immutable())));
         }
       } else if (starts[i] >= restriction.getFrom()) {
         parts.add(new Part(i, range));

@@ -48,7 +48,8 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
   private transient org.apache.avro.Schema avroSchema;
 
   /** A local Parquet file being written for one window and partition folder. */
-  private record OpenFile(BoundedWindow window, String folder, Path local, ParquetWriter<GenericRecord> writer) {}
+  private record OpenFile(BoundedWindow window, String folder, Map<String, String> partitionValues, Path local,
+      ParquetWriter<GenericRecord> writer) {}
 
   WriteParquetFn(PCollectionView<TableWrite> job, S3Settings settings, List<String> partitionColumns,
       CompressionCodecName codec, long rowGroupSize) {
@@ -79,9 +80,12 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
     }
     Row row = context.element();
     StringBuilder folder = new StringBuilder();
+    Map<String, String> partitionValues = new java.util.HashMap<>();
     for (String column : partitionColumns) {
       Object v = row.getValue(column);
-      folder.append(PartitionPaths.folder(column, v == null ? null : v.toString()));
+      String text = v == null ? null : v instanceof java.math.BigDecimal d ? d.toPlainString() : v.toString();
+      folder.append(PartitionPaths.folder(column, text));
+      partitionValues.put(column, text); // Delta's text of the value: a DATETIME is its ISO 8601 instant
     }
     if (dataSchema == null) {
       Schema.Builder b = Schema.builder();
@@ -93,7 +97,7 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
     OpenFile file = files.get(List.of(window, folder.toString()));
     if (file == null) {
       Path local = localDir.resolve("f" + files.size() + ".parquet");
-      file = new OpenFile(window, folder.toString(), local, AvroParquetWriter.<GenericRecord>builder(
+      file = new OpenFile(window, folder.toString(), partitionValues, local, AvroParquetWriter.<GenericRecord>builder(
           new LocalOutputFile(local)).withSchema(avroSchema).withCompressionCodec(codec).withRowGroupSize(rowGroupSize)
           .build());
       files.put(List.of(window, folder.toString()), file);
@@ -111,7 +115,7 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
       try {
         file.writer().close();
         String name = file.folder() + "part-" + bundle + "-" + n++ + ".parquet";
-        WrittenObject written = writer.writeFile(name, file.local(), "application/vnd.apache.parquet");
+        WrittenObject written = writer.writeDataFile(name, file.local(), file.partitionValues());
         S3Metrics.OBJECTS_WRITTEN.inc();
         S3Metrics.BYTES_WRITTEN.inc(written.size());
         context.output(written, file.window().maxTimestamp(), file.window());

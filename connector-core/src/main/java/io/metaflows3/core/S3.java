@@ -323,6 +323,28 @@ public final class S3 implements AutoCloseable {
   }
 
   /**
+   * The next level below each key prefix taken as it is, not as a folder, listed in parallel: {@code t/_} gives
+   * the entries of folder {@code t/} whose names start with '_' (objects, and prefixes ending in '/'), so one
+   * request finds every hidden folder of a location however many objects it holds. In the order given, then key
+   * order; results are named by URL.
+   */
+  public List<S3Object> listStartingWith(List<String> keyPrefixes) {
+    List<CompletableFuture<List<S3Object>>> results = new ArrayList<>();
+    for (String p : keyPrefixes) {
+      S3Url start = resolveLocation(p);
+      S3Url folder = new S3Url(start.bucket(), start.key().substring(0, start.key().lastIndexOf('/') + 1));
+      checkOpen();
+      results.add(lister.level(start).handle((entries, error) -> {
+        if (error != null) {
+          throw Errors.toTyped(error, start.toString());
+        }
+        return entries.stream().map(e -> listedObject(e, folder.toString())).toList();
+      }));
+    }
+    return await("list", results).stream().flatMap(List::stream).toList();
+  }
+
+  /**
    * Whether anything lies below {@code prefix} (a full URL, taken as a folder): one LIST request, however large
    * the folder, for callers that ask "is this a directory?" (Hadoop's file status).
    */

@@ -1,5 +1,6 @@
 package io.metaflows3.hadoop;
 
+import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.S3;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -61,7 +62,7 @@ final class RangeCache {
     if (found != null) {
       return found;
     }
-    Range fetched = new Range(at, n, s3.readBytesAsync(url, at, n, etag));
+    Range fetched = new Range(at, n, s3.readBytesAsync(url, at, n, ObjectRange.ifMatch(etag)));
     if (etag != null && keeps(n)) {
       keep(new Key(s3, url, etag), fetched);
     }

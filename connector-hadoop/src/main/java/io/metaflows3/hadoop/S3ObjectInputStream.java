@@ -1,5 +1,6 @@
 package io.metaflows3.hadoop;
 
+import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.S3;
 import java.io.EOFException;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class S3ObjectInputStream extends FSInputStream implements StreamCapabilit
   private long position;
   private boolean closed;
 
-  /** {@code etag}: the version every read is pinned to (null: whatever is there). */
+  /** {@code etag}: the version every read is pinned to ({@link ObjectRange#version()}; null: whatever is there). */
   S3ObjectInputStream(S3 s3, String url, long size, String etag, FileSystem.Statistics statistics) {
     this.s3 = s3;
     this.url = url;
@@ -138,7 +139,7 @@ final class S3ObjectInputStream extends FSInputStream implements StreamCapabilit
 
   private byte[] fetch(long at, int length) throws IOException {
     count(length);
-    return await(s3.readBytesAsync(url, at, length, etag));
+    return await(s3.readBytesAsync(url, at, length, ObjectRange.ifMatch(etag)));
   }
 
   private byte[] await(CompletableFuture<byte[]> read) throws IOException {

@@ -14,7 +14,7 @@ import org.apache.spark.sql.execution.datasources.FilePartition;
 record FilesPartition(FilePartition files, List<ObjectRange> objects) implements InputPartition {
   void rememberListing() {
     for (ObjectRange o : objects) {
-      ListedObjects.remember(o.url(), new ListedObjects.Listed(o.size(), o.etag(), 0L));
+      ListedObjects.remember(o.url(), new ListedObjects.Listed(o.size(), o.version(), 0L));
     }
   }
 }

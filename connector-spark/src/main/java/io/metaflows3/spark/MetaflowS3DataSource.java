@@ -5,7 +5,9 @@ import io.metaflows3.core.MetaflowS3NotFound;
 import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.PartitionSchema;
+import io.metaflows3.core.S3Url;
 import io.metaflows3.core.table.ReadPlanner;
+import io.metaflows3.core.table.TableLayout;
 import java.time.ZoneId;
 import io.metaflows3.hadoop.ListedObjects;
 import io.metaflows3.hadoop.MetaflowS3FileSystem;
@@ -41,13 +43,17 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The {@code metaflow-s3} data source: {@code spark.read.format("metaflow-s3").load("s3://bucket/prefix/")}
- * and {@code df.write.format("metaflow-s3")}. Formats: parquet (default), text, binary. Hive-style
- * {@code k=v/} prefixes become partition columns, and filters on them prune the listing.
+ * and {@code df.write.format("metaflow-s3")}. Formats: parquet (default), text, binary. Parquet rows are
+ * written as a Delta table; a Delta table (ours or any Delta writer's) is read from its log: schema, partition
+ * columns and values, files, as of its newest version or {@code versionAsOf} / {@code timestampAsOf}. Elsewhere
+ * Hive-style {@code k=v/} prefixes become partition columns. Filters on partition columns prune the files.
  */
 public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, CreatableRelationProvider {
   private Map<String, String> listedFor;
   private List<ObjectRange> listed;
   private PartitionColumns listedPartitions;
+  /** The Delta table the location is, with the schema its log states; null for files without a table. */
+  private StructType listedDeltaSchema;
 
   @Override
   public String shortName() {
@@ -63,6 +69,9 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
   @Override
   public StructType inferSchema(CaseInsensitiveStringMap options) {
     SourceOptions parsed = list(options);
+    if (listedDeltaSchema != null) {
+      return listedDeltaSchema;
+    }
     if (listed.isEmpty()) {
       throw new MetaflowS3NotFound("nothing to read below " + parsed.locations + " (give a schema with .schema(..) "
           + "to read it as an empty table)", parsed.locations.get(0), null);
@@ -184,12 +193,29 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
     Map<String, String> key = options.asCaseSensitiveMap();
     if (!key.equals(listedFor)) {
       // Empty locations are allowed here: with a given schema they are empty tables (inferSchema refuses them).
-      listed = new ReadPlanner(SharedClients.get(parsed.settings), ZoneId.of(sessionZone())).allowingEmptyLocations()
-          .list(parsed.locations, parsed.basePath, PartitionSchema.NONE, PartitionFilter.ALL);
-      listedPartitions = PartitionColumns.infer(listed, sessionZone());
+      ReadPlanner.Listing listing = new ReadPlanner(SharedClients.get(parsed.settings), ZoneId.of(sessionZone()))
+          .allowingEmptyLocations().at(parsed.snapshot)
+          .listing(parsed.locations, parsed.basePath, PartitionSchema.NONE, PartitionFilter.ALL);
+      listed = listing.objects();
+      TableLayout delta = parsed.locations.size() == 1
+          ? listing.deltaTables().get(S3Url.parse(parsed.locations.get(0)).asPrefix().toString()) : null;
+      listedDeltaSchema = delta == null ? null : (StructType) DataType.fromJson(delta.schemaJson());
+      listedPartitions = delta == null ? PartitionColumns.infer(listed, sessionZone())
+          : PartitionColumns.of(partitionFields(listedDeltaSchema, delta.partitionColumns()), sessionZone());
       listedFor = Map.copyOf(key);
     }
     return parsed;
+  }
+
+  /** The fields of {@code schema} named by {@code columns}, in that order. */
+  private static StructType partitionFields(StructType schema, List<String> columns) {
+    StructType fields = new StructType();
+    for (String column : columns) {
+      fields = fields.add(schema.apply(schema.getFieldIndex(column).isDefined() ? column
+          : java.util.Arrays.stream(schema.fieldNames()).filter(n -> n.equalsIgnoreCase(column)).findFirst()
+              .orElseThrow()));
+    }
+    return fields;
   }
 
   private static StructType withPartitions(StructType data, StructType partitions) {
@@ -211,7 +237,7 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
     List<FileStatus> files = new ArrayList<>();
     for (ObjectRange o : objects) {
       if (o.size() > 0) {
-        ListedObjects.remember(o.url(), new ListedObjects.Listed(o.size(), o.etag(), 0L));
+        ListedObjects.remember(o.url(), new ListedObjects.Listed(o.size(), o.version(), 0L));
         files.add(new FileStatus(o.size(), false, 1, 0, 0, MetaflowS3FileSystem.pathOf(o.url())));
       }
     }

@@ -1,5 +1,6 @@
 package io.metaflows3.spark;
 
+import io.metaflows3.core.table.TableLayout;
 import io.metaflows3.core.table.TableWrite;
 import io.metaflows3.core.table.WrittenObject;
 import java.util.ArrayList;
@@ -33,10 +34,10 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * A batch write into one table (core's table contract): tasks write keys unique to their attempt; the job
- * commit adds exactly the committed tasks' objects as the next version of the table's commit log (mode
- * "overwrite" replaces what was visible, or only the partitions written with partitionOverwriteMode=dynamic);
- * an aborted job deletes what it wrote.
+ * A batch write into one table: tasks write keys unique to their attempt; the job commit adds exactly the
+ * committed tasks' files as the next version of the table's log, once (mode "overwrite" replaces what was
+ * visible, or only the partitions written with partitionOverwriteMode=dynamic); an aborted job deletes what it
+ * wrote. Parquet rows make a Delta table; binary objects keep core's log of objects.
  */
 final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
   private final SourceOptions options;
@@ -91,8 +92,11 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
 
   @Override
   public Write build() {
-    // The table is marked here, when the query runs, before any task writes.
-    TableWrite job = TableWrite.begin(options.settings, options.locations.get(0), mode());
+    // The write begins here, when the query runs, before any task writes: Parquet rows go to a Delta table.
+    TableWrite job = options.format == SourceOptions.Format.PARQUET
+        ? TableWrite.begin(options.settings, options.locations.get(0), mode(),
+            new TableLayout(schema.json(), java.util.Arrays.asList(partitions.schema().fieldNames())))
+        : TableWrite.begin(options.settings, options.locations.get(0), mode());
     ParquetTaskWriter.Encoding parquet = options.format == SourceOptions.Format.PARQUET ? parquetEncoding() : null;
     return new ClusteredWrite() {
       @Override

@@ -21,8 +21,9 @@ import org.apache.spark.util.SerializableConfiguration;
 /**
  * Format parquet, encoded by Spark's own Parquet writer (the factory Spark's parquet source prepares, so every
  * type, codec and option is Spark's): the data columns of each partition folder go to a local file, stored under
- * the attempt's unique key as soon as the folder changes (input arrives clustered and sorted by the partition
- * columns) or the file reaches maxRecordsPerFile rows.
+ * the attempt's unique key as a data file of the Delta table (with its partition values and the statistics of its
+ * footer) as soon as the folder changes (input arrives clustered and sorted by the partition columns) or the file
+ * reaches maxRecordsPerFile rows.
  */
 final class ParquetTaskWriter extends TaskWriter {
   /** What every task of a write shares: Spark's writer factory and the configuration it was prepared with. */
@@ -36,6 +37,7 @@ final class ParquetTaskWriter extends TaskWriter {
   private final Path localDir;
   private OutputWriter file;
   private String fileFolder;
+  private java.util.Map<String, String> filePartitionValues;
   private Path localFile;
   private long fileRows;
   private int fileCount;
@@ -74,6 +76,7 @@ final class ParquetTaskWriter extends TaskWriter {
       localFile = localDir.resolve("f" + fileCount + ".parquet");
       file = encoding.factory().newInstance(localFile.toUri().toString(), dataSchema, context);
       fileFolder = folder;
+      filePartitionValues = partitionValuesOf(row);
     }
     Object[] values = new Object[dataColumns.length];
     for (int i = 0; i < dataColumns.length; i++) {
@@ -89,7 +92,7 @@ final class ParquetTaskWriter extends TaskWriter {
     file = null;
     String name = String.format("%s-c%03d%s", target.fileName(), fileCount++,
         encoding.factory().getFileExtension(context));
-    writer.writeFile(fileFolder + name, localFile, "application/vnd.apache.parquet");
+    writer.writeDataFile(fileFolder + name, localFile, filePartitionValues);
     fileRows = 0;
     try {
       Files.delete(localFile);

@@ -6,6 +6,7 @@ import io.metaflows3.core.FlowRun;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
 import io.metaflows3.core.S3Url;
+import io.metaflows3.core.table.ReadPlanner;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * The options of {@code format("metaflow-s3")}, parsed and checked once on the driver (so bad options fail at
@@ -32,12 +35,16 @@ final class SourceOptions implements Serializable {
   final S3Settings settings;
   final long parquetRowGroupBytes;
   final String partitionOverwriteMode;
+  /** Which snapshot of a Delta table a read takes (options versionAsOf and timestampAsOf, as Delta's source). */
+  final ReadPlanner.SnapshotChoice snapshot;
   /** Every option as given: Spark's own Parquet and text options (mergeSchema, compression, ...) are read from it. */
   final Map<String, String> given;
 
   private SourceOptions(List<String> locations, Format format, Long splitBytes, String basePath,
-      S3Settings settings, long parquetRowGroupBytes, String partitionOverwriteMode, Map<String, String> given) {
+      S3Settings settings, long parquetRowGroupBytes, String partitionOverwriteMode,
+      ReadPlanner.SnapshotChoice snapshot, Map<String, String> given) {
     this.given = given;
+    this.snapshot = snapshot;
     this.parquetRowGroupBytes = parquetRowGroupBytes;
     this.partitionOverwriteMode = partitionOverwriteMode;
     this.locations = locations;
@@ -49,7 +56,7 @@ final class SourceOptions implements Serializable {
 
   /** The options of this source; with {@link S3Settings#OPTION_NAMES}, every name it accepts. */
   private static final Set<String> OWN = Set.of("path", "paths", "format", "splitSize", "basePath",
-      "parquetRowGroupSize", "run", "s3root", "partitionOverwriteMode", "maxRecordsPerFile",
+      "parquetRowGroupSize", "run", "s3root", "partitionOverwriteMode", "maxRecordsPerFile", "versionAsOf", "timestampAsOf",
       // Spark's own, read by its Parquet and text readers and writers
       "mergeSchema", "compression", "datetimeRebaseMode", "int96RebaseMode", "wholetext", "lineSep",
       "ignoreCorruptFiles", "ignoreMissingFiles");
@@ -111,7 +118,35 @@ final class SourceOptions implements Serializable {
     Map<String, String> given = new java.util.HashMap<>();
     options.forEach(given::put);
     return new SourceOptions(List.copyOf(locations), format, splitBytes, basePath, settings, rowGroup,
-        overwriteMode, given);
+        overwriteMode, snapshot(options), given);
+  }
+
+  /** Options versionAsOf (a version number) or timestampAsOf (a timestamp or date, in the session's time zone). */
+  private static ReadPlanner.SnapshotChoice snapshot(Map<String, String> options) {
+    String version = options.get("versionAsOf");
+    String timestamp = options.get("timestampAsOf");
+    if (version != null && timestamp != null) {
+      throw new IllegalArgumentException("give versionAsOf or timestampAsOf, not both");
+    }
+    if (version != null) {
+      try {
+        return new ReadPlanner.SnapshotChoice(Long.parseLong(version.trim()), null);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("option versionAsOf must be a version number, got '" + version + "'");
+      }
+    }
+    if (timestamp != null) {
+      // Spark's own cast, as Delta's source reads the option: in the session's time zone.
+      Object micros = new org.apache.spark.sql.catalyst.expressions.Cast(
+          org.apache.spark.sql.catalyst.expressions.Literal.create(timestamp, DataTypes.StringType),
+          DataTypes.TimestampType, scala.Option.apply(SQLConf.get().sessionLocalTimeZone()),
+          org.apache.spark.sql.catalyst.expressions.EvalMode.LEGACY()).eval(null);
+      if (micros == null) {
+        throw new IllegalArgumentException("option timestampAsOf must be a timestamp, got '" + timestamp + "'");
+      }
+      return new ReadPlanner.SnapshotChoice(null, Math.floorDiv((Long) micros, 1000L));
+    }
+    return ReadPlanner.SnapshotChoice.LATEST;
   }
 
   private static Format parseFormat(String value) {

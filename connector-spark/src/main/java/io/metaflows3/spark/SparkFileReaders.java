@@ -59,7 +59,7 @@ final class SparkFileReaders implements PartitionReaderFactory {
   private TailPrefetch prepare(FilesPartition files, boolean vectorized) {
     files.rememberListing();
     List<TailPrefetch.Target> targets = footers ? files.objects().stream()
-        .map(o -> new TailPrefetch.Target(o.url(), o.size(), o.etag())).toList() : List.of();
+        .map(o -> new TailPrefetch.Target(o.url(), o.size(), o.version())).toList() : List.of();
     return chunks == null ? TailPrefetch.start(SharedClients.get(settings), targets)
         : TailPrefetch.start(SharedClients.get(settings), targets, chunks.forTask(files.files(), vectorized));
   }

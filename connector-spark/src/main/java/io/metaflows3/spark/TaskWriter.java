@@ -15,6 +15,11 @@ import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.TimestampType;
+import org.apache.spark.sql.catalyst.util.DateTimeUtils;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.Map;
 import scala.Option;
 
 /** What every task attempt's writer shares: its attempt writer, partition folders, commit and abort. */
@@ -41,16 +46,35 @@ abstract class TaskWriter implements DataWriter<InternalRow> {
   String folderOf(InternalRow row) {
     StringBuilder folder = new StringBuilder();
     for (StructField f : target.partitions().schema().fields()) {
-      int i = target.schema().fieldIndex(f.name());
-      String text = null;
-      if (!row.isNullAt(i)) {
-        Cast cast = new Cast(new Literal(row.get(i, f.dataType()), f.dataType()), DataTypes.StringType,
-            Option.apply(target.partitions().zone().getId()), EvalMode.fromSQLConf(SQLConf.get()));
-        text = cast.eval(null).toString();
-      }
-      folder.append(ExternalCatalogUtils.getPartitionPathString(f.name(), text)).append('/');
+      folder.append(ExternalCatalogUtils.getPartitionPathString(f.name(), text(row, f))).append('/');
     }
     return folder.toString();
+  }
+
+  /**
+   * A row's partition values as a Delta log states them: the folder's text of each value, but a timestamp as its
+   * UTC instant (Delta's ISO 8601 form), so readers in any time zone read the same instant; null for null.
+   */
+  Map<String, String> partitionValuesOf(InternalRow row) {
+    Map<String, String> values = new HashMap<>();
+    for (StructField f : target.partitions().schema().fields()) {
+      int i = target.schema().fieldIndex(f.name());
+      values.put(f.name(), f.dataType() instanceof TimestampType && !row.isNullAt(i)
+          ? DateTimeFormatter.ISO_INSTANT.format(DateTimeUtils.microsToInstant(row.getLong(i)))
+          : text(row, f));
+    }
+    return values;
+  }
+
+  /** A partition value cast to text by Spark's {@code Cast} in the session time zone; null for null. */
+  private String text(InternalRow row, StructField f) {
+    int i = target.schema().fieldIndex(f.name());
+    if (row.isNullAt(i)) {
+      return null;
+    }
+    Cast cast = new Cast(new Literal(row.get(i, f.dataType()), f.dataType()), DataTypes.StringType,
+        Option.apply(target.partitions().zone().getId()), EvalMode.fromSQLConf(SQLConf.get()));
+    return cast.eval(null).toString();
   }
 
   /** Uploads what the task produced; called by {@link #commit()} before the message is made. */

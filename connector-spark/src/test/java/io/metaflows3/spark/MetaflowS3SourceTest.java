@@ -192,10 +192,10 @@ class MetaflowS3SourceTest {
     assertEquals("US", usRows.get(0).getString(3));
     assertTrue(usRows.stream().anyMatch(r -> r.isNullAt(2)));
     long lists = SharedClients.get(readerSettings).stats().listRequests() - listsBefore;
-    // A table this small is one flat page, listed once when loaded (the scan prunes that listing, as Spark's file
-    // sources prune theirs), after probing the 3 folders from spark/table/ up to the bucket for a commit log; the
-    // probe's listing of the table's log names its versions, so the log is not listed again.
-    assertEquals(1 + 3, lists, "one flat listing and 3 probes when the table is loaded");
+    // A Delta table's data is never listed: the 3 folders from spark/table/ up to the bucket are probed for a log,
+    // then Kernel lists the log from its first version (no checkpoint yet), once when the table is loaded (the scan
+    // prunes that file list, as Spark's file sources prune theirs).
+    assertEquals(3 + 1, lists, "3 probes and one listing of the log when the table is loaded");
   }
 
   @Test
@@ -207,8 +207,9 @@ class MetaflowS3SourceTest {
     S3Settings readerSettings = settingsOfReader();
     long getsBefore = SharedClients.get(readerSettings).stats().getRequests();
     Dataset<Row> df = reader("parquet").schema(new StructType().add("id", DataTypes.LongType)).load(url("given/"));
-    assertEquals(getsBefore + 2, SharedClients.get(readerSettings).stats().getRequests(),
-        "planning read the table's two log versions (adopt, commit) and no Parquet footer");
+    assertEquals(getsBefore + 4, SharedClients.get(readerSettings).stats().getRequests(),
+        "planning read the Delta log (_last_checkpoint, the newest version's checksum, the commits of the empty "
+            + "table and of the write) and no Parquet footer");
     assertEquals("id BIGINT,country STRING", df.schema().toDDL().replace(" NOT NULL", ""));
     assertEquals(List.of("[1,US]", "[2,DE]"), df.orderBy("id").collectAsList().stream().map(Row::toString).toList());
     Dataset<Row> empty = reader("parquet").schema(new StructType().add("id", DataTypes.LongType))

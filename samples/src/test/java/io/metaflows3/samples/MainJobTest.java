@@ -34,7 +34,10 @@ class MainJobTest {
   static void startSpark() {
     spark = SparkSession.builder().master("local[2]").appName("samples-test")
         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+        // Delta Lake's own source reads the job's Spark output in the test.
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog").getOrCreate();
   }
 
   @AfterAll
@@ -84,6 +87,14 @@ class MainJobTest {
       List<String> urls = new ReadPlanner(s3).listPrefixes(List.of("models/"), PartitionFilter.ALL).stream()
           .map(o -> o.url()).toList();
       assertEquals(first.modelUrls().stream().sorted().toList(), urls.stream().sorted().toList());
+      // Spark's models are a Delta table: Delta Lake's own reader reads the rows ours reads.
+      String sparkModels = s3.root().orElseThrow() + SparkTraining.MODELS;
+      io.metaflows3.hadoop.FileSystemSettings.apply(spark.sparkContext().hadoopConfiguration(), settings);
+      List<String> delta = spark.read().format("delta").load(sparkModels).selectExpr("country", "rows", "b1")
+          .collectAsList().stream().map(Object::toString).sorted().toList();
+      assertEquals(20, delta.size());
+      assertEquals(delta, spark.read().format("metaflow-s3").options(settings.toOptions()).load(sparkModels)
+          .selectExpr("country", "rows", "b1").collectAsList().stream().map(Object::toString).sorted().toList());
       String us = urls.stream().filter(u -> u.contains("beam/country=US/model-")).findFirst().orElseThrow();
       S3Object model = s3.get(us.substring(s3.root().orElseThrow().length()));
       assertTrue(model.text().contains("\"country\": \"US\""));

@@ -65,8 +65,11 @@ final class DeltaCommit {
     this.engine = table.engine();
   }
 
-  /** Commits {@code files} under transaction {@code applicationId}; returns the version it became or was found in. */
-  long commit(List<WrittenObject> files, String applicationId) {
+  /**
+   * Commits {@code files} under transaction {@code applicationId}; returns the version it became or was found in.
+   * {@code afterVersion} runs once the version exists, before Kernel's checkpoint (crash tests stop there).
+   */
+  long commit(List<WrittenObject> files, String applicationId, Runnable afterVersion) {
     long tried = -1;
     for (int attempt = 1; ; attempt++) {
       Optional<Snapshot> read;
@@ -100,6 +103,7 @@ final class DeltaCommit {
       try {
         TransactionCommitResult result = txn.commit(engine,
             CloseableIterable.inMemoryIterable(Utils.toCloseableIterator(actions.iterator())));
+        afterVersion.run();
         runHooks(result);
         return result.getVersion();
       } catch (ConcurrentTransactionException e) {
@@ -116,6 +120,26 @@ final class DeltaCommit {
         sleepJittered(attempt);
       } catch (KernelException e) {
         throw new MetaflowS3Exception("Delta Kernel refused the commit: " + e.getMessage(), write.table(), e);
+      }
+    }
+  }
+
+  /**
+   * Creates the table, empty, with the write's layout, unless it exists: from then on readers of the location read
+   * its log, so files the write's tasks store are invisible until its commit names them. Losing the race to
+   * another writer's creation is fine.
+   */
+  void createIfAbsent() {
+    if (table.latest().isPresent()) {
+      return;
+    }
+    try {
+      builder(false, null).build(engine).commit(engine, CloseableIterable.emptyIterable());
+      LOG.info("created Delta table {} with columns {} partitioned by {}", write.table(),
+          write.layout().schema().fieldNames(), write.layout().partitionColumns());
+    } catch (KernelException | UncheckedIOException e) {
+      if (table.latest().isEmpty()) {
+        throw new MetaflowS3Exception("cannot create the Delta table (" + e.getMessage() + ")", write.table(), e);
       }
     }
   }
@@ -142,7 +166,9 @@ final class DeltaCommit {
       builder = builder.withSchema(engine, write.layout().schema())
           .withPartitionColumns(engine, write.layout().partitionColumns());
     }
-    return builder.withTransactionId(engine, applicationId, TRANSACTION_VERSION).withMaxRetries(0);
+    builder = builder.withMaxRetries(0);
+    return applicationId == null ? builder
+        : builder.withTransactionId(engine, applicationId, TRANSACTION_VERSION);
   }
 
   /** What the write's mode removes from the snapshot it read: nothing, everything, or the partitions it writes. */

@@ -133,7 +133,7 @@ public final class ReadPlanner {
       if (tablesAbove.containsKey(location)) {
         String root = tablesAbove.get(location);
         roots.add(root);
-        snapshots.computeIfAbsent(root, r -> new TableLog(s3, r).snapshot(above.logs().get(r)));
+        snapshots.computeIfAbsent(root, r -> new TableLog(s3, r).snapshot());
       }
       List<S3Object> listed = S3.await(early.get(location));
       List<String> below = new ArrayList<>();
@@ -183,7 +183,7 @@ public final class ReadPlanner {
       boolean may = delta == null ? allows(filter, types, v.raw())
           : delta.types() == null || allows(filter, delta.types(), v.raw());
       if (may) {
-        objects.add(new ObjectRange(v.url(), v.size(), v.etag(), 0, v.size(), v.raw()));
+        objects.add(new ObjectRange(v.url(), v.size(), v.etag(), 0, v.size(), v.raw(), v.delta() != null));
       }
     }
     return new Listing(objects, layouts);
@@ -274,7 +274,7 @@ public final class ReadPlanner {
         }
         for (long at = o.start(); at < o.end(); at += targetBytes) {
           splits.add(new ReadSplit(List.of(new ObjectRange(o.url(), o.size(), o.etag(), at,
-              Math.min(o.end(), at + targetBytes), o.partitionValues()))));
+              Math.min(o.end(), at + targetBytes), o.partitionValues(), o.immutable()))));
         }
         continue;
       }

@@ -178,18 +178,18 @@ public final class TableLog {
     return null;
   }
 
-  /** Whether a listing of a table's log folder (see {@link #tablesAbove}) found Delta's log. */
-  static boolean isDelta(List<S3Object> logListing) {
-    return logListing.stream().anyMatch(o -> o.url().contains("/" + DeltaTable.LOG_FOLDER));
+  /** Whether a table's log folders (as {@link #tablesAbove} found them) hold Delta's log. */
+  static boolean isDelta(List<S3Object> logFolders) {
+    return logFolders.stream().anyMatch(o -> o.url().endsWith("/" + DeltaTable.LOG_FOLDER));
   }
 
-  /** The tables governing some locations, with the listing of each one's log folder. */
+  /** The tables governing some locations, with the log folders each one has. */
   record Governing(Map<String, String> tables, Map<String, List<S3Object>> logs) {}
 
   /**
    * The tables governing reads of {@code prefixUrls}: for each, the nearest location at or above it (up to the
-   * client's root, if it has one) whose log (this library's earlier one, or Delta's) exists, all asked at once; the listings that found the logs are kept,
-   * so reading a log's versions needs no listing of its own. Locations with no table above are left out.
+   * client's root, if it has one) whose log (this library's earlier one, or Delta's) exists, all asked at once.
+   * Locations with no table above are left out.
    */
   static Governing tablesAbove(S3 s3, Collection<String> prefixUrls) {
     Set<String> ancestors = new HashSet<>();
@@ -199,11 +199,14 @@ public final class TableLog {
     // A client with a root addresses nothing above it: tables are looked for from the root down.
     s3.root().map(S3Url::parse).ifPresent(root -> ancestors.removeIf(a -> !a.equals(root.toString())
         && !S3Url.parse(a).isUnder(root)));
-    List<String> logs = ancestors.stream().sorted().flatMap(a -> List.of(FOLDER, DeltaTable.LOG_FOLDER).stream()
-        .map(folder -> keyFor(s3, S3Url.parse(a).resolve(folder)))).toList();
+    // One request per folder finds both kinds of log: the folder's entries whose names start with '_'.
+    List<String> hidden = ancestors.stream().sorted().map(a -> keyFor(s3, S3Url.parse(a).resolve("_"))).toList();
     Map<String, List<S3Object>> withLog = new HashMap<>();
-    for (S3Object o : s3.listPaths(logs)) {
-      withLog.computeIfAbsent(rootOfLogKey(o.url()), r -> new ArrayList<>()).add(o);
+    for (S3Object o : s3.listStartingWith(hidden)) {
+      String root = rootOfLogKey(o.url());
+      if (root != null) {
+        withLog.computeIfAbsent(root, r -> new ArrayList<>()).add(o);
+      }
     }
     Map<String, String> governing = new LinkedHashMap<>();
     for (String p : prefixUrls) {

@@ -85,8 +85,9 @@ public final class TableWrite implements Serializable {
   }
 
   /**
-   * Begins a write of Parquet rows into the Delta table at {@code tableUrl} (created by the commit when there is
-   * none, with {@code layout}); tasks store their files with {@link AttemptWriter#writeDataFile}. A location inside
+   * Begins a write of Parquet rows into the Delta table at {@code tableUrl} (created now, empty, with
+   * {@code layout}, when there is none, so readers never see the tasks' files before the commit); tasks store
+   * their files with {@link AttemptWriter#writeDataFile}. A location inside
    * a table, or holding one below it, is refused, as is a table of another layout.
    */
   public static TableWrite begin(S3Settings settings, String tableUrl, Mode mode, TableLayout layout) {
@@ -94,12 +95,12 @@ public final class TableWrite implements Serializable {
         layout);
     try (S3 s3 = write.client()) {
       TableNesting.refuseNested(s3, write.table, DeltaTable.LOG_FOLDER);
-      DeltaTable.at(s3, write.table).latest().ifPresent(s -> {
+      DeltaTable.at(s3, write.table).latest().ifPresentOrElse(s -> {
         if (!layout.fits(DeltaTable.layout(s))) {
           throw new MetaflowS3Exception("the data does not fit the Delta table: it has " + layout + ", the table "
               + DeltaTable.layout(s) + "; write to a new location", write.table);
         }
-      });
+      }, () -> new DeltaCommit(write, s3).createIfAbsent());
     }
     return write;
   }
@@ -141,10 +142,29 @@ public final class TableWrite implements Serializable {
     io.delta.kernel.types.StructType data = layout.dataSchema();
     List<io.delta.kernel.expressions.Column> columns = new ArrayList<>();
     leafColumns(data, new String[0], columns);
+    columns = columns.subList(0, Math.min(STATS_COLUMNS, columns.size()));
+    try {
+      return statistics(parquetFile, data, columns);
+    } catch (MetaflowS3Exception e) {
+      // A column whose statistics Kernel cannot decode (INT96 timestamps) goes without: the others still skip files.
+      List<io.delta.kernel.expressions.Column> readable = new ArrayList<>();
+      for (io.delta.kernel.expressions.Column c : columns) {
+        try {
+          statistics(parquetFile, data, List.of(c));
+          readable.add(c);
+        } catch (MetaflowS3Exception unreadable) {
+          LOG.debug("no statistics for column {} of {}: {}", c, parquetFile, unreadable.getMessage());
+        }
+      }
+      return statistics(parquetFile, data, readable);
+    }
+  }
+
+  private String statistics(java.nio.file.Path parquetFile, io.delta.kernel.types.StructType data,
+      List<io.delta.kernel.expressions.Column> columns) {
     try {
       return io.delta.kernel.defaults.internal.parquet.ParquetStatsReader.readDataFileStatistics(
-          new LocalInputFile(parquetFile.toString(), parquetFile, () -> { }), data,
-          columns.subList(0, Math.min(STATS_COLUMNS, columns.size()))).serializeAsJson(data);
+          new LocalInputFile(parquetFile.toString(), parquetFile, () -> { }), data, columns).serializeAsJson(data);
     } catch (java.io.IOException | RuntimeException e) {
       throw new MetaflowS3Exception("cannot read the statistics of a Parquet file written for the table ("
           + e.getMessage() + ")", table, e);
@@ -212,7 +232,7 @@ public final class TableWrite implements Serializable {
    * with one key) fail the write: it is aborted, nothing becomes visible.
    */
   public Committed commit(List<WrittenObject> committed) {
-    return layout != null ? commitDelta(committed, writeId) : commit(committed, writeId, true, () -> { });
+    return layout != null ? commitDelta(committed, writeId, () -> { }) : commit(committed, writeId, true, () -> { });
   }
 
   /**
@@ -224,14 +244,14 @@ public final class TableWrite implements Serializable {
     if (part == null || part.isEmpty() || part.contains("\t") || part.contains("\n")) {
       throw new IllegalArgumentException("a part needs a name without tabs or line breaks, got '" + part + "'");
     }
-    return layout != null ? commitDelta(committed, writeId + "/" + part)
+    return layout != null ? commitDelta(committed, writeId + "/" + part, () -> { })
         : commit(committed, writeId + "/" + part, false, () -> { });
   }
 
-  private Committed commitDelta(List<WrittenObject> committed, String transaction) {
+  private Committed commitDelta(List<WrittenObject> committed, String transaction, Runnable afterVersion) {
     refuseDuplicates(committed);
     try (S3 s3 = client()) {
-      long version = new DeltaCommit(this, s3).commit(committed, transaction);
+      long version = new DeltaCommit(this, s3).commit(committed, transaction, afterVersion);
       LOG.info("committed write {} as version {} of Delta table {}: {} files", transaction, version, table,
           committed.size());
       S3Url root = S3Url.parse(table);
@@ -252,7 +272,8 @@ public final class TableWrite implements Serializable {
 
   /** {@link #commit}, running {@code afterVersion} between creating the version and cleaning up (crash tests). */
   Committed commit(List<WrittenObject> committed, Runnable afterVersion) {
-    return commit(committed, writeId, true, afterVersion);
+    return layout != null ? commitDelta(committed, writeId, afterVersion)
+        : commit(committed, writeId, true, afterVersion);
   }
 
   private Committed commit(List<WrittenObject> committed, String commitId, boolean wholeWrite,

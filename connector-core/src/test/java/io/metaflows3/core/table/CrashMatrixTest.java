@@ -4,29 +4,37 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Object;
 import io.metaflows3.core.S3Settings;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Writers in JVMs of their own ({@link ChildWriter}), killed with SIGKILL at every step of a first write, an
  * append and an overwrite: a reader afterwards sees exactly the state before the write or after it, never a
- * mixture, and the next write succeeds (and leaves plain readers agreeing again). Then writers in three JVMs
- * race on one table: every commit is visible exactly as some serial order of them says.
+ * mixture, and the next write succeeds (and leaves plain readers agreeing again: at once for writes of objects,
+ * after a vacuum for Delta tables). Then writers in three JVMs race on one table, readers looping meanwhile:
+ * every commit is visible exactly as some serial order of them says, and no read fails.
  */
 @ExtendWith(LocalS3Extension.class)
 class CrashMatrixTest {
@@ -43,17 +51,18 @@ class CrashMatrixTest {
     return S3.builder().settings(settings).environment(Map.of()).build();
   }
 
-  private Process child(String table, TableWrite.Mode mode, String stage, String tag, int count) throws IOException {
+  private Process child(String table, TableWrite.Mode mode, String stage, String tag, int count, boolean delta)
+      throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
         ChildWriter.class.getName(), server.endpoint().toString(), LocalS3Server.ACCESS_KEY_ID,
-        LocalS3Server.SECRET_ACCESS_KEY, table, mode.name(), stage, tag, Integer.toString(count))
-        .redirectErrorStream(true).start();
+        LocalS3Server.SECRET_ACCESS_KEY, table, mode.name(), stage, tag, Integer.toString(count),
+        delta ? "delta" : "objects").redirectErrorStream(true).start();
   }
 
   /** Runs a child writer until it reports {@code stage}, then kills it with SIGKILL. */
-  private void killAt(String table, TableWrite.Mode mode, String stage, String tag) throws Exception {
-    Process p = child(table, mode, stage, tag, 1);
+  private void killAt(String table, TableWrite.Mode mode, String stage, String tag, boolean delta) throws Exception {
+    Process p = child(table, mode, stage, tag, 1, delta);
     List<String> output = new ArrayList<>();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = out.readLine()) != null; ) {
@@ -68,8 +77,13 @@ class CrashMatrixTest {
     fail("the writer ended before " + stage + ":\n" + String.join("\n", output));
   }
 
+  /** What our readers see; nothing at all when the location has no object yet. */
   private static TreeSet<String> read(S3 s3, String table) {
-    return new TreeSet<>(TableReads.visible(s3, table));
+    try {
+      return new TreeSet<>(TableReads.visible(s3, table));
+    } catch (io.metaflows3.core.MetaflowS3NotFound empty) {
+      return new TreeSet<>();
+    }
   }
 
   private static TreeSet<String> readPlain(S3 s3, String table) {
@@ -80,43 +94,61 @@ class CrashMatrixTest {
     return List.of("country=C0/" + tag + "-0.txt", "country=C1/" + tag + "-0.txt", "country=C2/" + tag + "-0.txt");
   }
 
-  private void commitOne(String table, TableWrite.Mode mode, String name) {
-    TableWrite w = TableWrite.begin(settings, table, mode);
+  private void commitOne(String table, TableWrite.Mode mode, String name, boolean delta) {
+    TableWrite w = delta ? TableWrite.begin(settings, table, mode, ChildWriter.LAYOUT)
+        : TableWrite.begin(settings, table, mode);
     try (S3 s3 = client()) {
       AttemptWriter a = w.openAttempt(s3, "t0");
-      a.write(name, name.getBytes(StandardCharsets.UTF_8), "text/plain");
-      w.commit(a.written());
+      WrittenObject o = a.write(name, name.getBytes(StandardCharsets.UTF_8), "text/plain");
+      w.commit(List.of(delta ? ChildWriter.inPartition(o, name.substring(8, name.indexOf('/'))) : o));
     }
   }
 
   @Test
-  void aWriterKilledAtAnyStepLeavesTheStateBeforeOrAfterIt() throws Exception {
+  void aWriterOfObjectsKilledAtAnyStepLeavesTheStateBeforeOrAfterIt() throws Exception {
+    killedAtEveryStep(false);
+  }
+
+  @Test
+  void aDeltaWriterKilledAtAnyStepLeavesTheStateBeforeOrAfterIt() throws Exception {
+    killedAtEveryStep(true);
+  }
+
+  private void killedAtEveryStep(boolean delta) throws Exception {
     int n = 0;
     for (String scenario : List.of("first", "append", "overwrite")) {
       for (String stage : STAGES) {
-        String table = LocalS3.root(server, "crash/" + scenario + "-" + stage + "/");
+        String table = LocalS3.root(server, "crash/" + (delta ? "delta-" : "") + scenario + "-" + stage + "/");
         try (S3 s3 = client()) {
           if (scenario.equals("first")) {
-            s3.put(table + "country=C0/foreign.txt", "country=C0/foreign.txt");
+            if (!delta) { // a Delta table never adopts what other tools wrote
+              s3.put(table + "country=C0/foreign.txt", "country=C0/foreign.txt");
+            }
           } else {
-            commitOne(table, TableWrite.Mode.APPEND, "country=C9/earlier.txt");
+            commitOne(table, TableWrite.Mode.APPEND, "country=C9/earlier.txt", delta);
           }
           TreeSet<String> before = read(s3, table);
           TableWrite.Mode mode = scenario.equals("overwrite") ? TableWrite.Mode.OVERWRITE : TableWrite.Mode.APPEND;
           String tag = "k" + n++;
-          killAt(table, mode, stage, tag);
+          killAt(table, mode, stage, tag, delta);
 
           TreeSet<String> after = new TreeSet<>(mode == TableWrite.Mode.OVERWRITE ? List.of() : before);
           after.addAll(childObjects(tag));
           TreeSet<String> expected = stage.equals("version-created") ? after : before;
           assertEquals(expected, read(s3, table), scenario + ", killed after " + stage);
 
-          commitOne(table, TableWrite.Mode.APPEND, "country=C8/next.txt");
+          commitOne(table, TableWrite.Mode.APPEND, "country=C8/next.txt", delta);
           expected.add("country=C8/next.txt");
           assertEquals(expected, read(s3, table), scenario + ", the next write after a kill at " + stage);
-          if (stage.equals("version-created") || stage.equals("begun")) {
+          if (delta) {
+            // The killed writer's debris and the files an overwrite removed go with a vacuum past the retention.
+            Vacuum.vacuum(settings, table, Duration.ZERO);
+            assertEquals(expected, readPlain(s3, table), scenario + ", plain readers after a kill at " + stage
+                + " and a vacuum");
+            assertEquals(expected, read(s3, table), scenario + ", after the vacuum");
+          } else if (stage.equals("version-created") || stage.equals("begun")) {
             // Objects a killed commit had replaced are deleted by the next commit; a writer killed before its
-            // commit leaves uncommitted objects, which only our readers ignore (no lease tells them dead yet).
+            // commit leaves uncommitted objects, which only our readers ignore.
             assertEquals(expected, readPlain(s3, table), scenario + ", plain readers after a kill at " + stage);
           }
         }
@@ -125,17 +157,9 @@ class CrashMatrixTest {
   }
 
   @Test
-  void writersInThreeJvmsCommitInSomeSerialOrder() throws Exception {
+  void writersOfObjectsInThreeJvmsCommitInSomeSerialOrder() throws Exception {
     String table = LocalS3.root(server, "crash/race/");
-    List<Process> writers = new ArrayList<>();
-    for (int w = 0; w < 3; w++) {
-      writers.add(child(table, w == 0 ? TableWrite.Mode.OVERWRITE : TableWrite.Mode.APPEND, "none", "w" + w, 4));
-    }
-    for (Process p : writers) {
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-      assertEquals(0, p.exitValue(), output);
-    }
+    race(table, false);
     try (S3 s3 = client()) {
       TableSnapshot log = new TableLog(s3, table).snapshot();
       assertEquals(1 + 3 * 4, log.version() + 1, "an adopting version and one version per commit");
@@ -144,6 +168,75 @@ class CrashMatrixTest {
           .toList()), read(s3, table));
       assertEquals(read(s3, table), readPlain(s3, table));
       assertEquals(log.version() + 1, log.writes().size(), "every version names a write of its own");
+    }
+  }
+
+  @Test
+  void deltaWritersInThreeJvmsCommitInSomeSerialOrderWhileReadersLoop() throws Exception {
+    String table = LocalS3.root(server, "crash/delta-race/");
+    AtomicBoolean racing = new AtomicBoolean(true);
+    AtomicInteger reads = new AtomicInteger();
+    List<Throwable> failures = new ArrayList<>();
+    Thread reader = new Thread(() -> {
+      try (S3 s3 = client()) {
+        while (racing.get()) {
+          try {
+            // Every read is one snapshot: whole commits of three files, each file still there to read.
+            assertEquals(0, read(s3, table).size() % 3, "a read of whole commits");
+            reads.incrementAndGet();
+          } catch (io.metaflows3.core.MetaflowS3NotFound beforeTheFirstCommit) {
+            // nothing there yet
+          }
+        }
+      } catch (Throwable t) {
+        failures.add(t);
+      }
+    });
+    reader.start();
+    race(table, true);
+    racing.set(false);
+    reader.join();
+    assertEquals(List.of(), failures);
+    assertTrue(reads.get() > 0, "the reader read while the writers raced");
+    try (S3 s3 = client()) {
+      // Replaying the log serially: the last overwrite's files (writer w0) and every append committed after it.
+      TreeSet<String> expected = new TreeSet<>();
+      ObjectMapper json = new ObjectMapper();
+      int versions = 0;
+      for (S3Object f : s3.listPaths(List.of(table + "_delta_log/"))) {
+        if (!f.url().endsWith(".json") || f.url().endsWith("_last_checkpoint")) {
+          continue;
+        }
+        versions++;
+        List<String> adds = new ArrayList<>();
+        for (String line : s3.get(f.url()).text().split("\n")) {
+          JsonNode add = json.readTree(line).get("add");
+          if (add != null) {
+            String path = URLDecoder.decode(add.get("path").asText(), StandardCharsets.UTF_8);
+            adds.add(path.replaceAll("-task\\d-.*", ".txt"));
+          }
+        }
+        if (adds.stream().anyMatch(a -> a.contains("/w0-"))) {
+          expected.clear();
+        }
+        expected.addAll(adds);
+      }
+      assertEquals(1 + 3 * 4, versions, "the empty table and one version per commit");
+      assertEquals(expected, read(s3, table));
+    }
+  }
+
+  /** Three writers in JVMs of their own, four writes each: the first overwrites, the others append. */
+  private void race(String table, boolean delta) throws Exception {
+    List<Process> writers = new ArrayList<>();
+    for (int w = 0; w < 3; w++) {
+      writers.add(child(table, w == 0 ? TableWrite.Mode.OVERWRITE : TableWrite.Mode.APPEND, "none", "w" + w, 4,
+          delta));
+    }
+    for (Process p : writers) {
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+      assertEquals(0, p.exitValue(), output);
     }
   }
 }

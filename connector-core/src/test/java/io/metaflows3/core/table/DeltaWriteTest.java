@@ -82,8 +82,9 @@ class DeltaWriteTest {
   void appendsOverwritesAndPartitionOverwritesAreDeltaVersions() {
     String t = table("modes");
     try (S3 s3 = client()) {
-      assertEquals(0, write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1", "country=DE/a", "DE1")).version());
-      assertEquals(1, write(t, TableWrite.Mode.APPEND, Map.of("country=US/b", "US2")).version());
+      // Version 0 is the empty table, created when the first write begins.
+      assertEquals(1, write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1", "country=DE/a", "DE1")).version());
+      assertEquals(2, write(t, TableWrite.Mode.APPEND, Map.of("country=US/b", "US2")).version());
       assertEquals(Map.of("DE", List.of("DE1"), "US", List.of("US1", "US2")), read(s3, t));
       assertEquals(Map.of("US", List.of("US1", "US2")), read(s3, t + "country=US/"), "a partition's folder");
       write(t, TableWrite.Mode.OVERWRITE_PARTITIONS, Map.of("country=US/c", "US3", "country=FR/a", "FR1"));
@@ -94,10 +95,11 @@ class DeltaWriteTest {
       long stored = s3.listRecursive(List.of(t)).stream().filter(o -> !o.url().contains("_delta_log/")).count();
       assertEquals(6, stored);
       assertEquals(Map.of("DE", List.of("DE1"), "US", List.of("US1", "US2")),
-          readAt(s3, t, 1), "time travel to version 1");
-      String v0 = s3.get(t + "_delta_log/00000000000000000000.json").text();
-      assertTrue(v0.contains("\"txn\""), "the commit carries the write's transaction id: " + v0);
-      assertTrue(v0.contains("\"partitionValues\":{\"country\":\"US\"}"), v0);
+          readAt(s3, t, 2), "time travel to version 2");
+      assertEquals(Map.of(), readAt(s3, t, 0), "version 0: the empty table");
+      String v1 = s3.get(t + "_delta_log/00000000000000000001.json").text();
+      assertTrue(v1.contains("\"txn\""), "the commit carries the write's transaction id: " + v1);
+      assertTrue(v1.contains("\"partitionValues\":{\"country\":\"US\"}"), v1);
     }
   }
 
@@ -117,13 +119,13 @@ class DeltaWriteTest {
     try (S3 s3 = client()) {
       TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.OVERWRITE, LAYOUT);
       List<WrittenObject> first = attempt(w, s3, "a1", Map.of("country=US/part", "first"));
-      assertEquals(0, w.commit(first).version());
+      assertEquals(1, w.commit(first).version());
       // A restarted job runs the write's tasks again and commits again (Flink after a failure past the commit).
       List<WrittenObject> second = attempt(w, s3, "a2", Map.of("country=US/part", "second"));
       w.commit(second);
       assertEquals(Map.of("US", List.of("first")), read(s3, t), "the first commit stands, once");
-      assertEquals(1, s3.listPaths(List.of(t + "_delta_log/")).stream().filter(o -> o.url().endsWith(".json"))
-          .count(), "no second version");
+      assertEquals(2, s3.listPaths(List.of(t + "_delta_log/")).stream().filter(o -> o.url().endsWith(".json"))
+          .count(), "the empty table and one commit: no second one");
       assertEquals("first", s3.get(t + first.get(0).key()).text(), "the committed file is not deleted");
     }
   }
@@ -204,6 +206,46 @@ class DeltaWriteTest {
           .toList();
       assertEquals(List.of(), left);
       assertFalse(read(s3, t).containsKey("US"));
+    }
+  }
+
+  @Test
+  void vacuumKeepsWhatSnapshotsWithinTheRetentionNameAndDeletesDebrisPastIt() {
+    String t = table("vacuum");
+    try (S3 s3 = client()) {
+      write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1", "country=DE/a", "DE1"));
+      // A reader plans a read of version 0, then a writer overwrites the table.
+      List<ObjectRange> planned = new ReadPlanner(s3).listPrefixes(List.of(t), PartitionFilter.ALL);
+      write(t, TableWrite.Mode.OVERWRITE, Map.of("country=FR/a", "FR1"));
+      TableWrite killed = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, LAYOUT);
+      attempt(killed, s3, "t9", Map.of("country=US/debris", "never committed"));
+
+      Vacuum.Result withinRetention = Vacuum.vacuum(settings, t, java.time.Duration.ofHours(1));
+      assertEquals(List.of(), withinRetention.deleted(), "everything is younger than the retention");
+      for (ObjectRange o : planned) {
+        assertEquals(o.size(), s3.get(o.url()).size(), "the read planned before the overwrite completes");
+      }
+      assertEquals(Map.of("DE", List.of("DE1"), "US", List.of("US1")), readAt(s3, t, 1), "time travel too");
+
+      Vacuum.Result pastRetention = Vacuum.vacuum(settings, t, java.time.Duration.ZERO);
+      assertEquals(3, pastRetention.deleted().size(), "the two removed files and the debris: "
+          + pastRetention.deleted());
+      assertEquals(Map.of("FR", List.of("FR1")), read(s3, t));
+      assertEquals(List.of("FR1"), TableReads.plain(s3, t), "plain readers now see what the log shows");
+      assertTrue(s3.listPaths(List.of(t + "_delta_log/")).size() >= 2, "the log stays");
+    }
+  }
+
+  @Test
+  void aLogDeletedByHandStartsAnEmptyTableThatAdoptsNothing() {
+    String t = table("relogged");
+    try (S3 s3 = client()) {
+      write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1"));
+      TableWrite killed = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, LAYOUT);
+      attempt(killed, s3, "t9", Map.of("country=US/debris", "never committed"));
+      s3.deleteMany(s3.listRecursive(List.of(t + "_delta_log/")).stream().map(S3Object::url).toList());
+      write(t, TableWrite.Mode.APPEND, Map.of("country=DE/b", "DE2"));
+      assertEquals(Map.of("DE", List.of("DE2")), read(s3, t), "neither the old table's files nor debris");
     }
   }
 }

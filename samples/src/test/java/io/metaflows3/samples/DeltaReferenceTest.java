@@ -1,0 +1,152 @@
+package io.metaflows3.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.metaflows3.core.LocalS3;
+import io.metaflows3.core.S3Settings;
+import io.metaflows3.hadoop.FileSystemSettings;
+import io.metaflows3.local.LocalS3Extension;
+import io.metaflows3.local.LocalS3Server;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Side by side with the reference, Delta Lake's own Spark source: it reads every table our writer makes with the
+ * rows and schema we read, and we read every table it makes with the rows it reads. Both reach the embedded
+ * server through connector-hadoop's {@code s3://} file system.
+ */
+@ExtendWith(LocalS3Extension.class)
+class DeltaReferenceTest {
+  private static SparkSession spark;
+  private static S3Settings settings;
+  private static String root;
+
+  @BeforeAll
+  static void startSpark(LocalS3Server server) {
+    settings = LocalS3.settings(server).build();
+    root = LocalS3.root(server, "delta-reference/");
+    SparkSession.Builder builder = SparkSession.builder().master("local[2]").appName("delta-reference")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+    for (var e : FileSystemSettings.entries(settings).entrySet()) {
+      builder = builder.config("spark.hadoop." + e.getKey(), e.getValue());
+    }
+    spark = builder.getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  private static Dataset<Row> ours(String url) {
+    return spark.read().format("metaflow-s3").options(settings.toOptions()).load(url);
+  }
+
+  private static Dataset<Row> delta(String url) {
+    return spark.read().format("delta").load(url);
+  }
+
+  /** Rows of {@code rows}, with the other's column order, as sorted JSON: the same rows whatever the order. */
+  private static List<String> sorted(Dataset<Row> rows, StructType order) {
+    return rows.selectExpr(java.util.Arrays.stream(order.fieldNames()).map(n -> "`" + n + "`").toArray(String[]::new))
+        .toJSON().collectAsList().stream().sorted().toList();
+  }
+
+  private static void assertSameTable(String url, String what) {
+    Dataset<Row> reference = delta(url);
+    Dataset<Row> read = ours(url);
+    assertEquals(names(reference.schema()), names(read.schema()), what + ": columns");
+    for (StructField f : reference.schema().fields()) {
+      assertEquals(f.dataType(), read.schema().apply(f.name()).dataType(), what + ": type of " + f.name());
+    }
+    List<String> expected = sorted(reference, reference.schema());
+    assertEquals(expected, sorted(read, reference.schema()), what + ": rows");
+    assertTrue(!expected.isEmpty() || what.contains("empty"), what + ": some rows");
+  }
+
+  private static List<String> names(StructType schema) {
+    return List.of(schema.fieldNames());
+  }
+
+  /** Every type Spark writes, and partition values that need escaping, nulls, dates and timestamps. */
+  private static Dataset<Row> rows(int from, int to) {
+    return spark.range(from, to).selectExpr("id", "cast(id as int) as i", "cast(id as short) as sh",
+        "cast(id % 100 as byte) as by", "id * 1.5 as d", "cast(id * 0.25 as float) as f", "cast(id as decimal(12,3)) as dec",
+        "concat('s', id) as s", "cast(concat('b', id) as binary) as bin", "id % 2 = 0 as flag",
+        "date_add(date'2020-01-01', cast(id as int)) as day", "timestamp_seconds(id * 3600 + 7) as ts",
+        "array(id, id + 1) as arr", "named_struct('a', id, 'b', concat('n', id)) as st", "map('k', id) as m",
+        "case id % 6 when 0 then 'a/b' when 1 then 'x=y' when 2 then '50%' when 3 then 'sp ace' "
+            + "when 4 then 'ü日本' else null end as p",
+        "date_add(date'2021-06-01', cast(id % 3 as int)) as pd",
+        "timestamp_seconds(1600000000 + (id % 2) * 1800) as pts");
+  }
+
+  @Test
+  void deltasOwnReaderReadsOurTablesAsWeDo() {
+    String t = root + "ours/";
+    rows(0, 30).write().format("metaflow-s3").options(settings.toOptions()).partitionBy("p", "pd", "pts").save(t);
+    assertSameTable(t, "created");
+    rows(30, 45).write().format("metaflow-s3").options(settings.toOptions()).mode("append")
+        .partitionBy("p", "pd", "pts").save(t);
+    assertSameTable(t, "appended");
+    assertEquals(45, delta(t).count());
+    rows(100, 103).write().format("metaflow-s3").options(settings.toOptions()).mode("overwrite")
+        .option("partitionOverwriteMode", "dynamic").partitionBy("p", "pd", "pts").save(t);
+    assertSameTable(t, "dynamic partition overwrite");
+    rows(200, 212).write().format("metaflow-s3").options(settings.toOptions()).mode("overwrite")
+        .partitionBy("p", "pd", "pts").save(t);
+    assertSameTable(t, "overwritten");
+    assertEquals(12, delta(t).count());
+    // Version 0 is the empty table our writer creates when the first write begins; 2 is after the append.
+    assertEquals(45, spark.read().format("delta").option("versionAsOf", 2).load(t).count(), "Delta's time travel");
+    assertEquals(45, spark.read().format("metaflow-s3").options(settings.toOptions()).option("versionAsOf", 2)
+        .load(t).count(), "our time travel");
+    String empty = root + "empty/";
+    rows(0, 0).write().format("metaflow-s3").options(settings.toOptions()).save(empty);
+    assertSameTable(empty, "empty");
+  }
+
+  @Test
+  void weReadDeltasOwnTablesAsItDoes() {
+    String t = root + "theirs/";
+    rows(0, 20).write().format("delta").partitionBy("p").save(t);
+    spark.sql("ALTER TABLE delta.`" + t + "` SET TBLPROPERTIES (delta.checkpointInterval = 2)");
+    assertSameTable(t, "created by Delta");
+    rows(20, 30).write().format("delta").mode("append").save(t);
+    rows(40, 70).where("p = 'a/b'").write().format("delta").mode("overwrite").option("replaceWhere", "p = 'a/b'")
+        .save(t);
+    assertSameTable(t, "replaceWhere");
+    rows(50, 55).withColumn("extra", org.apache.spark.sql.functions.lit("new")).write().format("delta")
+        .mode("append").option("mergeSchema", "true").save(t);
+    assertSameTable(t, "schema evolved");
+    spark.sql("OPTIMIZE delta.`" + t + "`");
+    assertSameTable(t, "optimized (and checkpointed)");
+    assertEquals(spark.read().format("delta").option("versionAsOf", 2).load(t).count(),
+        spark.read().format("metaflow-s3").options(settings.toOptions()).option("versionAsOf", 2).load(t).count(),
+        "time travel");
+  }
+
+  @Test
+  void aTableWithDeletionVectorsIsRefusedNotMisread() {
+    String t = root + "dv/";
+    rows(0, 20).write().format("delta").save(t);
+    spark.sql("ALTER TABLE delta.`" + t + "` SET TBLPROPERTIES (delta.enableDeletionVectors = true)");
+    spark.sql("DELETE FROM delta.`" + t + "` WHERE id % 5 = 0");
+    Exception e = assertThrows(Exception.class, () -> ours(t).collectAsList());
+    assertTrue(String.valueOf(e.getMessage()).contains("deletion vectors"), e.getMessage());
+  }
+}
