@@ -65,6 +65,9 @@ public final class Main {
           core.list(beam == null ? List.of() : List.of(beam.listingPeer()));
         }
       }
+      if (o.runs("tables")) {
+        new TableSuite(settings, o.runs(), results).run(o.get("--table-files"), o.get("--table-versions"));
+      }
       if (beam != null) {
         beam.run();
       }

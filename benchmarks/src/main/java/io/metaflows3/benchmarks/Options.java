@@ -9,10 +9,11 @@ import java.util.Set;
 
 /** The benchmark's options: workload sizes, runs, and which suites to run. Defaults finish in minutes on 2 cores. */
 final class Options {
-  static final List<String> SUITES = List.of("small", "large", "list", "beam", "spark", "memory");
+  static final List<String> SUITES = List.of("small", "large", "list", "tables", "beam", "spark",
+      "memory");
   private final Map<String, Long> sizes = new LinkedHashMap<>(Map.of("--small", 2000L, "--small-kib", 64L,
       "--large", 2L, "--large-mib", 128L, "--list-keys", 20_000L, "--rows", 1_000_000L, "--memory-mib", 4096L,
-      "--runs", 3L));
+      "--runs", 3L, "--table-files", 100_000L, "--table-versions", 5_000L));
   private final Set<String> only = new LinkedHashSet<>(SUITES);
   private boolean s3like;
 
@@ -63,9 +64,10 @@ final class Options {
   @Override
   public String toString() {
     return String.format(java.util.Locale.ROOT,
-        "%d x %d KiB, %d x %d MiB, %d keys under 100 prefixes, %d table rows, %d MiB memory check; %d runs each;"
-            + " suites %s; %s", get("--small"), get("--small-kib"), get("--large"), get("--large-mib"),
-        get("--list-keys"), get("--rows"), get("--memory-mib"), runs(), only,
+        "%d x %d KiB, %d x %d MiB, %d keys under 100 prefixes, Delta tables of %d files and %d versions, "
+            + "%d table rows, %d MiB memory check; %d runs each; suites %s; %s", get("--small"), get("--small-kib"),
+        get("--large"), get("--large-mib"), get("--list-keys"), get("--table-files"), get("--table-versions"),
+        get("--rows"), get("--memory-mib"), runs(), only,
         s3like ? "S3-like: 20 ms to first byte, 80 MiB/s per connection" : "loopback");
   }
 }

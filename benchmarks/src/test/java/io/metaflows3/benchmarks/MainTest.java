@@ -20,7 +20,8 @@ class MainTest {
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
       Main.main(new String[] {"--small", "20", "--small-kib", "4", "--large", "1", "--large-mib", "20",
-          "--list-keys", "200", "--rows", "5000", "--memory-mib", "40", "--runs", "1"});
+          "--list-keys", "200", "--table-files", "300", "--table-versions", "25", "--rows", "5000", "--memory-mib", "40",
+          "--runs", "1"});
     } finally {
       System.setOut(out);
     }
@@ -28,6 +29,8 @@ class MainTest {
     out.println(table);
     for (String row : List.of("get small          metaflow-s3 getMany", "get large          metaflow-s3 getMany",
         "put small", "put large", "listRecursive      Beam FileSystems.match", "listPaths",
+        "table append       plain listing of its files", "table plan         metaflow-s3 new reader's plan",
+        "table versions     metaflow-s3 load of 25 versions",
         "beam read large    Beam FileIO.match().readMatches()", "spark table, DE    Spark parquet over S3A",
         "spark table, all   ceiling: Spark parquet, local disk copy",
         "spark small        Spark binaryFile over S3A", "Memory: one getMany of 2 objects")) {
