@@ -61,7 +61,7 @@ final class DeltaCommit {
 
   DeltaCommit(TableWrite write, S3 s3) {
     this.write = write;
-    this.table = DeltaTable.at(s3, write.table());
+    this.table = DeltaTable.at(s3, write.record());
     this.engine = table.engine();
   }
 
@@ -77,7 +77,7 @@ final class DeltaCommit {
         read = table.latest();
       } catch (MetaflowS3Exception e) {
         if (tried >= 0) {
-          throw new CommitOutcomeUnknownException(write.table(), tried, e);
+          throw new CommitOutcomeUnknownException(write.record(), tried, e);
         }
         throw e;
       }
@@ -112,14 +112,14 @@ final class DeltaCommit {
           | KernelEngineException | UncheckedIOException e) {
         // Another writer took the version, or the answer was lost: the log tells which on the next round.
         LOG.info("commit of {} as version {} of {} did not land or was not confirmed ({}): reading the log again",
-            applicationId, tried, write.table(), e.getMessage());
+            applicationId, tried, write.record(), e.getMessage());
         if (attempt == MAX_TRIES) {
           throw new MetaflowS3Exception("could not commit after " + attempt + " tries (concurrent commits took "
-              + "each version first)", write.table(), e);
+              + "each version first)", write.record(), e);
         }
         sleepJittered(attempt);
       } catch (KernelException e) {
-        throw new MetaflowS3Exception("Delta Kernel refused the commit: " + e.getMessage(), write.table(), e);
+        throw new MetaflowS3Exception("Delta Kernel refused the commit: " + e.getMessage(), write.record(), e);
       }
     }
   }
@@ -130,30 +130,32 @@ final class DeltaCommit {
    * another writer's creation is fine.
    */
   void createIfAbsent() {
-    if (table.latest().isPresent()) {
+    Optional<Snapshot> existing = table.latest();
+    if (existing.isPresent()) {
+      checkFits(DeltaTable.layout(existing.get()));
       return;
     }
     try {
       builder(false, null).build(engine).commit(engine, CloseableIterable.emptyIterable());
-      LOG.info("created Delta table {} with columns {} partitioned by {}", write.table(),
-          write.layout().schema().fieldNames(), write.layout().partitionColumns());
+      LOG.info("created Delta table {} with columns {} partitioned by {}", write.record(),
+          write.recordLayout().schema().fieldNames(), write.recordLayout().partitionColumns());
     } catch (KernelException | UncheckedIOException e) {
       if (table.latest().isEmpty()) {
-        throw new MetaflowS3Exception("cannot create the Delta table (" + e.getMessage() + ")", write.table(), e);
+        throw new MetaflowS3Exception("cannot create the Delta table (" + e.getMessage() + ")", write.record(), e);
       }
     }
   }
 
   private long committedEarlier(long foundIn, String applicationId) {
     LOG.info("write {} was committed to {} before (found at version {}): nothing to commit again", applicationId,
-        write.table(), foundIn);
+        write.record(), foundIn);
     return foundIn;
   }
 
   private void checkFits(TableLayout existing) {
-    if (!write.layout().fits(existing)) {
+    if (!write.recordLayout().fits(existing)) {
       throw new MetaflowS3Exception("the data does not fit the Delta table: it has columns "
-          + write.layout().schema().fieldNames() + " partitioned by " + write.layout().partitionColumns()
+          + write.recordLayout().schema().fieldNames() + " partitioned by " + write.recordLayout().partitionColumns()
           + ", the table " + existing.schema().fieldNames() + " partitioned by " + existing.partitionColumns()
           + " (with the same types); write to a new location", write.table());
     }
@@ -163,8 +165,8 @@ final class DeltaCommit {
     TransactionBuilder builder = table.kernelTable().createTransactionBuilder(engine, ENGINE_INFO,
         exists ? Operation.WRITE : Operation.CREATE_TABLE);
     if (!exists) {
-      builder = builder.withSchema(engine, write.layout().schema())
-          .withPartitionColumns(engine, write.layout().partitionColumns());
+      builder = builder.withSchema(engine, write.recordLayout().schema())
+          .withPartitionColumns(engine, write.recordLayout().partitionColumns());
     }
     builder = builder.withMaxRetries(0);
     return applicationId == null ? builder
@@ -178,7 +180,7 @@ final class DeltaCommit {
     }
     Set<Map<String, String>> written = new HashSet<>();
     files.forEach(f -> written.add(f.partitionValues()));
-    boolean all = write.mode() == TableWrite.Mode.OVERWRITE || write.layout().partitionColumns().isEmpty();
+    boolean all = write.mode() == TableWrite.Mode.OVERWRITE || write.recordLayout().partitionColumns().isEmpty();
     long now = System.currentTimeMillis();
     List<Row> removes = new ArrayList<>();
     table.forEachScanFile(read.get(), row -> {
@@ -197,13 +199,13 @@ final class DeltaCommit {
     long now = System.currentTimeMillis();
     List<Row> adds = new ArrayList<>();
     for (WrittenObject f : files) {
-      if (!f.partitionValues().keySet().equals(new HashSet<>(write.layout().partitionColumns()))) {
+      if (!f.partitionValues().keySet().equals(new HashSet<>(write.recordLayout().partitionColumns()))) {
         throw new MetaflowS3Exception("data file has partition values of " + f.partitionValues().keySet()
-            + ", the table is partitioned by " + write.layout().partitionColumns(), write.table() + f.key());
+            + ", the table is partitioned by " + write.recordLayout().partitionColumns(), write.table() + f.key());
       }
       String path = InternalUtils.relativizePath(new Path(write.table() + f.key()), root).toUri().toString();
       Optional<DataFileStatistics> stats = f.stats() == null ? Optional.empty()
-          : DataFileStatistics.deserializeFromJson(f.stats(), write.layout().dataSchema());
+          : DataFileStatistics.deserializeFromJson(f.stats(), write.recordLayout().dataSchema());
       adds.add(SingleAction.createAddFileSingleAction(AddFile.createAddFileRow(physical, path,
           VectorUtils.stringStringMapValue(f.partitionValues()), f.size(), now, true, Optional.empty(),
           Optional.empty(), Optional.empty(), Optional.empty(), stats)));

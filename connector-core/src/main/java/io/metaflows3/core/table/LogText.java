@@ -36,10 +36,6 @@ final class LogText {
     }
   }
 
-  static String escape(String key) {
-    return key.replace("%", "%25").replace("\t", "%09").replace("\n", "%0A").replace("\r", "%0D");
-  }
-
   static String unescape(String key) {
     return key.replace("%0D", "\r").replace("%0A", "\n").replace("%09", "\t").replace("%25", "%");
   }

@@ -108,14 +108,14 @@ public final class ReadPlanner {
    */
   public Listing listing(List<String> locations, String basePath, PartitionSchema schema, PartitionFilter filter) {
     List<String> urls = locations.stream().map(l -> url(l).toString()).toList();
-    // The tables above are probed first, so a Delta table's data is never listed. Elsewhere a version adds only
-    // objects stored before it, so a data listing made after its log's holds all of them.
+    // The tables above are probed first, so what a Delta log records is never listed. Elsewhere a version of the
+    // earlier log adds only objects stored before it, so a data listing made after its log's holds all of them.
     TableLog.Governing above = TableLog.tablesAbove(s3, urls);
     Map<String, String> tablesAbove = above.tables();
     Map<String, CompletableFuture<List<S3Object>>> early = new LinkedHashMap<>();
     for (String location : urls) {
       String root = tablesAbove.get(location);
-      if (root == null || !TableLog.isDelta(above.logs().get(root))) {
+      if (root == null || TableLog.kind(above.logs().get(root)).equals(TableLog.FOLDER)) {
         early.put(location, CompletableFuture.supplyAsync(() -> list(S3Url.parse(location), schema, filter), LISTING));
       }
     }
@@ -126,7 +126,9 @@ public final class ReadPlanner {
       S3Url prefix = S3Url.parse(location);
       S3Url base = basePath == null ? prefix : S3Url.parse(basePath).asPrefix();
       if (!early.containsKey(location)) {
-        visible.addAll(deltas.computeIfAbsent(tablesAbove.get(location), this::deltaFiles).below(prefix));
+        String root = tablesAbove.get(location);
+        boolean objects = TableLog.kind(above.logs().get(root)).equals(TableWrite.OBJECTS_FOLDER);
+        visible.addAll(deltas.computeIfAbsent(root, r -> recorded(r, objects)).below(prefix, base));
         continue;
       }
       List<String> roots = new ArrayList<>();
@@ -137,11 +139,17 @@ public final class ReadPlanner {
       }
       List<S3Object> listed = S3.await(early.get(location));
       List<String> below = new ArrayList<>();
-      List<String> deltaBelow = new ArrayList<>();
+      Map<String, Boolean> deltaBelow = new LinkedHashMap<>(); // root: whether objects are recorded there
       for (S3Object o : listed) {
         String root = TableLog.rootOfLogKey(o.url());
-        if (root != null && !roots.contains(root) && !below.contains(root) && !deltaBelow.contains(root)) {
-          (o.url().contains("/" + DeltaTable.LOG_FOLDER) ? deltaBelow : below).add(root);
+        if (root != null && !roots.contains(root) && !below.contains(root) && !deltaBelow.containsKey(root)) {
+          if (o.url().contains("/" + TableWrite.OBJECTS_FOLDER)) {
+            deltaBelow.put(root, true);
+          } else if (o.url().contains("/" + DeltaTable.LOG_FOLDER)) {
+            deltaBelow.put(root, false);
+          } else {
+            below.add(root);
+          }
         }
       }
       if (!below.isEmpty()) {
@@ -156,8 +164,8 @@ public final class ReadPlanner {
       }
       for (S3Object o : listed) {
         S3Url url = S3Url.parse(o.url());
-        if (governing(url, deltaBelow) != null) {
-          continue; // a Delta table's files come from its log, below
+        if (governing(url, new ArrayList<>(deltaBelow.keySet())) != null) {
+          continue; // what a Delta log records comes from that log, below
         }
         String root = governing(url, roots);
         boolean shown = root == null ? isPlainData(url.relativeTo(prefix), o.size())
@@ -167,20 +175,23 @@ public final class ReadPlanner {
               PartitionPaths.rawValues(url.relativeTo(base))));
         }
       }
-      for (String root : deltaBelow) {
-        visible.addAll(deltas.computeIfAbsent(root, this::deltaFiles).below(prefix));
-      }
+      deltaBelow.forEach((root, objects) ->
+          visible.addAll(deltas.computeIfAbsent(root, r -> recorded(r, objects)).below(prefix, base)));
       checkNothingMissing(prefix, listed, roots, snapshots, base, schema, filter);
     }
     // Types are inferred only to filter: a plain prefix may mix layouts that no table would. A Delta table's come
     // from its log; one with a partition column of a type the filter cannot compare is not pruned.
     PartitionSchema types = filter.isAll() ? schema : withInferred(schema, visible);
     Map<String, TableLayout> layouts = new LinkedHashMap<>();
-    deltas.forEach((root, files) -> layouts.put(root, files.layout()));
+    deltas.forEach((root, files) -> {
+      if (files.layout() != null) {
+        layouts.put(root, files.layout());
+      }
+    });
     List<ObjectRange> objects = new ArrayList<>();
     for (Visible v : visible) {
       DeltaFiles delta = v.delta() == null ? null : deltas.get(v.delta());
-      boolean may = delta == null ? allows(filter, types, v.raw())
+      boolean may = delta == null || delta.layout() == null ? allows(filter, types, v.raw())
           : delta.types() == null || allows(filter, delta.types(), v.raw());
       if (may) {
         objects.add(new ObjectRange(v.url(), v.size(), v.etag(), 0, v.size(), v.raw(), v.delta() != null));
@@ -189,23 +200,44 @@ public final class ReadPlanner {
     return new Listing(objects, layouts);
   }
 
-  /** The data files of the Delta table at {@code root}, as of this planner's snapshot choice. */
-  private DeltaFiles deltaFiles(String root) {
-    DeltaTable table = DeltaTable.at(s3, root);
+  /**
+   * What the Delta log at {@code root} records, as of this planner's snapshot choice: a Delta table's data files
+   * with the log's partition values, or ({@code objects}) the objects a write of objects recorded, whose
+   * partition values come from their folders as elsewhere (empty ones skipped, as outside tables).
+   */
+  private DeltaFiles recorded(String root, boolean objects) {
+    DeltaTable table = DeltaTable.at(s3, objects ? root + TableWrite.OBJECTS_FOLDER : root);
     Snapshot chosen = snapshot.of(table);
+    // In key order, as every listing here: the log's own order is its commits'.
+    List<DeltaTable.DataFile> recorded = table.files(chosen).stream()
+        .sorted(java.util.Comparator.comparing(DeltaTable.DataFile::url)).toList();
+    List<Visible> files = new ArrayList<>();
+    if (objects) {
+      for (DeltaTable.DataFile f : recorded) {
+        if (f.size() > 0) {
+          files.add(new Visible(f.url(), f.size(), null, null, root));
+        }
+      }
+      return new DeltaFiles(null, null, files);
+    }
     TableLayout layout = DeltaTable.layout(chosen);
     DeltaPartitions partitions = new DeltaPartitions(layout, zone);
-    List<Visible> files = new ArrayList<>();
-    for (DeltaTable.DataFile f : table.files(chosen)) {
+    for (DeltaTable.DataFile f : recorded) {
       files.add(new Visible(f.url(), f.size(), null, partitions.rawValues(f.partitionValues()), root));
     }
     return new DeltaFiles(layout, partitions.types(), files);
   }
 
-  /** A Delta table's layout, the core types of its partition columns (null: some cannot be compared) and files. */
+  /**
+   * What a Delta log records: a table's layout, the core types of its partition columns (null: some cannot be
+   * compared) and files; for objects, no layout and the objects, whose raw values come from their keys.
+   */
   private record DeltaFiles(TableLayout layout, PartitionSchema types, List<Visible> files) {
-    List<Visible> below(S3Url prefix) {
-      return files.stream().filter(f -> f.url().startsWith(prefix.toString())).toList();
+    List<Visible> below(S3Url prefix, S3Url base) {
+      return files.stream().filter(f -> f.url().startsWith(prefix.toString()))
+          .map(f -> layout != null ? f : new Visible(f.url(), f.size(), f.etag(),
+              PartitionPaths.rawValues(S3Url.parse(f.url()).relativeTo(base)), f.delta()))
+          .toList();
     }
   }
 

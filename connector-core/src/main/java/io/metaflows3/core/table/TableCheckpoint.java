@@ -19,17 +19,6 @@ final class TableCheckpoint {
 
   private TableCheckpoint() {}
 
-  static String render(TableSnapshot s) {
-    StringBuilder b = new StringBuilder(HEADER).append('\n');
-    b.append("version\t").append(s.version()).append('\n');
-    s.live().forEach((key, size) -> b.append("live\t").append(size).append('\t')
-        .append(LogText.escape(key)).append('\n'));
-    s.writes().forEach((writeId, number) -> b.append("write\t").append(number).append('\t')
-        .append(LogText.escape(writeId)).append('\n'));
-    s.superseded().forEach(key -> b.append("superseded\t").append(LogText.escape(key)).append('\n'));
-    return b.toString();
-  }
-
   /** The snapshot stored at {@code url} for version {@code number} of the table at {@code root}. */
   static TableSnapshot parse(String root, long number, String text, String url) {
     List<Long> version = new ArrayList<>();

@@ -1,10 +1,8 @@
 package io.metaflows3.core.table;
 
 import io.metaflows3.core.MetaflowS3Exception;
-import io.metaflows3.core.PutOption;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3PutObject;
 import io.metaflows3.core.S3Url;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,25 +16,21 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The commit log of a table: numbered versions under {@code <table>/_metaflow_s3_log/}, each created with a
- * conditional write ({@code If-None-Match: *}), so of concurrent committers exactly one gets a number and the
- * others retry on the next. The table's visible objects are those the versions added and did not remove since.
- * Every {@value #CHECKPOINT_EVERY}th version's committer also stores the state as of it
- * ({@code <number>.checkpoint.tsv}), so a reader replays only the versions after the newest checkpoint.
- * The folder's name starts with '_', so Spark, Hadoop and this project's readers skip it as data.
+ * The log of this library's earlier tables, read only (writes now commit to Delta logs): numbered versions under
+ * {@code <table>/_metaflow_s3_log/}, replayed from the newest checkpoint ({@code <number>.checkpoint.tsv}); the
+ * table's visible objects are those the versions added and did not remove since. Tables written before keep
+ * reading as they did. Also finds, for the planner, the tables of every kind governing a location.
  */
 public final class TableLog {
   public static final String FOLDER = "_metaflow_s3_log/";
   private static final String SUFFIX = ".tsv";
   private static final String CHECKPOINT_SUFFIX = ".checkpoint.tsv";
-  /** A new reader replays at most this many versions after the newest checkpoint. */
-  static final int CHECKPOINT_EVERY = 100;
   private static final LogFileCache<TableVersion> VERSIONS_READ = new LogFileCache<>(4096);
   private static final LogFileCache<TableSnapshot> CHECKPOINTS_READ = new LogFileCache<>(4);
   private final S3 s3;
   private final S3Url root;
 
-  /** The log of the table at {@code rootUrl}, read and written with {@code s3}. */
+  /** The log of the table at {@code rootUrl}, read with {@code s3}. */
   public TableLog(S3 s3, String rootUrl) {
     this.s3 = s3;
     this.root = S3Url.parse(rootUrl).asPrefix();
@@ -117,41 +111,6 @@ public final class TableLog {
     return List.copyOf(versions.values());
   }
 
-  /** Whether the table has a log (a cheap listing: no version is read). */
-  public boolean exists() {
-    return !s3.listPaths(List.of(keyFor(s3, root.resolve(FOLDER)))).isEmpty();
-  }
-
-  /**
-   * Creates version {@code v.number()}; false when another writer created that number first. Never replaces a
-   * version.
-   */
-  public boolean tryCreate(TableVersion v) {
-    String key = keyFor(s3, versionUrl(v.number()));
-    return !s3.putMany(List.of(S3PutObject.of(key, v.render()).withContentType("text/tab-separated-values")),
-        PutOption.NO_OVERWRITE).isEmpty();
-  }
-
-  /** Whether the committer of version {@code number} also stores a checkpoint of it. */
-  static boolean checkpointDue(long number) {
-    return number > 0 && number % CHECKPOINT_EVERY == 0;
-  }
-
-  /** Stores {@code s} as the checkpoint of its version (never replacing one: it would hold the same state). */
-  void writeCheckpoint(TableSnapshot s) {
-    String key = keyFor(s3, checkpointUrl(s.version()));
-    s3.putMany(List.of(S3PutObject.of(key, TableCheckpoint.render(s)).withContentType("text/tab-separated-values")),
-        PutOption.NO_OVERWRITE);
-  }
-
-  S3Url versionUrl(long number) {
-    return root.resolve(FOLDER + String.format("%020d", number) + SUFFIX);
-  }
-
-  S3Url checkpointUrl(long number) {
-    return root.resolve(FOLDER + String.format("%020d", number) + CHECKPOINT_SUFFIX);
-  }
-
   /** The number of a log file named {@code <number><suffix>}, or null. */
   private static Long number(String name, String suffix) {
     if (!name.endsWith(suffix) || name.indexOf('/') >= 0) {
@@ -169,7 +128,8 @@ public final class TableLog {
    * ({@code t/_metaflow_s3_log/0.tsv} and {@code t/_delta_log/0.json} give {@code t/}), or null.
    */
   static String rootOfLogKey(String url) {
-    for (String folder : List.of(FOLDER, DeltaTable.LOG_FOLDER)) {
+    // The objects' record holds a _delta_log/ of its own: it is looked for first.
+    for (String folder : List.of(TableWrite.OBJECTS_FOLDER, FOLDER, DeltaTable.LOG_FOLDER)) {
       int at = url.indexOf("/" + folder);
       if (at >= 0) {
         return url.substring(0, at + 1);
@@ -178,9 +138,18 @@ public final class TableLog {
     return null;
   }
 
-  /** Whether a table's log folders (as {@link #tablesAbove} found them) hold Delta's log. */
-  static boolean isDelta(List<S3Object> logFolders) {
-    return logFolders.stream().anyMatch(o -> o.url().endsWith("/" + DeltaTable.LOG_FOLDER));
+  /**
+   * The kind of a table's log, from its log folders as {@link #tablesAbove} found them: {@link
+   * DeltaTable#LOG_FOLDER} (a Delta table), {@link TableWrite#OBJECTS_FOLDER} (objects recorded in a Delta log)
+   * or {@link #FOLDER} (this library's earlier log). A Delta log wins over the others.
+   */
+  static String kind(List<S3Object> logFolders) {
+    for (String folder : List.of(DeltaTable.LOG_FOLDER, TableWrite.OBJECTS_FOLDER)) {
+      if (logFolders.stream().anyMatch(o -> o.url().endsWith("/" + folder))) {
+        return folder;
+      }
+    }
+    return FOLDER;
   }
 
   /** The tables governing some locations, with the log folders each one has. */

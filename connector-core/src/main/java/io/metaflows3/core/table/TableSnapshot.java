@@ -51,20 +51,4 @@ public record TableSnapshot(String root, long version, Map<String, Long> live, M
   public boolean exists() {
     return version >= 0;
   }
-
-  /** The version a write committed as, if it did. */
-  public Optional<Long> versionOf(String writeId) {
-    return Optional.ofNullable(writes.get(writeId));
-  }
-
-  /** The visible keys whose partition folders are among {@code folders} (e.g. {@code country=US/}; "" for the table's top folder). */
-  public Set<String> inPartitions(Set<String> folders) {
-    Set<String> keys = new HashSet<>();
-    for (String key : live.keySet()) {
-      if (folders.contains(key.substring(0, key.lastIndexOf('/') + 1))) {
-        keys.add(key);
-      }
-    }
-    return keys;
-  }
 }

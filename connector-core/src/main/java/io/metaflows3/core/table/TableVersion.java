@@ -21,15 +21,6 @@ public record TableVersion(long number, String writeId, String operation, Map<St
     removes = List.copyOf(removes);
   }
 
-  String render() {
-    StringBuilder b = new StringBuilder(HEADER).append('\n');
-    b.append("write\t").append(writeId).append('\n');
-    b.append("operation\t").append(operation).append('\n');
-    adds.forEach((key, size) -> b.append("add\t").append(size).append('\t').append(LogText.escape(key)).append('\n'));
-    removes.forEach(key -> b.append("remove\t").append(LogText.escape(key)).append('\n'));
-    return b.toString();
-  }
-
   static TableVersion parse(long number, String text, String url) {
     Map<String, String> named = new HashMap<>();
     Map<String, Long> adds = new LinkedHashMap<>();

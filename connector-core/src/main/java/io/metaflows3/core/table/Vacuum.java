@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,10 @@ public final class Vacuum {
     return vacuum(settings, tableUrl, DEFAULT_RETENTION);
   }
 
-  /** Vacuums the Delta table at {@code tableUrl}, deleting what no snapshot younger than {@code retention} names. */
+  /**
+   * Vacuums the Delta table at {@code tableUrl} (or the objects a write of objects recorded there), deleting what no
+   * snapshot younger than {@code retention} names.
+   */
   public static Result vacuum(S3Settings settings, String tableUrl, Duration retention) {
     if (retention.isNegative()) {
       throw new IllegalArgumentException("retention must not be negative, got " + retention);
@@ -57,9 +61,15 @@ public final class Vacuum {
     String root = S3Url.parse(tableUrl).asPrefix().toString();
     Instant cutoff = Instant.now().minus(retention);
     try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      // A table of rows, or a location written with objects, whose record is a Delta log of its own.
       DeltaTable table = DeltaTable.at(s3, root);
-      Snapshot latest = table.latest().orElseThrow(() -> new MetaflowS3NotFound("no Delta table to vacuum",
-          root + DeltaTable.LOG_FOLDER, null));
+      Optional<Snapshot> found = table.latest();
+      if (found.isEmpty()) {
+        table = DeltaTable.at(s3, root + TableWrite.OBJECTS_FOLDER);
+        found = table.latest();
+      }
+      Snapshot latest = found.orElseThrow(() -> new MetaflowS3NotFound("no Delta table (nor a record of objects) "
+          + "to vacuum", root + DeltaTable.LOG_FOLDER, null));
       Set<String> keep = new HashSet<>();
       table.files(latest).forEach(f -> keep.add(f.url()));
       keep.addAll(removedSince(s3, table, latest, cutoff));

@@ -3,31 +3,28 @@ package io.metaflows3.core.table;
 import static io.metaflows3.core.table.TableReads.plain;
 import static io.metaflows3.core.table.TableReads.visible;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.metaflows3.core.GetOption;
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.MetaflowS3Exception;
 import io.metaflows3.core.S3;
+import io.metaflows3.core.S3Object;
 import io.metaflows3.core.S3Settings;
-import io.metaflows3.local.FaultProxy;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The commit log: what readers see before, during and after writes, alone and racing. */
+/** Writes of objects (not rows), recorded in a Delta log of their own: what readers see, alone and racing. */
 @ExtendWith(LocalS3Extension.class)
 class TableWriteTest {
   private final LocalS3Server server;
@@ -57,41 +54,40 @@ class TableWriteTest {
   }
 
   @Test
-  void theFirstWriteAdoptsWhatOtherToolsWroteAndHidesItsOwnWorkUntilCommit() {
-    String t = table("adopt");
+  void inFlightWorkIsInvisibleUntilCommitAndOnlyCommittedObjectsAreShown() {
+    String t = table("first");
     try (S3 s3 = client()) {
-      for (int i = 0; i < 3; i++) {
-        s3.put(t + "country=US/other-tool-" + i + ".txt", "old" + i);
-      }
-      s3.put(t + "_SUCCESS", "");
+      s3.put(t + "country=US/other-tool.txt", "old");
       TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND);
       AttemptWriter a = w.openAttempt(s3, "t0");
       a.write("country=US/new.txt", "new".getBytes(), "text/plain");
-      assertEquals(List.of("old0", "old1", "old2"), visible(s3, t), "in-flight work is invisible");
-      assertEquals(List.of("old0", "old1", "old2"), visible(s3, t + "country=US/"), "from a sub-prefix too");
+      assertEquals(List.of(), visible(s3, t), "in-flight work is invisible; a record shows only its commits");
+      assertEquals(List.of(), visible(s3, t + "country=US/"), "from a sub-prefix too");
       w.commit(a.written());
-      assertEquals(List.of("new", "old0", "old1", "old2"), visible(s3, t), "append keeps the adopted objects");
-      write(settings, t, TableWrite.Mode.APPEND, Map.of());
-      assertEquals(4, visible(s3, t).size(), "an empty append hides nothing");
-      s3.put(t + "country=US/late-other-tool.txt", "late");
-      assertEquals(4, visible(s3, t).size(), "once a table has a log, only committed objects are visible");
+      assertEquals(List.of("new"), visible(s3, t));
+      assertTrue(s3.listPaths(List.of(t + TableWrite.OBJECTS_FOLDER + "_delta_log/")).size() >= 2,
+          "the record is a Delta log in a hidden folder");
+      assertThrows(MetaflowS3Exception.class, () -> TableWrite.begin(settings, t, TableWrite.Mode.APPEND,
+          ChildWriter.LAYOUT), "rows are not written where objects are");
     }
   }
 
   @Test
-  void overwritesReplaceWhatReadersOfAnyPrefixSeeAndDeleteWhatTheyReplaced() {
+  void overwritesReplaceWhatReadersOfAnyPrefixSeeAndAVacuumDeletesWhatTheyReplaced() {
     String t = table("overwrite");
     try (S3 s3 = client()) {
       write(settings, t, TableWrite.Mode.APPEND, Map.of("country=US/a.txt", "US1", "country=DE/a.txt", "DE1"));
       write(settings, t, TableWrite.Mode.OVERWRITE, Map.of("country=US/a.txt", "US2"));
       assertEquals(List.of("US2"), visible(s3, t));
-      assertEquals(List.of("US2"), visible(s3, t + "country=US/"), "a sub-prefix honours the log above it");
-      assertEquals(visible(s3, t), plain(s3, t), "replaced objects were deleted: plain readers agree");
+      assertEquals(List.of("US2"), visible(s3, t + "country=US/"), "a sub-prefix honours the record above it");
+      assertEquals(List.of("DE1", "US1", "US2"), plain(s3, t).stream().sorted().toList(),
+          "removes are logical: nothing deleted yet");
 
       write(settings, t, TableWrite.Mode.APPEND, Map.of("country=FR/a.txt", "FR1"));
       write(settings, t, TableWrite.Mode.OVERWRITE_PARTITIONS, Map.of("country=FR/b.txt", "FR2"));
-      assertEquals(List.of("FR2", "US2"), visible(s3, t), "dynamic overwrite replaces only the partitions written");
-      assertEquals(visible(s3, t), plain(s3, t));
+      assertEquals(List.of("FR2", "US2"), visible(s3, t), "dynamic overwrite replaces only the folders written");
+      Vacuum.vacuum(settings, t, Duration.ZERO);
+      assertEquals(visible(s3, t), plain(s3, t), "after a vacuum plain readers agree");
     }
   }
 
@@ -121,7 +117,7 @@ class TableWriteTest {
       assertEquals(version, committed.commit(a.written()).version(), "a retried commit returns its version");
       committed.abort();
       assertEquals(List.of("before", "x"), visible(s3, t), "abort after commit keeps the commit");
-      assertEquals(visible(s3, t), plain(s3, t), "the failed attempt's object was deleted at commit");
+      assertEquals(visible(s3, t), plain(s3, t), "abort deleted the failed attempt's object");
     }
   }
 
@@ -129,6 +125,7 @@ class TableWriteTest {
   void readsPlannedWhileWritersCommitSeeWholeVersionsOnly() throws Exception {
     String t = table("read-while-writing");
     int appends = 25;
+    write(settings, t, TableWrite.Mode.APPEND, Map.of());
     ExecutorService writer = Executors.newSingleThreadExecutor();
     Future<?> writing = writer.submit(() -> {
       for (int i = 0; i < appends; i++) {
@@ -138,9 +135,7 @@ class TableWriteTest {
     List<Integer> seen = new ArrayList<>();
     try (S3 s3 = client()) {
       while (!writing.isDone()) {
-        if (new TableLog(s3, t).exists()) {
-          seen.add(new ReadPlanner(s3).listPrefixes(List.of(t), PartitionFilter.ALL).size());
-        }
+        seen.add(new ReadPlanner(s3).listPrefixes(List.of(t), PartitionFilter.ALL).size());
       }
       writing.get();
       seen.add(new ReadPlanner(s3).listPrefixes(List.of(t), PartitionFilter.ALL).size());
@@ -157,123 +152,65 @@ class TableWriteTest {
   @Test
   void racingWritersCommitInSomeSerialOrder() throws Exception {
     String t = table("race");
+    write(settings, t, TableWrite.Mode.APPEND, Map.of());
     int writers = 6;
     int rounds = 4;
     ExecutorService pool = Executors.newFixedThreadPool(writers);
-    List<Future<List<Long>>> results = new ArrayList<>();
+    List<Future<Map<Long, String>>> results = new ArrayList<>();
     for (int w = 0; w < writers; w++) {
       int id = w;
       results.add(pool.submit(() -> {
-        List<Long> versions = new ArrayList<>();
+        Map<Long, String> versions = new TreeMap<>();
         for (int r = 0; r < rounds; r++) {
           TableWrite.Mode mode = id == 0 && r % 2 == 1 ? TableWrite.Mode.OVERWRITE : TableWrite.Mode.APPEND;
-          versions.add(write(settings, t, mode, Map.of("w" + id + "-r" + r, "w" + id + "-r" + r)).version());
+          String name = (mode == TableWrite.Mode.OVERWRITE ? "o" : "a") + "w" + id + "-r" + r;
+          versions.put(write(settings, t, mode, Map.of(name, name)).version(), name);
         }
         return versions;
       }));
     }
-    TreeSet<Long> versions = new TreeSet<>();
-    for (Future<List<Long>> f : results) {
-      versions.addAll(f.get());
+    TreeMap<Long, String> versions = new TreeMap<>();
+    for (Future<Map<Long, String>> f : results) {
+      versions.putAll(f.get());
     }
     pool.shutdown();
     assertEquals(writers * rounds, versions.size(), "every commit got a version of its own");
-    try (S3 s3 = client()) {
-      TableSnapshot snapshot = new TableLog(s3, t).snapshot();
-      assertEquals(versions.last(), snapshot.version());
-      // Replaying the log serially gives what readers see: the last overwrite and every append after it.
-      List<String> expected = new ArrayList<>();
-      for (String key : snapshot.live().keySet()) {
-        expected.add(key.substring(0, key.indexOf('-', key.indexOf("-r") + 1)));
+    // Replaying the versions serially gives what readers see: the last overwrite and every append after it.
+    List<String> expected = new ArrayList<>();
+    versions.forEach((version, name) -> {
+      if (name.startsWith("o")) {
+        expected.clear();
       }
-      assertEquals(expected, visible(s3, t));
-      assertEquals(visible(s3, t), plain(s3, t), "superseded objects of every commit were deleted");
+      expected.add(name);
+    });
+    try (S3 s3 = client()) {
+      assertEquals(expected.stream().sorted().toList(), visible(s3, t));
     }
   }
 
   @Test
-  void aNewReaderReadsTheNewestCheckpointAndTheVersionsAfterIt() {
+  void aNewReaderReadsKernelsCheckpointAndTheVersionsAfterIt() {
     String t = table("checkpoint");
-    TableWrite last = null;
-    List<WrittenObject> lastWritten = null;
-    for (int i = 1; i <= TableLog.CHECKPOINT_EVERY; i++) { // version 0 adopts, so the last commit is version 100
-      TableWrite.Mode mode = i == 40 ? TableWrite.Mode.OVERWRITE
-          : i == 70 ? TableWrite.Mode.OVERWRITE_PARTITIONS : TableWrite.Mode.APPEND;
-      last = TableWrite.begin(settings, t, mode);
-      try (S3 s3 = client()) {
-        AttemptWriter a = last.openAttempt(s3, "t0");
-        a.write(String.format("country=C%d/v%03d.txt", i % 3, i), ("v" + i).getBytes(), "text/plain");
-        lastWritten = a.written();
-        assertEquals(i, last.commit(lastWritten).version());
-      }
+    for (int i = 1; i <= 25; i++) {
+      write(settings, t, TableWrite.Mode.APPEND, Map.of(String.format("country=C%d/v%02d.txt", i % 3, i), "v" + i));
     }
-    String log = t + TableLog.FOLDER;
-    List<String> expected;
     try (S3 s3 = client()) {
-      assertTrue(s3.info(log + "00000000000000000100.checkpoint.tsv", GetOption.RETURN_MISSING).exists(),
-          "the 100th version's committer stored a checkpoint");
-      assertFalse(s3.info(log + "00000000000000000099.checkpoint.tsv", GetOption.RETURN_MISSING).exists(),
-          "only every 100th");
-      expected = visible(s3, t);
-      assertEquals(51, expected.size(), "1 after the overwrite at 40, 21 after the one of C1 at 70: " + expected);
-      List<TableVersion> versions = new ArrayList<>();
-      for (long v = 0; v <= TableLog.CHECKPOINT_EVERY; v++) {
-        versions.add(TableVersion.parse(v, s3.get(String.format("%s%020d.tsv", log, v)).text(), t));
+      String log = t + TableWrite.OBJECTS_FOLDER + "_delta_log/";
+      assertTrue(s3.get(log + "_last_checkpoint").text().contains("\"version\":20"), "checkpoints every 10");
+      List<String> all = visible(s3, t);
+      assertEquals(25, all.size());
+      // The checkpoint stands for every version before it: with those deleted, a new reader still sees everything.
+      List<String> old = new ArrayList<>();
+      for (S3Object f : s3.listPaths(List.of(log))) {
+        String name = f.url().substring(log.length());
+        if (name.endsWith(".json") && !name.startsWith("_") && Long.parseLong(name.substring(0, 20)) < 20) {
+          old.add(f.url());
+        }
       }
-      TableSnapshot replayed = TableSnapshot.empty(t).then(versions);
-      TableSnapshot fromCheckpoint = new TableLog(s3, t).snapshot();
-      assertEquals(new TableSnapshot(t, TableLog.CHECKPOINT_EVERY, replayed.live(), replayed.writes(), Set.of()),
-          fromCheckpoint, "the checkpoint holds what replaying every version gives, with nothing left to delete");
-      assertEquals(49, replayed.superseded().size(), "replaying names every key ever removed");
-      assertEquals(expected, plain(s3, t), "and every one of them was deleted");
-    }
-    try (S3 s3 = client()) { // a new client: nothing of the log cached
-      s3.deleteMany(LongStream.rangeClosed(0, TableLog.CHECKPOINT_EVERY)
-          .mapToObj(v -> String.format("%s%020d.tsv", log, v)).toList());
-      assertEquals(expected, visible(s3, t), "with the versions it stands for gone, the checkpoint still shows them");
-      assertEquals(TableLog.CHECKPOINT_EVERY, last.commit(lastWritten).version(),
-          "a retried commit finds its version in the checkpoint");
+      s3.deleteMany(old);
+      assertEquals(all, visible(s3, t));
       write(settings, t, TableWrite.Mode.APPEND, Map.of("country=C0/after.txt", "after"));
-      List<String> after = new ArrayList<>(expected);
-      after.add("after");
-      assertEquals(new TreeSet<>(after), new TreeSet<>(visible(s3, t)), "the next commit lands on top");
-      assertEquals(visible(s3, t), plain(s3, t));
-
-      s3.put(log + "00000000000000000200.checkpoint.tsv", "not a checkpoint");
-      MetaflowS3Exception e = assertThrows(MetaflowS3Exception.class, () -> visible(s3, t));
-      assertTrue(e.getMessage().contains("not a table log checkpoint"), e.getMessage());
-      s3.put(log + "00000000000000000300.checkpoint.tsv", TableCheckpoint.HEADER + "\nversion\t300\nbogus\t1\n");
-      e = assertThrows(MetaflowS3Exception.class, () -> visible(s3, t));
-      assertTrue(e.getMessage().contains("unknown table log checkpoint line 3: bogus"), e.getMessage());
-      s3.put(log + "00000000000000000300.checkpoint.tsv", TableCheckpoint.HEADER + "\nversion\t300\nlive\tx\tk\n");
-      e = assertThrows(MetaflowS3Exception.class, () -> visible(s3, t));
-      assertTrue(e.getMessage().contains("malformed table log checkpoint line 3"), e.getMessage());
-    }
-  }
-
-  @Test
-  void aCheckpointKeepsTheKeysItsCommitCouldNotDeleteAndTheNextCommitDeletesThem() {
-    String t = table("checkpoint-unclean");
-    for (int i = 1; i < TableLog.CHECKPOINT_EVERY; i++) {
-      write(settings, t, TableWrite.Mode.APPEND, Map.of("v" + i + ".txt", "v" + i));
-    }
-    try (FaultProxy proxy = FaultProxy.start(server.endpoint(), 1)) {
-      proxy.onlyFor(r -> r.method().equals("POST") && r.target().contains("delete"))
-          .rates(new FaultProxy.Rates(0, 1, 0, 0, 0, 0));
-      S3Settings deletesFail = LocalS3.settings(server).endpoint(proxy.endpoint().toString()).maxAttempts(1).build();
-      TableWrite.Committed overwrite = write(deletesFail, t, TableWrite.Mode.OVERWRITE, Map.of("last.txt", "last"));
-      assertEquals(TableLog.CHECKPOINT_EVERY, overwrite.version());
-      assertFalse(overwrite.cleanedUp());
-    }
-    try (S3 s3 = client()) {
-      assertEquals(List.of("last"), visible(s3, t));
-      assertEquals(TableLog.CHECKPOINT_EVERY, plain(s3, t).size(), "the 99 replaced objects are still there");
-      TableSnapshot fromCheckpoint = new TableLog(s3, t).snapshot();
-      assertEquals(TableLog.CHECKPOINT_EVERY - 1, fromCheckpoint.superseded().size(),
-          "the checkpoint still names them as to be deleted");
-      write(settings, t, TableWrite.Mode.APPEND, Map.of("next.txt", "next"));
-      assertEquals(List.of("last", "next"), visible(s3, t));
-      assertEquals(visible(s3, t), plain(s3, t), "the next commit deleted them");
+      assertEquals(26, visible(s3, t).size(), "and the next commit lands on top");
     }
   }
 }
