@@ -101,7 +101,7 @@ class FlinkRunnerTest {
     try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
       String items = s3root + "/FlinkFlow/1/items/";
       // The failed attempt's objects were never recorded; a vacuum past the retention deletes them.
-      io.metaflows3.core.table.Vacuum.vacuum(settings, items, java.time.Duration.ZERO);
+      io.metaflows3.core.table.Vacuum.vacuum(settings, items, java.time.Duration.ZERO, true);
       long stored = s3.listRecursive(List.of(items)).stream()
           .filter(o -> !o.url().contains("/" + io.metaflows3.core.table.TableWrite.OBJECTS_FOLDER)).count();
       assertEquals(200, stored, "the 200 items, and nothing of the failed attempt");

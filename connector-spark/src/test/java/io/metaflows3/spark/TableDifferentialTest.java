@@ -205,7 +205,7 @@ class TableDifferentialTest {
           .option("secretAccessKey", LocalS3Server.SECRET_ACCESS_KEY).partitionBy("country", "day", "ts").save(url);
       // Overwrites remove files from the Delta log only; a vacuum with no retention deletes them, after which a
       // plain reader of the files sees what the log shows.
-      io.metaflows3.core.table.Vacuum.vacuum(settings, url, java.time.Duration.ZERO);
+      io.metaflows3.core.table.Vacuum.vacuum(settings, url, java.time.Duration.ZERO, true);
       Path copy = local.resolve("copy-" + i);
       try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
         for (S3Object o : s3.getRecursive(List.of(url))) {

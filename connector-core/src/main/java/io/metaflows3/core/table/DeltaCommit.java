@@ -31,8 +31,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -69,7 +71,10 @@ final class DeltaCommit {
    * Commits {@code files} under transaction {@code applicationId}; returns the version it became or was found in.
    * {@code afterVersion} runs once the version exists, before Kernel's checkpoint (crash tests stop there).
    */
-  long commit(List<WrittenObject> files, String applicationId, Runnable afterVersion) {
+  /** What a commit did: the version it made, or ({@code earlier}) the version it found its transaction in. */
+  record Outcome(long version, boolean earlier) {}
+
+  Outcome commit(List<WrittenObject> files, String applicationId, Runnable afterVersion) {
     long tried = -1;
     for (int attempt = 1; ; attempt++) {
       Optional<Snapshot> read;
@@ -95,7 +100,8 @@ final class DeltaCommit {
         return committedEarlier(readVersion, applicationId);
       }
       if (txn.getReadTableVersion() != readVersion) {
-        continue; // a commit landed since the snapshot the removes would come from: plan again
+        sleepJittered(attempt); // a commit landed since the snapshot the removes would come from: plan again
+        continue;
       }
       List<Row> actions = new ArrayList<>(removes(read, files));
       actions.addAll(adds(txn.getTransactionState(engine), files));
@@ -105,7 +111,7 @@ final class DeltaCommit {
             CloseableIterable.inMemoryIterable(Utils.toCloseableIterator(actions.iterator())));
         afterVersion.run();
         runHooks(result);
-        return result.getVersion();
+        return new Outcome(result.getVersion(), false);
       } catch (ConcurrentTransactionException e) {
         return committedEarlier(tried, applicationId);
       } catch (ConcurrentWriteException | MaxCommitRetryLimitReachedException | CommitStateUnknownException
@@ -146,10 +152,10 @@ final class DeltaCommit {
     }
   }
 
-  private long committedEarlier(long foundIn, String applicationId) {
+  private Outcome committedEarlier(long foundIn, String applicationId) {
     LOG.info("write {} was committed to {} before (found at version {}): nothing to commit again", applicationId,
         write.record(), foundIn);
-    return foundIn;
+    return new Outcome(foundIn, true);
   }
 
   private void checkFits(TableLayout existing) {
@@ -179,12 +185,12 @@ final class DeltaCommit {
       return List.of();
     }
     Set<Map<String, String>> written = new HashSet<>();
-    files.forEach(f -> written.add(f.partitionValues()));
+    files.forEach(f -> written.add(comparable(f.partitionValues())));
     boolean all = write.mode() == TableWrite.Mode.OVERWRITE || write.recordLayout().partitionColumns().isEmpty();
     long now = System.currentTimeMillis();
     List<Row> removes = new ArrayList<>();
     table.forEachScanFile(read.get(), row -> {
-      if (all || written.contains(InternalScanFileUtils.getPartitionValues(row))) {
+      if (all || written.contains(comparable(InternalScanFileUtils.getPartitionValues(row)))) {
         AddFile add = new AddFile(row.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
         removes.add(SingleAction.createRemoveFileSingleAction(add.toRemoveFileRow(true, Optional.of(now))));
       }
@@ -192,14 +198,42 @@ final class DeltaCommit {
     return removes;
   }
 
+  /**
+   * Partition values in a form equal for equal values whichever writer stated them: column names in lower case,
+   * timestamps as their instant in microseconds (Delta allows several texts of one instant), others as given.
+   */
+  private Map<String, String> comparable(Map<String, String> values) {
+    Map<String, String> normal = new HashMap<>();
+    values.forEach((column, value) -> {
+      boolean timestamp = write.recordLayout().schema().fields().stream().anyMatch(f -> f.getName()
+          .equalsIgnoreCase(column) && f.getDataType() instanceof io.delta.kernel.types.TimestampType);
+      normal.put(column.toLowerCase(Locale.ROOT), value == null || !timestamp ? value
+          : Long.toString(io.delta.kernel.internal.util.PartitionUtils.tryParseTimestamp(value)));
+    });
+    return normal;
+  }
+
+  /** The partition values of a file under the table's own column names (Delta readers look them up as named). */
+  private Map<String, String> asNamed(Map<String, String> values, List<String> columns, WrittenObject f) {
+    Map<String, String> named = new HashMap<>();
+    for (String column : columns) {
+      String given = values.keySet().stream().filter(k -> k.equalsIgnoreCase(column)).findFirst()
+          .orElseThrow(() -> new MetaflowS3Exception("data file has partition values of " + values.keySet()
+              + ", the table is partitioned by " + write.recordLayout().partitionColumns(), write.table() + f.key()));
+      named.put(column, values.get(given));
+    }
+    return named;
+  }
+
   /** An {@code add} action per file: its path relative to the table (URI-encoded), partition values, size, statistics. */
   private List<Row> adds(Row state, List<WrittenObject> files) {
     StructType physical = TransactionStateRow.getPhysicalSchema(state);
     URI root = new Path(TransactionStateRow.getTablePath(state)).toUri();
+    List<String> columns = TransactionStateRow.getPartitionColumnsList(state);
     long now = System.currentTimeMillis();
     List<Row> adds = new ArrayList<>();
     for (WrittenObject f : files) {
-      if (!f.partitionValues().keySet().equals(new HashSet<>(write.recordLayout().partitionColumns()))) {
+      if (f.partitionValues().size() != write.recordLayout().partitionColumns().size()) {
         throw new MetaflowS3Exception("data file has partition values of " + f.partitionValues().keySet()
             + ", the table is partitioned by " + write.recordLayout().partitionColumns(), write.table() + f.key());
       }
@@ -207,7 +241,8 @@ final class DeltaCommit {
       Optional<DataFileStatistics> stats = f.stats() == null ? Optional.empty()
           : DataFileStatistics.deserializeFromJson(f.stats(), write.recordLayout().dataSchema());
       adds.add(SingleAction.createAddFileSingleAction(AddFile.createAddFileRow(physical, path,
-          VectorUtils.stringStringMapValue(f.partitionValues()), f.size(), now, true, Optional.empty(),
+          VectorUtils.stringStringMapValue(asNamed(f.partitionValues(), columns, f)), f.size(), now, true,
+          Optional.empty(),
           Optional.empty(), Optional.empty(), Optional.empty(), stats)));
     }
     return adds;

@@ -51,7 +51,9 @@ final class DeltaPartitions {
       String value = valueOf(logValues, column);
       if (value == null || value.isEmpty()) {
         raw.put(column, PartitionPaths.DEFAULT_PARTITION_NAME);
-      } else if (c.getValue() instanceof TimestampType) {
+      } else if (c.getValue() instanceof TimestampType && value.indexOf('T') >= 0) {
+        // An instant (ISO 8601, UTC) becomes a local time of the reader's zone; a value stated without one is
+        // already a local time, read as Delta's readers read it, in the reader's zone.
         long micros = PartitionUtils.tryParseTimestamp(value);
         Instant instant = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
             Math.floorMod(micros, 1_000_000L) * 1000L);

@@ -4,6 +4,8 @@ import io.delta.kernel.defaults.internal.parquet.ParquetStatsReader;
 import io.delta.kernel.expressions.Column;
 import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
+import io.delta.kernel.types.TimestampNTZType;
+import io.delta.kernel.types.TimestampType;
 import io.metaflows3.core.MetaflowS3Exception;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,8 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The statistics of a Parquet data file as Delta's add actions carry them (row count; min, max and null count of
  * the first 32 leaf columns, Delta's default {@code delta.dataSkippingNumIndexedCols}), read from its footer by
- * Kernel before the file is stored. A column whose statistics Kernel cannot decode (INT96 timestamps) goes
- * without; the others still let readers skip the file.
+ * Kernel before the file is stored. A column whose statistics Kernel cannot decode goes without; the others
+ * still let readers skip the file. Timestamp columns go without too: Kernel reads every timestamp statistic as
+ * microseconds, and a file of milliseconds (Beam's Avro {@code timestamp-millis}, Spark's {@code TIMESTAMP_MILLIS})
+ * would state bounds that make Delta readers skip files they need.
  */
 final class ParquetStatistics {
   private static final int STATS_COLUMNS = 32;
@@ -62,7 +66,7 @@ final class ParquetStatistics {
       path[parent.length] = f.getName();
       if (f.getDataType() instanceof StructType nested) {
         leafColumns(nested, path, into);
-      } else {
+      } else if (!(f.getDataType() instanceof TimestampType || f.getDataType() instanceof TimestampNTZType)) {
         into.add(new Column(path));
       }
     }

@@ -55,7 +55,11 @@ public final class TableWrite implements Serializable {
     OVERWRITE_PARTITIONS
   }
 
-  /** A committed write: the version it became (or was found in, when committed before) and its files' URLs. */
+  /**
+   * A committed write: the version it became and its files' URLs; for a write committed before (a retried or
+   * re-executed commit), the version its transaction was found in and no URLs (the files given this time are not
+   * the ones committed, and the first commit reported those).
+   */
   public record Committed(long version, List<String> urls) {}
 
   private final S3Settings settings;
@@ -153,6 +157,10 @@ public final class TableWrite implements Serializable {
    */
   String uniqueKey(String name, String attemptId) {
     S3Url.checkRelativeKey(name, table);
+    if (name.contains("//") || name.startsWith("/") || name.endsWith("/")) {
+      throw new IllegalArgumentException("'" + name + "' has an empty folder or file name, which a table's log "
+          + "cannot name");
+    }
     if (PartitionPaths.isHidden(name)) {
       throw new IllegalArgumentException("'" + name + "' is a hidden name (a folder or file starting with '_' or "
           + "'.'), which readers skip and logs use");
@@ -201,10 +209,14 @@ public final class TableWrite implements Serializable {
           Map.of("folder", o.key().substring(0, o.key().lastIndexOf('/') + 1)), null));
     }
     try (S3 s3 = client()) {
-      long version = new DeltaCommit(this, s3).commit(files, transaction, afterVersion);
-      LOG.info("committed write {} as version {} of {}: {} files", transaction, version, record(), files.size());
+      DeltaCommit.Outcome outcome = new DeltaCommit(this, s3).commit(files, transaction, afterVersion);
+      if (outcome.earlier()) {
+        return new Committed(outcome.version(), List.of());
+      }
+      LOG.info("committed write {} as version {} of {}: {} files", transaction, outcome.version(), record(),
+          files.size());
       S3Url root = S3Url.parse(table);
-      return new Committed(version, files.stream().map(o -> root.resolve(o.key()).toString()).toList());
+      return new Committed(outcome.version(), files.stream().map(o -> root.resolve(o.key()).toString()).toList());
     }
   }
 

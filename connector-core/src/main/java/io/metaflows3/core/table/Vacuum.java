@@ -52,11 +52,22 @@ public final class Vacuum {
 
   /**
    * Vacuums the Delta table at {@code tableUrl} (or the objects a write of objects recorded there), deleting what no
-   * snapshot younger than {@code retention} names.
+   * snapshot younger than {@code retention} names. A retention under the default is refused, as Delta refuses it:
+   * it would delete the files of a write still running and what readers of recent snapshots need.
    */
   public static Result vacuum(S3Settings settings, String tableUrl, Duration retention) {
-    if (retention.isNegative()) {
-      throw new IllegalArgumentException("retention must not be negative, got " + retention);
+    return vacuum(settings, tableUrl, retention, false);
+  }
+
+  /**
+   * {@link #vacuum(S3Settings, String, Duration)}, with {@code allowShortRetention} to allow a retention under the
+   * default: only when no write to the table runs and no read of an older snapshot is in flight.
+   */
+  public static Result vacuum(S3Settings settings, String tableUrl, Duration retention, boolean allowShortRetention) {
+    if (retention.isNegative() || retention.compareTo(DEFAULT_RETENTION) < 0 && !allowShortRetention) {
+      throw new IllegalArgumentException("a retention of " + retention + " is under the default " + DEFAULT_RETENTION
+          + ": it deletes the files of writes still running and what readers of recent snapshots need; allow it "
+          + "explicitly (allowShortRetention) only when neither runs, and never a negative one");
     }
     String root = S3Url.parse(tableUrl).asPrefix().toString();
     Instant cutoff = Instant.now().minus(retention);
@@ -70,6 +81,10 @@ public final class Vacuum {
       }
       Snapshot latest = found.orElseThrow(() -> new MetaflowS3NotFound("no Delta table (nor a record of objects) "
           + "to vacuum", root + DeltaTable.LOG_FOLDER, null));
+      if ("true".equalsIgnoreCase(latest.getTableProperties().get("delta.enableDeletionVectors"))) {
+        // Their files are named by add and remove actions this vacuum does not read: Delta's own VACUUM knows them.
+        throw new MetaflowS3Exception("the table uses deletion vectors: vacuum it with Delta's own VACUUM", root);
+      }
       Set<String> keep = new HashSet<>();
       table.files(latest).forEach(f -> keep.add(f.url()));
       keep.addAll(removedSince(s3, table, latest, cutoff));
@@ -103,7 +118,7 @@ public final class Vacuum {
     if (first < 0 || first > latest.getVersion()) {
       return removed;
     }
-    URI root = URI.create(table.root());
+    URI root = new Path(table.root()).toUri(); // the root's key as Kernel names it (raw, not yet URI-encoded)
     CommitRange range = TableManager.loadCommitRange(table.root(), CommitBoundary.atVersion(first))
         .withEndBoundary(CommitBoundary.atVersion(latest.getVersion())).build(table.engine());
     try (CloseableIterator<CommitActions> commits = range.getCommitActions(table.engine(),

@@ -29,9 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(LocalS3Extension.class)
 class DeltaWriteTest {
-  private static final TableLayout LAYOUT = new TableLayout(
-      "{\"type\":\"struct\",\"fields\":[{\"name\":\"x\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},"
-          + "{\"name\":\"country\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]}", List.of("country"));
+  private static final TableLayout LAYOUT = ChildWriter.LAYOUT;
   private final LocalS3Server server;
   private final S3Settings settings;
 
@@ -68,10 +66,18 @@ class DeltaWriteTest {
     }
   }
 
-  /** Country to the texts of its files, as the planner shows the table. */
+  /** Country to the texts of its files, as the planner shows the table's newest snapshot. */
   private static Map<String, List<String>> read(S3 s3, String location) {
+    return rows(s3, new ReadPlanner(s3), location);
+  }
+
+  private static Map<String, List<String>> readAt(S3 s3, String location, long version) {
+    return rows(s3, new ReadPlanner(s3).at(new ReadPlanner.SnapshotChoice(version, null)), location);
+  }
+
+  private static Map<String, List<String>> rows(S3 s3, ReadPlanner planner, String location) {
     Map<String, List<String>> rows = new TreeMap<>();
-    for (ObjectRange o : new ReadPlanner(s3).listPrefixes(List.of(location), PartitionFilter.ALL)) {
+    for (ObjectRange o : planner.listPrefixes(List.of(location), PartitionFilter.ALL)) {
       rows.computeIfAbsent(o.partitionValues().get("country"), c -> new ArrayList<>()).add(s3.get(o.url()).text());
     }
     rows.values().forEach(l -> l.sort(null));
@@ -101,16 +107,6 @@ class DeltaWriteTest {
       assertTrue(v1.contains("\"txn\""), "the commit carries the write's transaction id: " + v1);
       assertTrue(v1.contains("\"partitionValues\":{\"country\":\"US\"}"), v1);
     }
-  }
-
-  private static Map<String, List<String>> readAt(S3 s3, String location, long version) {
-    Map<String, List<String>> rows = new TreeMap<>();
-    for (ObjectRange o : new ReadPlanner(s3).at(new ReadPlanner.SnapshotChoice(version, null))
-        .listPrefixes(List.of(location), PartitionFilter.ALL)) {
-      rows.computeIfAbsent(o.partitionValues().get("country"), c -> new ArrayList<>()).add(s3.get(o.url()).text());
-    }
-    rows.values().forEach(l -> l.sort(null));
-    return rows;
   }
 
   @Test
@@ -220,14 +216,16 @@ class DeltaWriteTest {
       TableWrite killed = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, LAYOUT);
       attempt(killed, s3, "t9", Map.of("country=US/debris", "never committed"));
 
-      Vacuum.Result withinRetention = Vacuum.vacuum(settings, t, java.time.Duration.ofHours(1));
+      assertThrows(IllegalArgumentException.class, () -> Vacuum.vacuum(settings, t, java.time.Duration.ofHours(1)),
+          "a retention under the default is refused unless allowed");
+      Vacuum.Result withinRetention = Vacuum.vacuum(settings, t, java.time.Duration.ofHours(1), true);
       assertEquals(List.of(), withinRetention.deleted(), "everything is younger than the retention");
       for (ObjectRange o : planned) {
         assertEquals(o.size(), s3.get(o.url()).size(), "the read planned before the overwrite completes");
       }
       assertEquals(Map.of("DE", List.of("DE1"), "US", List.of("US1")), readAt(s3, t, 1), "time travel too");
 
-      Vacuum.Result pastRetention = Vacuum.vacuum(settings, t, java.time.Duration.ZERO);
+      Vacuum.Result pastRetention = Vacuum.vacuum(settings, t, java.time.Duration.ZERO, true);
       assertEquals(3, pastRetention.deleted().size(), "the two removed files and the debris: "
           + pastRetention.deleted());
       assertEquals(Map.of("FR", List.of("FR1")), read(s3, t));
@@ -246,6 +244,29 @@ class DeltaWriteTest {
       s3.deleteMany(s3.listRecursive(List.of(t + "_delta_log/")).stream().map(S3Object::url).toList());
       write(t, TableWrite.Mode.APPEND, Map.of("country=DE/b", "DE2"));
       assertEquals(Map.of("DE", List.of("DE2")), read(s3, t), "neither the old table's files nor debris");
+    }
+  }
+
+  @Test
+  void partitionValuesAreComparedAsValuesAndStoredUnderTheTablesColumnNames() {
+    String t = table("timestamps");
+    TableLayout byTime = new TableLayout("{\"type\":\"struct\",\"fields\":[{\"name\":\"x\",\"type\":\"long\","
+        + "\"nullable\":true,\"metadata\":{}},{\"name\":\"ts\",\"type\":\"timestamp\",\"nullable\":true,"
+        + "\"metadata\":{}}]}", List.of("ts"));
+    try (S3 s3 = client()) {
+      // Two writers state one instant as two texts, under two spellings of the column.
+      for (String[] w : List.of(new String[] {"ts", "2024-01-01T00:00:00Z", "first"},
+          new String[] {"TS", "2024-01-01T00:00:00.000000Z", "second"})) {
+        TableWrite write = TableWrite.begin(settings, t, w[2].equals("first") ? TableWrite.Mode.APPEND
+            : TableWrite.Mode.OVERWRITE_PARTITIONS, byTime);
+        WrittenObject o = write.openAttempt(s3, "t0").write("ts=x/" + w[2], w[2].getBytes(), null);
+        write.commit(List.of(new WrittenObject(o.name(), o.key(), o.size(), Map.of(w[0], w[1]), null)));
+      }
+      List<String> texts = new ReadPlanner(s3).listPrefixes(List.of(t), PartitionFilter.ALL).stream()
+          .map(o -> s3.get(o.url()).text()).toList();
+      assertEquals(List.of("second"), texts, "the partition overwritten is the same instant");
+      String v2 = s3.get(t + "_delta_log/00000000000000000002.json").text();
+      assertTrue(v2.contains("\"partitionValues\":{\"ts\":"), "stored under the table's name: " + v2);
     }
   }
 }
