@@ -200,14 +200,16 @@ final class DeltaCommit {
 
   /**
    * Partition values in a form equal for equal values whichever writer stated them: column names in lower case,
-   * timestamps as their instant in microseconds (Delta allows several texts of one instant), others as given.
+   * timestamps as their instant in microseconds (Delta allows several texts of one instant), "" as null, others as
+   * given.
    */
   private Map<String, String> comparable(Map<String, String> values) {
     Map<String, String> normal = new HashMap<>();
     values.forEach((column, value) -> {
       boolean timestamp = write.recordLayout().schema().fields().stream().anyMatch(f -> f.getName()
           .equalsIgnoreCase(column) && f.getDataType() instanceof io.delta.kernel.types.TimestampType);
-      normal.put(column.toLowerCase(Locale.ROOT), value == null || !timestamp ? value
+      // Delta states null and "" alike (a missing value): both are null here.
+      normal.put(column.toLowerCase(Locale.ROOT), value == null || value.isEmpty() ? null : !timestamp ? value
           : Long.toString(io.delta.kernel.internal.util.PartitionUtils.tryParseTimestamp(value)));
     });
     return normal;
