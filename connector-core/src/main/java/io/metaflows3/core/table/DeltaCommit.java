@@ -184,13 +184,17 @@ final class DeltaCommit {
     if (read.isEmpty() || write.mode() == TableWrite.Mode.APPEND) {
       return List.of();
     }
+    Set<String> timestamps = new HashSet<>();
+    write.recordLayout().schema().fields().stream()
+        .filter(f -> f.getDataType() instanceof io.delta.kernel.types.TimestampType)
+        .forEach(f -> timestamps.add(f.getName().toLowerCase(Locale.ROOT)));
     Set<Map<String, String>> written = new HashSet<>();
-    files.forEach(f -> written.add(comparable(f.partitionValues())));
+    files.forEach(f -> written.add(comparable(f.partitionValues(), timestamps)));
     boolean all = write.mode() == TableWrite.Mode.OVERWRITE || write.recordLayout().partitionColumns().isEmpty();
     long now = System.currentTimeMillis();
     List<Row> removes = new ArrayList<>();
     table.forEachScanFile(read.get(), row -> {
-      if (all || written.contains(comparable(InternalScanFileUtils.getPartitionValues(row)))) {
+      if (all || written.contains(comparable(InternalScanFileUtils.getPartitionValues(row), timestamps))) {
         AddFile add = new AddFile(row.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
         removes.add(SingleAction.createRemoveFileSingleAction(add.toRemoveFileRow(true, Optional.of(now))));
       }
@@ -203,11 +207,10 @@ final class DeltaCommit {
    * timestamps as their instant in microseconds (Delta allows several texts of one instant), "" as null, others as
    * given.
    */
-  private Map<String, String> comparable(Map<String, String> values) {
+  private static Map<String, String> comparable(Map<String, String> values, Set<String> timestampColumns) {
     Map<String, String> normal = new HashMap<>();
     values.forEach((column, value) -> {
-      boolean timestamp = write.recordLayout().schema().fields().stream().anyMatch(f -> f.getName()
-          .equalsIgnoreCase(column) && f.getDataType() instanceof io.delta.kernel.types.TimestampType);
+      boolean timestamp = timestampColumns.contains(column.toLowerCase(Locale.ROOT));
       // Delta states null and "" alike (a missing value): both are null here.
       normal.put(column.toLowerCase(Locale.ROOT), value == null || value.isEmpty() ? null : !timestamp ? value
           : Long.toString(io.delta.kernel.internal.util.PartitionUtils.tryParseTimestamp(value)));
@@ -232,6 +235,7 @@ final class DeltaCommit {
     StructType physical = TransactionStateRow.getPhysicalSchema(state);
     URI root = new Path(TransactionStateRow.getTablePath(state)).toUri();
     List<String> columns = TransactionStateRow.getPartitionColumnsList(state);
+    StructType data = write.recordLayout().dataSchema(); // parsed once, not per file
     long now = System.currentTimeMillis();
     List<Row> adds = new ArrayList<>();
     for (WrittenObject f : files) {
@@ -241,7 +245,7 @@ final class DeltaCommit {
       }
       String path = InternalUtils.relativizePath(new Path(write.table() + f.key()), root).toUri().toString();
       Optional<DataFileStatistics> stats = f.stats() == null ? Optional.empty()
-          : DataFileStatistics.deserializeFromJson(f.stats(), write.recordLayout().dataSchema());
+          : DataFileStatistics.deserializeFromJson(f.stats(), data);
       adds.add(SingleAction.createAddFileSingleAction(AddFile.createAddFileRow(physical, path,
           VectorUtils.stringStringMapValue(asNamed(f.partitionValues(), columns, f)), f.size(), now, true,
           Optional.empty(),

@@ -138,9 +138,7 @@ public final class DeltaTable {
       while (rows.hasNext()) {
         action.accept(rows.next());
       }
-    } catch (IOException e) {
-      throw failed("cannot read the Delta log", e);
-    } catch (KernelException | UncheckedIOException e) {
+    } catch (IOException | KernelException | UncheckedIOException e) {
       throw failed("cannot read the Delta log", e);
     }
   }
