@@ -50,7 +50,7 @@ import scala.jdk.javaapi.CollectionConverters;
  */
 public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, CreatableRelationProvider {
   private Map<String, String> listedFor;
-  private List<ObjectRange> listed;
+  private ReadPlanner.Listing listed;
   private PartitionColumns listedPartitions;
   /** The Delta table the location is, with the schema its log states; null for files without a table. */
   private StructType listedDeltaSchema;
@@ -72,7 +72,7 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
     if (listedDeltaSchema != null) {
       return listedDeltaSchema;
     }
-    if (listed.isEmpty()) {
+    if (listed.objects().isEmpty()) {
       throw new MetaflowS3NotFound("nothing to read below " + parsed.locations + " (give a schema with .schema(..) "
           + "to read it as an empty table)", parsed.locations.get(0), null);
     }
@@ -80,7 +80,7 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
       case BINARY -> BinaryReaders.SCHEMA;
       case TEXT -> DataTypes.createStructType(List.of(DataTypes.createStructField("value", DataTypes.StringType,
           false)));
-      case PARQUET -> parquetSchema(parsed, listed);
+      case PARQUET -> parquetSchema(parsed, listed.objects());
     };
     // Nullable, as Spark's file sources make every column: a file's required column says nothing of the next file's.
     return withPartitions(data.asNullable(), listedPartitions.schema());
@@ -196,11 +196,12 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
       ReadPlanner.Listing listing = new ReadPlanner(SharedClients.get(parsed.settings), ZoneId.of(sessionZone()))
           .allowingEmptyLocations().at(parsed.snapshot)
           .listing(parsed.locations, parsed.basePath, PartitionSchema.NONE, PartitionFilter.ALL);
-      listed = listing.objects();
-      TableLayout delta = parsed.locations.size() == 1
+      listed = listing;
+      ReadPlanner.TableRead read = parsed.locations.size() == 1
           ? listing.deltaTables().get(S3Url.parse(parsed.locations.get(0)).asPrefix().toString()) : null;
+      TableLayout delta = read == null ? null : read.layout();
       listedDeltaSchema = delta == null ? null : (StructType) DataType.fromJson(delta.schemaJson());
-      listedPartitions = delta == null ? PartitionColumns.infer(listed, sessionZone())
+      listedPartitions = delta == null ? PartitionColumns.infer(listing.objects(), sessionZone())
           : PartitionColumns.of(partitionFields(listedDeltaSchema, delta.partitionColumns()), sessionZone());
       listedFor = Map.copyOf(key);
     }

@@ -45,16 +45,17 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
   private final StructType readPartitionSchema;
   private final PartitionColumns partitions;
   private final PartitionFilter partitionFilter;
+  private final PartitionFilter statisticsFilter;
   private final Filter[] partitionFilters;
   private final Filter[] dataFilters;
-  private final List<ObjectRange> loaded;
+  private final ReadPlanner.Listing loaded;
   private List<ObjectRange> listed;
   private FilesPartition[] planned;
   private PartitionReaderFactory readers;
 
   MetaflowS3Scan(SourceOptions options, StructType dataSchema, StructType readDataSchema,
       StructType readPartitionSchema, PartitionColumns partitions, PartitionFilter partitionFilter,
-      Filter[] partitionFilters, Filter[] dataFilters, List<ObjectRange> loaded) {
+      PartitionFilter statisticsFilter, Filter[] partitionFilters, Filter[] dataFilters, ReadPlanner.Listing loaded) {
     this.loaded = loaded;
     this.options = options;
     this.dataSchema = dataSchema;
@@ -62,6 +63,7 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
     this.readPartitionSchema = readPartitionSchema;
     this.partitions = partitions;
     this.partitionFilter = partitionFilter;
+    this.statisticsFilter = statisticsFilter;
     this.partitionFilters = partitionFilters;
     this.dataFilters = dataFilters;
   }
@@ -78,7 +80,7 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
   @Override
   public String description() {
     return "MetaflowS3Scan[format=" + options.format.name().toLowerCase() + ", locations=" + options.locations
-        + ", partitions=" + partitionFilter + ", PartitionFilters=" + Arrays.toString(partitionFilters)
+        + ", partitions=" + partitionFilter + ", skipping=" + statisticsFilter + ", PartitionFilters=" + Arrays.toString(partitionFilters)
         + ", PushedFilters=" + Arrays.toString(dataFilters) + ", ReadSchema=" + readDataSchema.simpleString() + "]";
   }
 
@@ -87,11 +89,15 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
     return this;
   }
 
-  /** The objects to read: the table's listing from when it was loaded, pruned by the partition filter (once). */
+  /**
+   * The objects to read (once): the table's listing from when it was loaded, pruned by the partition filter, and
+   * the files of Delta tables whose column statistics rule out the data filters skipped.
+   */
   private synchronized List<ObjectRange> listed() {
     if (listed == null) {
-      listed = new ReadPlanner(SharedClients.get(options.settings), partitions.zone()).prune(loaded,
-          partitions.coreSchema(), partitionFilter);
+      ReadPlanner planner = new ReadPlanner(SharedClients.get(options.settings), partitions.zone());
+      listed = planner.skipByStatistics(loaded, planner.prune(loaded.objects(), partitions.coreSchema(),
+          partitionFilter), statisticsFilter);
     }
     return listed;
   }

@@ -1,7 +1,7 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.table.PartitionFilter;
+import io.metaflows3.core.table.ReadPlanner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,14 +30,15 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
   private final SourceOptions options;
   private final StructType tableSchema;
   private final PartitionColumns partitions;
-  private final List<ObjectRange> listed;
+  private final ReadPlanner.Listing listed;
   private StructType required;
   private PartitionFilter partitionFilter = PartitionFilter.ALL;
+  private PartitionFilter statisticsFilter = PartitionFilter.ALL;
   private Filter[] partitionFilters = new Filter[0];
   private Filter[] dataFilters = new Filter[0];
 
   MetaflowS3ScanBuilder(SourceOptions options, StructType schema, PartitionColumns partitions,
-      List<ObjectRange> listed) {
+      ReadPlanner.Listing listed) {
     this.listed = listed;
     this.options = options;
     this.tableSchema = schema;
@@ -57,6 +58,10 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
       } else if (Arrays.stream(f.references()).noneMatch(partitions::contains)) {
         onData.add(f);
       }
+      if (translated == null && !listed.deltaTables().isEmpty()) {
+        PartitionFilter onColumns = PartitionFilters.translate(f, MetaflowS3ScanBuilder::isTopLevel);
+        statisticsFilter = onColumns == null ? statisticsFilter : statisticsFilter.and(onColumns);
+      }
     }
     partitionFilters = onPartitions.toArray(Filter[]::new);
     dataFilters = options.format == SourceOptions.Format.PARQUET ? parquetConvertible(onData) : new Filter[0];
@@ -74,6 +79,11 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
         new RebaseDateTime.RebaseSpec(LegacyBehaviorPolicy.CORRECTED(), Option.empty()));
     return CollectionConverters.asJava(parquet.convertibleFilters(CollectionConverters.asScala(filters).toSeq()))
         .toArray(Filter[]::new);
+  }
+
+  /** Whether a filter's attribute names a top-level column (Spark quotes a name with dots, unquoted ones nest). */
+  private static boolean isTopLevel(String attribute) {
+    return attribute.indexOf('.') < 0 && attribute.indexOf('`') < 0;
   }
 
   @Override
@@ -108,6 +118,6 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
       }
     }
     return new MetaflowS3Scan(options, dataSchema(tableSchema), dataSchema(required), readPartitions, partitions,
-        partitionFilter, partitionFilters, dataFilters, listed);
+        partitionFilter, statisticsFilter, partitionFilters, dataFilters, listed);
   }
 }

@@ -1,8 +1,7 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.table.ReadPlanner;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
@@ -22,14 +21,14 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite {
   private final PartitionColumns partitions;
   private final Map<String, String> properties;
   private final boolean writes;
-  private final List<ObjectRange> listed;
+  private final ReadPlanner.Listing listed;
 
   /**
    * {@code writes}: the table takes batch writes (else batch reads). {@code listed}: the listing the schema was
    * inferred from, which its scans prune instead of listing again (null: scans list).
    */
   MetaflowS3Table(StructType schema, Transform[] partitioning, PartitionColumns partitions,
-      Map<String, String> properties, boolean writes, List<ObjectRange> listed) {
+      Map<String, String> properties, boolean writes, ReadPlanner.Listing listed) {
     this.writes = writes;
     this.listed = listed;
     this.schema = schema;

@@ -149,4 +149,62 @@ class DeltaReferenceTest {
     Exception e = assertThrows(Exception.class, () -> ours(t).collectAsList());
     assertTrue(String.valueOf(e.getMessage()).contains("deletion vectors"), e.getMessage());
   }
+
+  @Test
+  void filesAreSkippedByColumnStatisticsAsDeltasOwnReaderSkipsThem() {
+    String ourTable = root + "skipping-ours/";
+    String theirTable = root + "skipping-theirs/";
+    Dataset<Row> ranges = spark.range(0, 1000).repartitionByRange(10, org.apache.spark.sql.functions.col("id"))
+        .selectExpr("id", "concat('s', lpad(cast(id as string), 4, '0')) as s",
+            "date_add(date'2020-01-01', cast(id as int)) as day", "cast(id % 7 as string) as p");
+    ranges.write().format("metaflow-s3").options(settings.toOptions()).save(ourTable);
+    ranges.write().format("delta").save(theirTable);
+    for (String t : List.of(ourTable, theirTable)) {
+      for (String where : List.of("id >= 950", "id = 5 or id in (512, 513)", "s < 's0100'",
+          "day > date'2022-06-01'", "not (id < 900)", "id is null", "p = '3' and id < 50", "id + 1 = 10")) {
+        List<String> expected = sorted(delta(t).where(where), delta(t).schema());
+        assertEquals(expected, sorted(ours(t).where(where), delta(t).schema()), where + " on " + t + ": rows");
+        assertEquals(filesScanned(delta(t).where(where)), filesScanned(ours(t).where(where)),
+            where + " on " + t + ": the files Delta's reader scans");
+      }
+      assertTrue(filesScanned(ours(t).where("id >= 950")).size() < 3, "files are skipped at all");
+    }
+  }
+
+  /** The Spark file partition inside one of our input partitions (a record private to the connector). */
+  private static org.apache.spark.sql.execution.datasources.FilePartition filePartitionOf(Object inputPartition) {
+    try {
+      java.lang.reflect.Method files = inputPartition.getClass().getDeclaredMethod("files");
+      files.setAccessible(true);
+      return (org.apache.spark.sql.execution.datasources.FilePartition) files.invoke(inputPartition);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The files a query's scan reads, by name, from its executed plan. */
+  private static List<String> filesScanned(Dataset<Row> df) {
+    java.util.Set<String> files = new java.util.TreeSet<>();
+    df.queryExecution().executedPlan().foreach(node -> {
+      List<org.apache.spark.sql.execution.datasources.FilePartition> partitions = new java.util.ArrayList<>();
+      if (node instanceof org.apache.spark.sql.execution.FileSourceScanExec scan) {
+        for (org.apache.spark.Partition p : scan.inputRDD().partitions()) {
+          partitions.add((org.apache.spark.sql.execution.datasources.FilePartition) p);
+        }
+      } else if (node instanceof org.apache.spark.sql.execution.datasources.v2.BatchScanExec scan) {
+        for (org.apache.spark.sql.connector.read.InputPartition p
+            : scala.jdk.javaapi.CollectionConverters.asJava(scan.inputPartitions())) {
+          partitions.add(filePartitionOf(p));
+        }
+      }
+      for (org.apache.spark.sql.execution.datasources.FilePartition p : partitions) {
+        for (org.apache.spark.sql.execution.datasources.PartitionedFile f : p.files()) {
+          String path = f.urlEncodedPath();
+          files.add(path.substring(path.lastIndexOf('/') + 1));
+        }
+      }
+      return null;
+    });
+    return List.copyOf(files);
+  }
 }

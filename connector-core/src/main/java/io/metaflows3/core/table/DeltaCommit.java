@@ -193,7 +193,7 @@ final class DeltaCommit {
     boolean all = write.mode() == TableWrite.Mode.OVERWRITE || write.recordLayout().partitionColumns().isEmpty();
     long now = System.currentTimeMillis();
     List<Row> removes = new ArrayList<>();
-    table.forEachScanFile(read.get(), row -> {
+    table.forEachScanFile(read.get(), Optional.empty(), row -> {
       if (all || written.contains(comparable(InternalScanFileUtils.getPartitionValues(row), timestamps))) {
         AddFile add = new AddFile(row.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
         removes.add(SingleAction.createRemoveFileSingleAction(add.toRemoveFileRow(true, Optional.of(now))));

@@ -1,5 +1,6 @@
 package io.metaflows3.core.table;
 
+import io.delta.kernel.ScanBuilder;
 import io.delta.kernel.Snapshot;
 import io.delta.kernel.Table;
 import io.delta.kernel.data.Row;
@@ -7,6 +8,7 @@ import io.delta.kernel.defaults.engine.DefaultEngine;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.exceptions.KernelException;
 import io.delta.kernel.exceptions.TableNotFoundException;
+import io.delta.kernel.expressions.Predicate;
 import io.delta.kernel.internal.InternalScanFileUtils;
 import io.delta.kernel.internal.SnapshotImpl;
 import io.delta.kernel.internal.util.Utils;
@@ -111,6 +113,14 @@ public final class DeltaTable {
    * never a wrong answer.
    */
   public List<DataFile> files(Snapshot snapshot) {
+    return files(snapshot, Optional.empty());
+  }
+
+  /**
+   * The data files of a snapshot that may hold rows matching {@code filter}, which Kernel decides from the
+   * partition values and column statistics of their {@code add} actions (files without statistics are kept).
+   */
+  public List<DataFile> files(Snapshot snapshot, Optional<Predicate> filter) {
     for (String property : UNREADABLE_PROPERTIES) {
       String value = snapshot.getTableProperties().get(property);
       if (value != null && !value.equalsIgnoreCase("none")) {
@@ -119,7 +129,7 @@ public final class DeltaTable {
       }
     }
     List<DataFile> files = new ArrayList<>();
-    forEachScanFile(snapshot, row -> {
+    forEachScanFile(snapshot, filter, row -> {
       FileStatus status = InternalScanFileUtils.getAddFileStatus(row);
       if (InternalScanFileUtils.getDeletionVectorDescriptorFromRow(row) != null) {
         throw new MetaflowS3Exception("the Delta table uses deletion vectors (rows of a file are deleted by one), "
@@ -132,9 +142,13 @@ public final class DeltaTable {
   }
 
   /** Calls {@code action} with each scan file row (an {@code add} action and the table root) of a snapshot. */
-  void forEachScanFile(Snapshot snapshot, java.util.function.Consumer<Row> action) {
+  void forEachScanFile(Snapshot snapshot, Optional<Predicate> filter, java.util.function.Consumer<Row> action) {
+    ScanBuilder scan = snapshot.getScanBuilder();
+    if (filter.isPresent()) {
+      scan = scan.withFilter(filter.get());
+    }
     // The rows own the batches: closing both would close the batches twice.
-    try (CloseableIterator<Row> rows = Utils.intoRows(snapshot.getScanBuilder().build().getScanFiles(engine))) {
+    try (CloseableIterator<Row> rows = Utils.intoRows(scan.build().getScanFiles(engine))) {
       while (rows.hasNext()) {
         action.accept(rows.next());
       }

@@ -56,8 +56,11 @@ public final class ReadPlanner {
     }
   }
 
-  /** What a listing found: the visible objects, and the layout of each Delta table they belong to, by root. */
-  public record Listing(List<ObjectRange> objects, Map<String, TableLayout> deltaTables) {}
+  /** What a listing found: the visible objects, and the Delta table snapshot each belongs to, by table root. */
+  public record Listing(List<ObjectRange> objects, Map<String, TableRead> deltaTables) {}
+
+  /** The snapshot of a Delta table that a listing read: its layout and version. */
+  public record TableRead(TableLayout layout, long version) {}
 
   public ReadPlanner(S3 s3) {
     this(s3, ZoneOffset.UTC);
@@ -182,10 +185,10 @@ public final class ReadPlanner {
     // Types are inferred only to filter: a plain prefix may mix layouts that no table would. A Delta table's come
     // from its log; one with a partition column of a type the filter cannot compare is not pruned.
     PartitionSchema types = filter.isAll() ? schema : withInferred(schema, visible);
-    Map<String, TableLayout> layouts = new LinkedHashMap<>();
+    Map<String, TableRead> tables = new LinkedHashMap<>();
     deltas.forEach((root, files) -> {
       if (files.layout() != null) {
-        layouts.put(root, files.layout());
+        tables.put(root, new TableRead(files.layout(), files.version()));
       }
     });
     List<ObjectRange> objects = new ArrayList<>();
@@ -197,7 +200,7 @@ public final class ReadPlanner {
         objects.add(new ObjectRange(v.url(), v.size(), v.etag(), 0, v.size(), v.raw(), v.delta() != null));
       }
     }
-    return new Listing(objects, layouts);
+    return new Listing(objects, tables);
   }
 
   /**
@@ -218,21 +221,21 @@ public final class ReadPlanner {
           files.add(new Visible(f.url(), f.size(), null, null, root));
         }
       }
-      return new DeltaFiles(null, null, files);
+      return new DeltaFiles(null, null, chosen.getVersion(), files);
     }
     TableLayout layout = DeltaTable.layout(chosen);
     DeltaPartitions partitions = new DeltaPartitions(layout, zone);
     for (DeltaTable.DataFile f : recorded) {
       files.add(new Visible(f.url(), f.size(), null, partitions.rawValues(f.partitionValues()), root));
     }
-    return new DeltaFiles(layout, partitions.types(), files);
+    return new DeltaFiles(layout, partitions.types(), chosen.getVersion(), files);
   }
 
   /**
    * What a Delta log records: a table's layout, the core types of its partition columns (null: some cannot be
    * compared) and files; for objects, no layout and the objects, whose raw values come from their keys.
    */
-  private record DeltaFiles(TableLayout layout, PartitionSchema types, List<Visible> files) {
+  private record DeltaFiles(TableLayout layout, PartitionSchema types, long version, List<Visible> files) {
     List<Visible> below(S3Url prefix, S3Url base) {
       return files.stream().filter(f -> f.url().startsWith(prefix.toString()))
           .map(f -> layout != null ? f : new Visible(f.url(), f.size(), f.etag(),
@@ -247,6 +250,33 @@ public final class ReadPlanner {
    */
   public List<ObjectRange> prune(List<ObjectRange> listed, PartitionSchema schema, PartitionFilter filter) {
     return filter.isAll() ? listed : listed.stream().filter(o -> allows(filter, schema, o.partitionValues())).toList();
+  }
+
+  /**
+   * The objects among {@code objects} (of {@code listing}) that may hold rows matching {@code filter}, decided by
+   * Delta Kernel from the column statistics in the {@code add} actions of the snapshot the listing read. Objects
+   * outside Delta tables, files without statistics and conditions Kernel cannot use are kept (see
+   * {@link DeltaFilters}); the rows read must still be filtered.
+   */
+  public List<ObjectRange> skipByStatistics(Listing listing, List<ObjectRange> objects, PartitionFilter filter) {
+    if (filter.isAll() || listing.deltaTables().isEmpty()) {
+      return objects;
+    }
+    Map<String, Set<String>> kept = new HashMap<>();
+    listing.deltaTables().forEach((root, read) -> {
+      DeltaTable table = DeltaTable.at(s3, root);
+      Snapshot at = table.asOfVersion(read.version());
+      DeltaFilters.skipping(filter, at.getSchema(), at.getPartitionColumnNames()).ifPresent(predicate -> {
+        Set<String> urls = new HashSet<>();
+        table.files(at, java.util.Optional.of(predicate)).forEach(f -> urls.add(f.url()));
+        kept.put(root, urls);
+      });
+    });
+    List<String> roots = new ArrayList<>(listing.deltaTables().keySet());
+    return objects.stream().filter(o -> {
+      String root = governing(S3Url.parse(o.url()), roots);
+      return root == null || !kept.containsKey(root) || kept.get(root).contains(o.url());
+    }).toList();
   }
 
   private void readSnapshots(List<String> roots, Map<String, TableSnapshot> snapshots) {

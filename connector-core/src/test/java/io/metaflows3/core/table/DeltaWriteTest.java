@@ -269,4 +269,47 @@ class DeltaWriteTest {
       assertTrue(v2.contains("\"partitionValues\":{\"ts\":"), "stored under the table's name: " + v2);
     }
   }
+
+  @Test
+  void aReadSkipsFilesByTheColumnStatisticsOfTheirAddActions() {
+    String t = table("skipping");
+    try (S3 s3 = client()) {
+      TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, LAYOUT);
+      AttemptWriter a = w.openAttempt(s3, "t0");
+      Map<String, String> stats = new TreeMap<>();
+      stats.put("low", "{\"numRecords\":10,\"minValues\":{\"x\":0},\"maxValues\":{\"x\":9},\"nullCount\":{\"x\":0}}");
+      stats.put("high", "{\"numRecords\":10,\"minValues\":{\"x\":10},\"maxValues\":{\"x\":19},\"nullCount\":{\"x\":0}}");
+      stats.put("nulls", "{\"numRecords\":3,\"minValues\":{},\"maxValues\":{},\"nullCount\":{\"x\":3}}");
+      stats.put("unknown", null);
+      List<WrittenObject> files = new ArrayList<>();
+      stats.forEach((name, json) -> {
+        WrittenObject o = a.write("country=US/" + name, name.getBytes(), null);
+        files.add(new WrittenObject(o.name(), o.key(), o.size(), Map.of("country", "US"), json));
+      });
+      w.commit(files);
+      ReadPlanner planner = new ReadPlanner(s3);
+      ReadPlanner.Listing listing = planner.listing(List.of(t), null, PartitionSchema.NONE, PartitionFilter.ALL);
+      java.util.function.Function<PartitionFilter, List<String>> kept = filter -> planner
+          .skipByStatistics(listing, listing.objects(), filter).stream().map(o -> s3.get(o.url()).text()).sorted()
+          .toList();
+      PartitionFilter atLeast15 = PartitionFilter.compare("x", PartitionFilter.Op.GE, 15L);
+      // Kernel keeps what it cannot rule out: a file without statistics, and one without bounds (all null).
+      assertEquals(List.of("high", "nulls", "unknown"), kept.apply(atLeast15));
+      assertEquals(List.of("high", "nulls", "unknown"), kept.apply(PartitionFilter.not(
+          PartitionFilter.compare("x", PartitionFilter.Op.LT, 15))), "NOT, an int literal for a long column");
+      assertEquals(List.of("low", "nulls", "unknown"), kept.apply(PartitionFilter.or(
+          PartitionFilter.equalTo("x", 5), PartitionFilter.in("X", List.of(3, 4)))), "OR, IN, a column's case");
+      assertEquals(List.of("nulls", "unknown"), kept.apply(PartitionFilter.isNull("x")));
+      assertEquals(List.of("high", "low", "unknown"), kept.apply(PartitionFilter.not(PartitionFilter.isNull("x"))));
+      assertEquals(List.of("high", "nulls", "unknown"), kept.apply(PartitionFilter.equalTo("country", "DE")
+          .and(atLeast15)),
+          "partition columns are left to the planner's pruning, the rest still skips");
+      List<String> all = List.of("high", "low", "nulls", "unknown");
+      assertEquals(all, kept.apply(PartitionFilter.equalTo("x", "15")), "a literal of another type skips nothing");
+      assertEquals(all, kept.apply(PartitionFilter.or(atLeast15, PartitionFilter.equalTo("country", "DE"))),
+          "an OR with a side it cannot state skips nothing");
+      assertEquals(all, kept.apply(PartitionFilter.not(PartitionFilter.equalTo("country", "DE").and(atLeast15))),
+          "a NOT of a conjunction it can only weaken skips nothing");
+    }
+  }
 }
