@@ -7,6 +7,7 @@ import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
 import io.metaflows3.core.S3Url;
 import io.metaflows3.core.table.PartitionFilter;
+import io.metaflows3.core.table.ReadPlanner;
 import io.metaflows3.core.table.TableLayout;
 import io.metaflows3.core.table.TableWrite;
 import io.metaflows3.core.table.WrittenObject;
@@ -74,7 +75,8 @@ public final class MetaflowS3IO {
   /** Reads the prefixes (or, with {@link ReadAll#withExactKeys()}, the objects) of an input collection of URLs. */
   public static ReadAll readAll() {
     return new AutoValue_MetaflowS3IO_ReadAll.Builder().setSettings(S3Settings.defaults()).setExactKeys(false)
-        .setPartitionFilter(PartitionFilter.ALL).setBundleBytes(DEFAULT_BUNDLE_BYTES)
+        .setPartitionFilter(PartitionFilter.ALL).setSnapshot(ReadPlanner.SnapshotChoice.LATEST)
+        .setBundleBytes(DEFAULT_BUNDLE_BYTES)
         .setEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW).build();
   }
 
@@ -182,6 +184,16 @@ public final class MetaflowS3IO {
       return toBuilder().setReadAll(getReadAll().withPartitions(column, values)).build();
     }
 
+    /** See {@link ReadAll#withVersion}: reads the Delta tables as of a version of their log. */
+    public Read withVersion(long version) {
+      return toBuilder().setReadAll(getReadAll().withVersion(version)).build();
+    }
+
+    /** See {@link ReadAll#withTimestamp}: reads the Delta tables as they were at a time. */
+    public Read withTimestamp(java.time.Instant time) {
+      return toBuilder().setReadAll(getReadAll().withTimestamp(time)).build();
+    }
+
     /** See {@link ReadAll#withBadRecordErrorHandler}: ranges that fail to read go to the handler. */
     public Read withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
       return toBuilder().setReadAll(getReadAll().withBadRecordErrorHandler(handler)).build();
@@ -226,7 +238,7 @@ public final class MetaflowS3IO {
       List<String> locations = new ArrayList<>();
       getPrefixes().forEach(p -> locations.add(where.locate(p)));
       getKeys().forEach(k -> locations.add(where.locate(k)));
-      return asParquet(ParquetRecords.infer(getSettings(), locations));
+      return asParquet(ParquetRecords.infer(getSettings(), locations, getReadAll().getSnapshot()));
     }
 
     /**
@@ -299,6 +311,8 @@ public final class MetaflowS3IO {
 
     abstract PartitionFilter getPartitionFilter();
 
+    abstract ReadPlanner.SnapshotChoice getSnapshot();
+
     abstract long getBundleBytes();
 
     abstract EmptyMatchTreatment getEmptyMatchTreatment();
@@ -318,6 +332,8 @@ public final class MetaflowS3IO {
       abstract Builder setExactKeys(boolean exactKeys);
 
       abstract Builder setPartitionFilter(PartitionFilter filter);
+
+      abstract Builder setSnapshot(ReadPlanner.SnapshotChoice snapshot);
 
       abstract Builder setBundleBytes(long bytes);
 
@@ -348,6 +364,26 @@ public final class MetaflowS3IO {
     }
 
     /**
+     * Reads each Delta table as of {@code version} of its log (Delta's time travel, Spark's {@code versionAsOf}):
+     * the files that version names, though later versions removed them, until a vacuum deletes them. A location
+     * with no Delta table at, above or below it fails the read.
+     */
+    public ReadAll withVersion(long version) {
+      return toBuilder().setSnapshot(ReadPlanner.SnapshotChoice.version(version)).build();
+    }
+
+    /**
+     * Reads each Delta table as it was at {@code time} (the newest version committed by then; Spark's
+     * {@code timestampAsOf}); a time before the table's first commit fails the read.
+     */
+    public ReadAll withTimestamp(java.time.Instant time) {
+      if (time == null) {
+        throw new IllegalArgumentException("time must not be null");
+      }
+      return toBuilder().setSnapshot(ReadPlanner.SnapshotChoice.timestamp(time)).build();
+    }
+
+    /**
      * Ranges that fail to read (a corrupt Parquet file, an object deleted or replaced since it was listed) go to
      * {@code handler} as Beam {@link BadRecord}s (the range and the error), and the read goes on; without one, such
      * a range fails the pipeline.
@@ -375,13 +411,17 @@ public final class MetaflowS3IO {
 
     /** Lists (in parallel, one element per location) and plans splits, then spreads them over workers. */
     PTransform<PCollection<String>, PCollection<ReadSplit>> planning() {
+      if (getExactKeys() && !getSnapshot().isLatest()) {
+        throw new IllegalArgumentException("time travel (" + getSnapshot() + ") reads Delta tables by location; "
+            + "exact keys name objects, not tables");
+      }
       ReadAll config = this;
       return new PTransform<>("PlanSplits") {
         @Override
         public PCollection<ReadSplit> expand(PCollection<String> locations) {
           return locations
               .apply("ListAndPlan", ParDo.of(new PlanSplitsFn(config.getSettings(), config.getExactKeys(),
-                  config.getPartitionFilter(), config.getBundleBytes(),
+                  config.getPartitionFilter(), config.getSnapshot(), config.getBundleBytes(),
                   config.getEmptyMatchTreatment() == EmptyMatchTreatment.ALLOW)))
               .setCoder(SplitCoders.splits())
               .apply("Spread", Reshuffle.viaRandomKey());
@@ -398,6 +438,7 @@ public final class MetaflowS3IO {
       super.populateDisplayData(builder);
       builder.add(DisplayData.item("exactKeys", getExactKeys()))
           .add(DisplayData.item("partitions", getPartitionFilter().toString()))
+          .add(DisplayData.item("snapshot", getSnapshot().toString()))
           .add(DisplayData.item("bundleBytes", getBundleBytes()))
           .add(DisplayData.item("emptyMatchTreatment", getEmptyMatchTreatment().toString()))
           .addIfNotNull(DisplayData.item("endpoint", getSettings().endpoint()));

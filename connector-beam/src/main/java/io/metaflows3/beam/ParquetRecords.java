@@ -125,10 +125,11 @@ final class ParquetRecords {
 
   /**
    * The Beam schema of the Parquet table at {@code locations} (full URLs), from the footer of its first object
-   * (as Spark infers a schema without mergeSchema), with the partition columns of its objects' prefixes.
+   * (as Spark infers a schema without mergeSchema) in {@code snapshot} where it is a Delta table, with the
+   * partition columns of its objects' prefixes.
    */
-  static Schema infer(S3Settings settings, List<String> locations) {
-    List<ObjectRange> objects = new ReadPlanner(SharedClients.get(settings)).list(locations, null,
+  static Schema infer(S3Settings settings, List<String> locations, ReadPlanner.SnapshotChoice snapshot) {
+    List<ObjectRange> objects = new ReadPlanner(SharedClients.get(settings)).at(snapshot).list(locations, null,
         PartitionSchema.NONE, PartitionFilter.ALL).stream().filter(o -> o.size() > 0).toList();
     if (objects.isEmpty()) {
       throw new MetaflowS3NotFound("no Parquet object to read a schema from below " + locations

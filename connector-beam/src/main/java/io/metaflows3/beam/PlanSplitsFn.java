@@ -17,14 +17,16 @@ final class PlanSplitsFn extends DoFn<String, ReadSplit> {
   private final S3Settings settings;
   private final boolean exactKeys;
   private final PartitionFilter filter;
+  private final ReadPlanner.SnapshotChoice snapshot;
   private final long bundleBytes;
   private final boolean allowEmpty;
   private transient S3 s3;
   private transient long[] reported;
 
   /** {@code allowEmpty}: a prefix with nothing below it plans no split instead of failing the read. */
-  PlanSplitsFn(S3Settings settings, boolean exactKeys, PartitionFilter filter, long bundleBytes,
-      boolean allowEmpty) {
+  PlanSplitsFn(S3Settings settings, boolean exactKeys, PartitionFilter filter, ReadPlanner.SnapshotChoice snapshot,
+      long bundleBytes, boolean allowEmpty) {
+    this.snapshot = snapshot;
     this.allowEmpty = allowEmpty;
     this.settings = settings;
     this.exactKeys = exactKeys;
@@ -40,7 +42,8 @@ final class PlanSplitsFn extends DoFn<String, ReadSplit> {
 
   @ProcessElement
   public void process(@Element String location, OutputReceiver<ReadSplit> out) {
-    ReadPlanner planner = allowEmpty ? new ReadPlanner(s3).allowingEmptyLocations() : new ReadPlanner(s3);
+    ReadPlanner planner = (allowEmpty ? new ReadPlanner(s3).allowingEmptyLocations() : new ReadPlanner(s3))
+        .at(snapshot);
     List<ObjectRange> objects = exactKeys ? planner.objects(List.of(location))
         : planner.listPrefixes(List.of(location), filter);
     ReadPlanner.split(objects, bundleBytes, SplitPositions.OPEN_COST).forEach(out::output);

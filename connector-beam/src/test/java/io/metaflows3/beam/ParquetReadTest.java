@@ -61,6 +61,56 @@ class ParquetReadTest {
     read.run().waitUntilFinish();
   }
 
+  /** Delta's time travel: a version, or a time, reads the table as it was then, also through an inferred schema. */
+  @Test
+  void aReadAsOfAVersionOrATimeSeesTheTableAsItWasThen(LocalS3Server server) throws Exception {
+    S3Settings settings = LocalS3.settings(server).build();
+    String table = LocalS3.root(server, "pq/travel/");
+    List<List<Row>> versions = new ArrayList<>();
+    for (int v = 0; v < 2; v++) {
+      List<Row> rows = new ArrayList<>();
+      for (long i = 0; i < 50; i++) {
+        rows.add(Row.withSchema(ROW_SCHEMA).addValues(v * 1000 + i, i / 2.0, "v" + v, i % 2 == 0 ? "DE" : "FR")
+            .build());
+      }
+      versions.add(rows);
+      MetaflowS3IO.Write write = MetaflowS3IO.write().withSettings(settings).to(table);
+      org.apache.beam.sdk.Pipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+      p.apply(org.apache.beam.sdk.transforms.Create.of(rows).withRowSchema(ROW_SCHEMA))
+          .apply((v == 0 ? write : write.withReplace()).asParquet("country"));
+      p.run().waitUntilFinish();
+      Thread.sleep(1100); // commit times of one-second resolution tell the versions apart
+    }
+    java.time.Instant firstCommit;
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      firstCommit = s3.info(table + "_delta_log/00000000000000000001.json").lastModified().orElseThrow();
+    }
+    MetaflowS3IO.Read read = MetaflowS3IO.read().withSettings(settings).from(table);
+    org.apache.beam.sdk.Pipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    PAssert.that(p.apply("Latest", read.asParquet(ROW_SCHEMA))).containsInAnyOrder(versions.get(1));
+    PAssert.that(p.apply("Version1", read.withVersion(1).asParquet(ROW_SCHEMA))).containsInAnyOrder(versions.get(0));
+    PAssert.that(p.apply("AtTime", read.withTimestamp(firstCommit).asParquet(ROW_SCHEMA)))
+        .containsInAnyOrder(versions.get(0));
+    PAssert.that(p.apply("Version0", read.withVersion(0).asParquet(ROW_SCHEMA))).empty();
+    PAssert.that(p.apply("Inferred", read.withVersion(1).asParquet()).apply(
+        org.apache.beam.sdk.transforms.MapElements.into(org.apache.beam.sdk.values.TypeDescriptors.strings())
+            .via(r -> r.getString("label")))).containsInAnyOrder(java.util.Collections.nCopies(50, "v0"));
+    p.run().waitUntilFinish();
+    String plain = LocalS3.root(server, "pq/plain-travel/");
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      s3.put(plain + "a.txt", "not a table");
+    }
+    for (MetaflowS3IO.Read wrong : List.of(read.withVersion(7), MetaflowS3IO.read().withSettings(settings)
+        .from(plain).withVersion(0))) {
+      org.apache.beam.sdk.Pipeline failing = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+      failing.apply(wrong);
+      Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+          () -> failing.run().waitUntilFinish());
+      String message = String.valueOf(e.getMessage()) + e.getCause();
+      assertTrue(message.contains("version 7") || message.contains("no Delta table"), message);
+    }
+  }
+
   /** The codec and row group size as asked, read back whole, each row with its file's URL. */
   @Test
   void writeOptionsShapeTheFilesAndRowsKeepTheirUrls(LocalS3Server server, @TempDir Path dir) throws Exception {

@@ -41,8 +41,37 @@ public final class ReadPlanner {
   private final SnapshotChoice snapshot;
 
   /** Which snapshot of a Delta table a plan reads: the newest, or one by version or by time. */
-  public record SnapshotChoice(Long version, Long timestampMillis) {
+  public record SnapshotChoice(Long version, Long timestampMillis) implements java.io.Serializable {
     public static final SnapshotChoice LATEST = new SnapshotChoice(null, null);
+
+    public SnapshotChoice {
+      if (version != null && version < 0) {
+        throw new IllegalArgumentException("a Delta table's versions start at 0, got " + version);
+      }
+      if (version != null && timestampMillis != null) {
+        throw new IllegalArgumentException("time travel takes a version or a timestamp, not both");
+      }
+    }
+
+    /** The snapshot at a version of the log. */
+    public static SnapshotChoice version(long version) {
+      return new SnapshotChoice(version, null);
+    }
+
+    /** The snapshot current at a time. */
+    public static SnapshotChoice timestamp(java.time.Instant time) {
+      return new SnapshotChoice(null, time.toEpochMilli());
+    }
+
+    public boolean isLatest() {
+      return version == null && timestampMillis == null;
+    }
+
+    @Override
+    public String toString() {
+      return version != null ? "version " + version
+          : timestampMillis != null ? "as of " + java.time.Instant.ofEpochMilli(timestampMillis) : "latest";
+    }
 
     Snapshot of(DeltaTable table) {
       if (version != null) {
@@ -124,12 +153,14 @@ public final class ReadPlanner {
     }
     Map<String, TableSnapshot> snapshots = new HashMap<>();
     Map<String, DeltaFiles> deltas = new LinkedHashMap<>();
+    Set<String> travelled = new HashSet<>(); // locations read through a Delta log
     List<Visible> visible = new ArrayList<>();
     for (String location : urls) {
       S3Url prefix = S3Url.parse(location);
       S3Url base = basePath == null ? prefix : S3Url.parse(basePath).asPrefix();
       if (!early.containsKey(location)) {
         String root = tablesAbove.get(location);
+        travelled.add(location);
         boolean objects = TableLog.kind(above.logs().get(root)).equals(TableWrite.OBJECTS_FOLDER);
         visible.addAll(deltas.computeIfAbsent(root, r -> recorded(r, objects)).below(prefix, base));
         continue;
@@ -180,7 +211,18 @@ public final class ReadPlanner {
       }
       deltaBelow.forEach((root, objects) ->
           visible.addAll(deltas.computeIfAbsent(root, r -> recorded(r, objects)).below(prefix, base)));
+      if (!deltaBelow.isEmpty()) {
+        travelled.add(location);
+      }
       checkNothingMissing(prefix, listed, roots, snapshots, base, schema, filter);
+    }
+    if (!snapshot.isLatest()) {
+      for (String location : urls) {
+        if (!travelled.contains(location)) {
+          throw new MetaflowS3Exception("time travel (" + snapshot + ") reads Delta tables, and no Delta table "
+              + "is at, above or below this location", location);
+        }
+      }
     }
     // Types are inferred only to filter: a plain prefix may mix layouts that no table would. A Delta table's come
     // from its log; one with a partition column of a type the filter cannot compare is not pruned.
