@@ -60,20 +60,22 @@ final class DeltaCommit {
   private final TableWrite write;
   private final DeltaTable table;
   private final Engine engine;
+  private final S3 s3;
 
   DeltaCommit(TableWrite write, S3 s3) {
+    this.s3 = s3;
     this.write = write;
     this.table = DeltaTable.at(s3, write.record());
     this.engine = table.engine();
   }
 
+  /** What a commit did: the version it made, or ({@code earlier}) the version it found its transaction in. */
+  record Outcome(long version, boolean earlier) {}
+
   /**
    * Commits {@code files} under transaction {@code applicationId}; returns the version it became or was found in.
    * {@code afterVersion} runs once the version exists, before Kernel's checkpoint (crash tests stop there).
    */
-  /** What a commit did: the version it made, or ({@code earlier}) the version it found its transaction in. */
-  record Outcome(long version, boolean earlier) {}
-
   Outcome commit(List<WrittenObject> files, String applicationId, Runnable afterVersion) {
     long tried = -1;
     for (int attempt = 1; ; attempt++) {
@@ -133,22 +135,39 @@ final class DeltaCommit {
   /**
    * Creates the table, empty, with the write's layout, unless it exists: from then on readers of the location read
    * its log, so files the write's tasks store are invisible until its commit names them. Losing the race to
-   * another writer's creation is fine.
+   * another writer's creation is fine. Returns whether this call created it.
    */
-  void createIfAbsent() {
+  boolean createIfAbsent() {
     Optional<Snapshot> existing = table.latest();
     if (existing.isPresent()) {
       checkFits(DeltaTable.layout(existing.get()));
-      return;
+      return false;
     }
     try {
       builder(false, null).build(engine).commit(engine, CloseableIterable.emptyIterable());
       LOG.info("created Delta table {} with columns {} partitioned by {}", write.record(),
           write.recordLayout().schema().fieldNames(), write.recordLayout().partitionColumns());
+      return true;
     } catch (KernelException | UncheckedIOException e) {
-      if (table.latest().isEmpty()) {
+      Optional<Snapshot> created = table.latest();
+      if (created.isEmpty()) {
         throw new MetaflowS3Exception("cannot create the Delta table (" + e.getMessage() + ")", write.record(), e);
       }
+      checkFits(DeltaTable.layout(created.get()));
+      return false;
+    }
+  }
+
+  /**
+   * Deletes the log of a table this write just created, while it is still the empty version 0 (no write has
+   * committed into it): a creation that must not stand leaves no table behind. A table with commits is left.
+   */
+  void dropIfEmpty() {
+    Optional<Snapshot> now = table.latest();
+    if (now.isPresent() && now.get().getVersion() == 0) {
+      s3.deleteMany(s3.listRecursive(List.of(write.record() + DeltaTable.LOG_FOLDER)).stream()
+          .map(o -> o.url()).toList());
+      LOG.info("dropped the Delta table {} just created: another table was created inside or around it", write.record());
     }
   }
 

@@ -23,22 +23,42 @@ final class TableNesting {
    */
   static void refuseNested(S3 s3, String tableUrl, String ownLog) {
     String location = S3Url.parse(tableUrl).asPrefix().toString();
-    for (Map.Entry<String, List<S3Object>> table : TableLog.tablesAbove(s3, List.of(location)).logs().entrySet()) {
-      String root = table.getKey();
-      if (!root.equals(location)) {
-        throw new MetaflowS3Exception("cannot write a table inside the table at " + root + " (write to that table, "
-            + "partitioned, or to a location outside it)", location);
-      }
-      String kind = TableLog.kind(table.getValue());
+    Map<String, List<S3Object>> above = TableLog.tablesAbove(s3, List.of(location)).logs();
+    if (above.containsKey(location)) {
+      String kind = TableLog.kind(above.get(location));
       if (!kind.equals(ownLog)) {
         throw new MetaflowS3Exception("the location is " + describe(kind) + ", not " + describe(ownLog)
             + ": write to another location", location);
       }
-      return; // a table of this kind: whatever lies below it is its own
+    }
+    // An existing table's folders are its own: they are not listed (an append costs the log, not the table).
+    refuseOthers(s3, location, above, !above.containsKey(location));
+  }
+
+  /**
+   * Refuses a table just created at {@code tableUrl} when another table appeared above or below it meanwhile:
+   * two writers creating nested tables at once both passed {@link #refuseNested} before either log existed, and
+   * each checks again after creating its own, so at least the later one sees the other and fails.
+   */
+  static void refuseNestedCreated(S3 s3, String tableUrl) {
+    String location = S3Url.parse(tableUrl).asPrefix().toString();
+    refuseOthers(s3, location, TableLog.tablesAbove(s3, List.of(location)).logs(), true);
+  }
+
+  /** Refuses tables above the location (its own aside) and ({@code below}) tables below it. */
+  private static void refuseOthers(S3 s3, String location, Map<String, List<S3Object>> above, boolean below) {
+    for (String root : above.keySet()) {
+      if (!root.equals(location)) {
+        throw new MetaflowS3Exception("cannot write a table inside the table at " + root + " (write to that table, "
+            + "partitioned, or to a location outside it)", location);
+      }
+    }
+    if (!below) {
+      return;
     }
     for (S3Object o : s3.listRecursive(List.of(TableLog.keyFor(s3, S3Url.parse(location))))) {
       String inner = TableLog.rootOfLogKey(o.url());
-      if (inner != null && !inner.equals(location)) { // its own log: another writer made it just now
+      if (inner != null && !inner.equals(location)) {
         throw new MetaflowS3Exception("cannot write a table around the table at " + inner + " (write to a location "
             + "that holds no table)", location);
       }

@@ -97,7 +97,15 @@ public final class TableWrite implements Serializable {
         layout);
     try (S3 s3 = write.client()) {
       TableNesting.refuseNested(s3, write.table, layout != null ? DeltaTable.LOG_FOLDER : OBJECTS_FOLDER);
-      new DeltaCommit(write, s3).createIfAbsent();
+      DeltaCommit commit = new DeltaCommit(write, s3);
+      if (commit.createIfAbsent()) {
+        try {
+          TableNesting.refuseNestedCreated(s3, write.table);
+        } catch (MetaflowS3Exception nested) {
+          commit.dropIfEmpty();
+          throw nested;
+        }
+      }
     }
     return write;
   }

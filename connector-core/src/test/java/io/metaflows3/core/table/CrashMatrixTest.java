@@ -1,11 +1,13 @@
 package io.metaflows3.core.table;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metaflows3.core.GetOption;
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Object;
@@ -143,6 +145,37 @@ class CrashMatrixTest {
           assertEquals(expected, read(s3, table), scenario + ", after the vacuum");
         }
       }
+    }
+  }
+
+  @Test
+  void aDeltaWriterKilledBeforeItsCheckpointOrBetweenTheCheckpointAndItsPointerLeavesATableReadAsItWas()
+      throws Exception {
+    String table = LocalS3.root(server, "crash/delta-checkpoint/");
+    try (S3 s3 = client()) {
+      for (int v = 1; v <= 9; v++) {
+        commitOne(table, TableWrite.Mode.APPEND, "country=C9/v" + v + ".txt", true);
+      }
+      TreeSet<String> expected = read(s3, table);
+      // Version 10 is due a checkpoint; the writer dies once the version exists, before Kernel writes it.
+      killAt(table, TableWrite.Mode.APPEND, "version-created", "k10", true);
+      expected.addAll(childObjects("k10"));
+      assertEquals(expected, read(s3, table), "version 10 without its checkpoint");
+      assertFalse(s3.info(table + "_delta_log/00000000000000000010.checkpoint.parquet", GetOption.RETURN_MISSING)
+          .exists());
+      for (int v = 11; v <= 20; v++) {
+        commitOne(table, TableWrite.Mode.APPEND, "country=C8/v" + v + ".txt", true);
+        expected.add("country=C8/v" + v + ".txt");
+      }
+      assertTrue(s3.info(table + "_delta_log/00000000000000000020.checkpoint.parquet", GetOption.RETURN_MISSING)
+          .exists());
+      assertEquals(expected, read(s3, table), "read from the checkpoint of version 20");
+      // A writer that dies between storing a checkpoint and its pointer leaves the pointer behind (here: none).
+      s3.delete(table + "_delta_log/_last_checkpoint");
+      assertEquals(expected, read(s3, table), "the checkpoint without its pointer");
+      commitOne(table, TableWrite.Mode.APPEND, "country=C7/v21.txt", true);
+      expected.add("country=C7/v21.txt");
+      assertEquals(expected, read(s3, table), "the next write");
     }
   }
 

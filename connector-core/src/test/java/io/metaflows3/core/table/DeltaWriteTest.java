@@ -179,6 +179,42 @@ class DeltaWriteTest {
   }
 
   @Test
+  void nestedTablesCreatedAtOnceNeverBothStand() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try (S3 s3 = client()) {
+      for (int round = 0; round < 8; round++) {
+        String outer = table("nest-race/" + round);
+        List<String> locations = List.of(outer, outer + "country=US/");
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+        TableLayout layout = round % 2 == 0 ? LAYOUT : null;
+        List<java.util.concurrent.Future<Boolean>> begun = new ArrayList<>();
+        for (String location : locations) {
+          begun.add(pool.submit(() -> {
+            start.await();
+            try {
+              TableWrite.begin(settings, location, TableWrite.Mode.APPEND, layout);
+              return true;
+            } catch (MetaflowS3Exception nested) {
+              assertTrue(nested.getMessage().contains("table at " + outer), nested.getMessage());
+              return false;
+            }
+          }));
+        }
+        int stood = 0;
+        for (java.util.concurrent.Future<Boolean> b : begun) {
+          stood += b.get() ? 1 : 0;
+        }
+        assertTrue(stood <= 1, "round " + round + ": both nested tables were created");
+        long logs = s3.listRecursive(List.of(outer)).stream().map(o -> TableLog.rootOfLogKey(o.url()))
+            .filter(java.util.Objects::nonNull).distinct().count();
+        assertEquals(stood, logs, "round " + round + ": a refused creation leaves no log");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void dataOfAnotherLayoutIsRefused() {
     String t = table("layout");
     write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1"));
@@ -231,6 +267,26 @@ class DeltaWriteTest {
       assertEquals(Map.of("FR", List.of("FR1")), read(s3, t));
       assertEquals(List.of("FR1"), TableReads.plain(s3, t), "plain readers now see what the log shows");
       assertTrue(s3.listPaths(List.of(t + "_delta_log/")).size() >= 2, "the log stays");
+    }
+  }
+
+  @Test
+  void aVacuumWhoseDeleteAnswersAreLostCompletesAndDeletesOnlyWhatItShould() {
+    String t = table("vacuum-lost");
+    try (FaultProxy proxy = FaultProxy.start(server.endpoint(), 11);
+        S3 s3 = client()) {
+      write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1", "country=DE/a", "DE1"));
+      write(t, TableWrite.Mode.OVERWRITE, Map.of("country=FR/a", "FR1"));
+      // The first answer to each delete request is lost: the server deleted, the client never heard, and retries.
+      java.util.Set<String> answered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      proxy.loseAnswers(r -> r.method().equals("POST") && r.target().contains("delete") && answered.add(r.target()));
+      S3Settings lossy = LocalS3.settings(server).endpoint(proxy.endpoint().toString()).build();
+      Vacuum.Result result = Vacuum.vacuum(lossy, t, java.time.Duration.ZERO, true);
+      proxy.loseAnswers(r -> false);
+      assertTrue(proxy.faults() > 0, "answers were lost");
+      assertEquals(2, result.deleted().size(), "the two removed files: " + result.deleted());
+      assertEquals(Map.of("FR", List.of("FR1")), read(s3, t));
+      assertEquals(List.of("FR1"), TableReads.plain(s3, t));
     }
   }
 
