@@ -3,6 +3,7 @@ package io.metaflows3.beam;
 import io.delta.kernel.types.ArrayType;
 import io.delta.kernel.types.BinaryType;
 import io.delta.kernel.types.BooleanType;
+import io.delta.kernel.types.ByteType;
 import io.delta.kernel.types.DataType;
 import io.delta.kernel.types.DateType;
 import io.delta.kernel.types.DecimalType;
@@ -12,25 +13,69 @@ import io.delta.kernel.types.IntegerType;
 import io.delta.kernel.types.LongType;
 import io.delta.kernel.types.MapType;
 import io.delta.kernel.types.StringType;
+import io.delta.kernel.types.ShortType;
+import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
+import io.delta.kernel.types.TimestampNTZType;
 import io.delta.kernel.types.TimestampType;
 import io.metaflows3.core.table.TableLayout;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.logicaltypes.FixedPrecisionNumeric;
 import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
 
 /**
- * The Delta schema of rows written by {@link WriteParquet}: each Beam field as the type its Parquet column has
- * once {@link org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils} and parquet-avro have stored it (small
- * integers as Avro ints, so Delta's {@code integer}), the type every Delta reader then reads the column as. No
- * library maps Beam's schemas to Delta's; a type with no such column is refused, named.
+ * Beam's schemas and Delta's. The Delta schema of rows written by {@link WriteParquet}: each Beam field as the
+ * type its Parquet column has once {@link org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils} and
+ * parquet-avro have stored it (small integers as Avro ints, so Delta's {@code integer}), the type every Delta
+ * reader then reads the column as; a type with no such column is refused, named. And the Beam types of a Delta
+ * table's partition columns, which live in the log, not in the files. No library maps Beam's schemas to Delta's.
  */
 final class DeltaSchemas {
   private DeltaSchemas() {}
 
   static TableLayout layout(Schema schema, List<String> partitionColumns) {
     return new TableLayout(struct(schema).toJson(), partitionColumns);
+  }
+
+  /**
+   * The Beam types of a table's partition columns, by name, as Beam's Avro mapping gives the same types in a
+   * file (small integers as INT32, timestamps as DATETIME); a type no partition value can have is refused.
+   */
+  static Map<String, Schema.FieldType> partitionTypes(TableLayout layout) {
+    Map<String, Schema.FieldType> types = new LinkedHashMap<>();
+    for (String column : layout.partitionColumns()) {
+      StructField field = layout.schema().fields().stream().filter(f -> f.getName().equalsIgnoreCase(column))
+          .findFirst().orElseThrow();
+      types.put(field.getName(), beamType(field.getName(), field.getDataType()));
+    }
+    return types;
+  }
+
+  private static Schema.FieldType beamType(String column, DataType type) {
+    if (type instanceof ByteType || type instanceof ShortType || type instanceof IntegerType) {
+      return Schema.FieldType.INT32;
+    } else if (type instanceof LongType) {
+      return Schema.FieldType.INT64;
+    } else if (type instanceof FloatType) {
+      return Schema.FieldType.FLOAT;
+    } else if (type instanceof DoubleType) {
+      return Schema.FieldType.DOUBLE;
+    } else if (type instanceof DecimalType d) {
+      return Schema.FieldType.logicalType(FixedPrecisionNumeric.of(d.getPrecision(), d.getScale()));
+    } else if (type instanceof StringType) {
+      return Schema.FieldType.STRING;
+    } else if (type instanceof BooleanType) {
+      return Schema.FieldType.BOOLEAN;
+    } else if (type instanceof DateType) {
+      return Schema.FieldType.logicalType(SqlTypes.DATE);
+    } else if (type instanceof TimestampType || type instanceof TimestampNTZType) {
+      return Schema.FieldType.DATETIME;
+    }
+    throw new IllegalArgumentException("partition column '" + column + "' has Delta type " + type
+        + ", which no Beam partition value is read as");
   }
 
   private static StructType struct(Schema schema) {

@@ -6,6 +6,7 @@ import io.metaflows3.core.S3Settings;
 import io.metaflows3.core.SharedClients;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.PartitionSchema;
+import io.metaflows3.core.table.PartitionType;
 import io.metaflows3.core.table.ReadPlanner;
 import io.metaflows3.hadoop.FileSystemSettings;
 import io.metaflows3.hadoop.ListedObjects;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,6 +27,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.logicaltypes.FixedPrecisionNumeric;
+import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
 import org.apache.beam.sdk.values.Row;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -103,9 +106,9 @@ final class ParquetRecords {
   /**
    * The Beam schema of a file's records (Beam's mapping of parquet-avro's Avro schema; INT96 columns as
    * DATETIME, integer-stored decimals as decimals of their precision and scale), with {@code partitionColumns}
-   * appended as nullable strings.
+   * appended, nullable, of their types.
    */
-  static Schema beamSchema(MessageType file, Configuration conf, Set<String> partitionColumns) {
+  static Schema beamSchema(MessageType file, Configuration conf, Map<String, Schema.FieldType> partitionColumns) {
     RawColumns raw = RawColumns.of(file);
     Schema.Builder b = Schema.builder();
     for (Schema.Field f : AvroUtils.toBeamSchema(new AvroSchemaConverter(conf).convert(file)).getFields()) {
@@ -115,28 +118,34 @@ final class ParquetRecords {
           : null;
       b.addField(type == null ? f : Schema.Field.of(f.getName(), type).withNullable(f.getType().getNullable()));
     }
-    for (String p : partitionColumns) {
-      if (!file.containsField(p)) {
-        b.addNullableField(p, Schema.FieldType.STRING);
+    partitionColumns.forEach((name, type) -> {
+      if (!file.containsField(name)) {
+        b.addNullableField(name, type);
       }
-    }
+    });
     return b.build();
   }
 
   /**
    * The Beam schema of the Parquet table at {@code locations} (full URLs), from the footer of its first object
    * (as Spark infers a schema without mergeSchema) in {@code snapshot} where it is a Delta table, with the
-   * partition columns of its objects' prefixes.
+   * partition columns of its objects' prefixes typed as Spark types them: from a Delta table's log, else inferred
+   * from the folder names.
    */
   static Schema infer(S3Settings settings, List<String> locations, ReadPlanner.SnapshotChoice snapshot) {
-    List<ObjectRange> objects = new ReadPlanner(SharedClients.get(settings)).at(snapshot).list(locations, null,
-        PartitionSchema.NONE, PartitionFilter.ALL).stream().filter(o -> o.size() > 0).toList();
+    ReadPlanner.Listing listing = new ReadPlanner(SharedClients.get(settings)).at(snapshot).listing(locations, null,
+        PartitionSchema.NONE, PartitionFilter.ALL);
+    List<ObjectRange> objects = listing.objects().stream().filter(o -> o.size() > 0).toList();
     if (objects.isEmpty()) {
       throw new MetaflowS3NotFound("no Parquet object to read a schema from below " + locations
           + " (give one: asParquet(schema))", locations.get(0), null);
     }
-    Set<String> partitions = new LinkedHashSet<>();
-    objects.forEach(o -> partitions.addAll(o.partitionValues().keySet()));
+    Map<String, Schema.FieldType> partitions = new java.util.LinkedHashMap<>();
+    PartitionSchema.infer(objects.stream().map(ObjectRange::partitionValues).toList()).types()
+        .forEach((name, type) -> partitions.put(name, beamType(type)));
+    for (ReadPlanner.TableRead table : listing.deltaTables().values()) {
+      partitions.putAll(DeltaSchemas.partitionTypes(table.layout()));
+    }
     ObjectRange first = objects.get(0);
     Configuration conf = readConf(settings);
     ListedObjects.remember(first.url(), new ListedObjects.Listed(first.size(), first.version(), 0L));
@@ -231,18 +240,56 @@ final class ParquetRecords {
     return new Instant((julianDay - JULIAN_DAY_OF_EPOCH) * MILLIS_PER_DAY + nanosOfDay / 1_000_000);
   }
 
+  /**
+   * A partition column's value as Spark's readers give it: the folder's text unescaped and cast to the field's
+   * type by core's {@link PartitionType#parse} (Spark's rules; the default partition, and text that is not a
+   * value of the type, are null), timestamps as UTC.
+   */
   private static Object partitionValue(String raw, Schema.Field field) {
-    return switch (field.getType().getTypeName()) {
-      case STRING -> raw;
-      case INT16 -> Short.valueOf(raw);
-      case INT32 -> Integer.valueOf(raw);
-      case INT64 -> Long.valueOf(raw);
-      case DOUBLE -> Double.valueOf(raw);
-      case FLOAT -> Float.valueOf(raw);
-      case DECIMAL -> new java.math.BigDecimal(raw);
-      case BOOLEAN -> Boolean.valueOf(raw);
+    Schema.FieldType type = field.getType();
+    if (isDecimal(type)) {
+      return PartitionType.decimal(38).parse(raw, ZoneOffset.UTC);
+    }
+    if (type.getTypeName().isLogicalType()
+        && type.getLogicalType().getIdentifier().equals(SqlTypes.DATE.getIdentifier())) {
+      return PartitionType.DATE.parse(raw, ZoneOffset.UTC);
+    }
+    return switch (type.getTypeName()) {
+      case STRING -> PartitionType.STRING.parse(raw, ZoneOffset.UTC);
+      case BYTE, INT16, INT32 -> {
+        Integer v = (Integer) PartitionType.INT.parse(raw, ZoneOffset.UTC);
+        yield v == null ? null : type.getTypeName() == Schema.TypeName.INT32 ? v
+            : type.getTypeName() == Schema.TypeName.INT16 ? (Object) v.shortValue() : (Object) v.byteValue();
+      }
+      case INT64 -> PartitionType.LONG.parse(raw, ZoneOffset.UTC);
+      case DOUBLE -> PartitionType.DOUBLE.parse(raw, ZoneOffset.UTC);
+      case FLOAT -> {
+        Double v = (Double) PartitionType.DOUBLE.parse(raw, ZoneOffset.UTC);
+        yield v == null ? null : v.floatValue();
+      }
+      case DATETIME -> {
+        java.time.Instant v = (java.time.Instant) PartitionType.TIMESTAMP.parse(raw, ZoneOffset.UTC);
+        yield v == null ? null : new Instant(v.toEpochMilli());
+      }
+      case BOOLEAN -> {
+        String text = (String) PartitionType.STRING.parse(raw, ZoneOffset.UTC);
+        yield "true".equalsIgnoreCase(text) ? Boolean.TRUE : "false".equalsIgnoreCase(text) ? Boolean.FALSE : null;
+      }
       default -> throw new IllegalArgumentException("partition column '" + field.getName() + "' has type "
-          + field.getType() + "; partition values read as string, integer, decimal, floating point or boolean");
+          + type + "; partition values read as strings, numbers, booleans, dates and timestamps");
+    };
+  }
+
+  /** The Beam type of a partition column of core's type (as Spark types inferred partition columns). */
+  static Schema.FieldType beamType(PartitionType type) {
+    return switch (type.kind()) {
+      case NULL, STRING -> Schema.FieldType.STRING;
+      case INT -> Schema.FieldType.INT32;
+      case LONG -> Schema.FieldType.INT64;
+      case DECIMAL -> Schema.FieldType.logicalType(FixedPrecisionNumeric.of(type.precision(), 0));
+      case DOUBLE -> Schema.FieldType.DOUBLE;
+      case DATE -> Schema.FieldType.logicalType(SqlTypes.DATE);
+      case TIMESTAMP -> Schema.FieldType.DATETIME;
     };
   }
 }

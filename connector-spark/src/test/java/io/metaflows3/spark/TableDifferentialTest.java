@@ -175,6 +175,9 @@ class TableDifferentialTest {
     compare("timestamps", sparkTable("timestamps", List.of("ts"), DataTypes.TimestampType,
         each(Timestamp.valueOf("2021-01-01 10:00:00"), Timestamp.valueOf("2021-01-01 10:00:00.5"))),
         List.of("ts = TIMESTAMP'2021-01-01 10:00:00'", "ts > TIMESTAMP'2021-01-01 10:00:00'"));
+    compare("fractions", sparkTable("fractions", List.of("ts"), DataTypes.TimestampType,
+        each(Timestamp.valueOf("2021-01-01 10:00:00.25"), Timestamp.valueOf("2021-01-01 10:00:00.123456"))),
+        List.of("ts = '2021-01-01 10:00:00.25'"));
     compare("hidden", sparkTable("hidden", List.of("_p"), DataTypes.IntegerType, each(1, 2)), List.of("_p = 2"));
     compare("nested", sparkTable("nested", List.of("a", "b"), DataTypes.StringType,
         List.of(new Object[] {"1", "x"}, new Object[] {"1", "y"}, new Object[] {"2", "x"}, new Object[] {null, "x"})),

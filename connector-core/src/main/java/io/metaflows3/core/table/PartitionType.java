@@ -30,6 +30,8 @@ public record PartitionType(Kind kind, int precision) implements Serializable {
   public static final PartitionType STRING = new PartitionType(Kind.STRING, 0);
   private static final int MAX_PRECISION = 38;
   private static final Pattern DATE_FORM = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
+  private static final Pattern INFERRED_TIMESTAMP_FORM =
+      Pattern.compile("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(\\.\\d)?");
   private static final Pattern TIMESTAMP_FORM = Pattern.compile("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?");
   private static final DateTimeFormatter TIMESTAMP_PARSER = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSSSSSSSS][.SSSSSS][.SSS][.SS][.S]");
 
@@ -53,7 +55,9 @@ public record PartitionType(Kind kind, int precision) implements Serializable {
     if (parses(() -> Double.parseDouble(raw))) {
       return DOUBLE;
     }
-    if (timestamp(PartitionPaths.unescape(raw), ZoneId.of("UTC")) != null) {
+    // Spark infers timestamps by the pattern "yyyy-MM-dd HH:mm:ss[.S]": at most one digit of fraction.
+    String text = PartitionPaths.unescape(raw);
+    if (INFERRED_TIMESTAMP_FORM.matcher(text).matches() && timestamp(text, ZoneId.of("UTC")) != null) {
       return TIMESTAMP;
     }
     if (date(raw) != null) {

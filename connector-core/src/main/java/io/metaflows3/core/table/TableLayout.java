@@ -23,7 +23,8 @@ public record TableLayout(String schemaJson, List<String> partitionColumns) impl
     }
   }
 
-  StructType schema() {
+  /** The schema, parsed. */
+  public StructType schema() {
     return DataTypeJsonSerDe.deserializeStructType(schemaJson);
   }
 

@@ -55,6 +55,8 @@ class PartitionRulesTest {
     assertEquals(PartitionType.DOUBLE, PartitionType.infer("0.5"));
     assertEquals(PartitionType.DATE, PartitionType.infer("2021-01-31"));
     assertEquals(PartitionType.TIMESTAMP, PartitionType.infer("2021-01-31 10%3A00%3A00"));
+    assertEquals(PartitionType.TIMESTAMP, PartitionType.infer("2021-01-31 10%3A00%3A00.5"), "one digit of fraction");
+    assertEquals(PartitionType.STRING, PartitionType.infer("2021-01-31 10%3A00%3A00.123"), "Spark infers more as strings");
     assertEquals(PartitionType.STRING, PartitionType.infer("2021-02-30"), "no such date");
     assertEquals(PartitionType.NULL, PartitionType.infer(PartitionPaths.DEFAULT_PARTITION_NAME));
     assertEquals(PartitionType.DOUBLE, PartitionType.INT.widen(PartitionType.DOUBLE));
