@@ -2,6 +2,7 @@ package io.metaflows3.beam;
 
 import com.google.auto.value.AutoValue;
 import io.metaflows3.core.FlowRun;
+import io.metaflows3.core.ObjectRange;
 import io.metaflows3.core.ReadSplit;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
@@ -22,13 +23,18 @@ import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Requirements;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.Watch;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
@@ -38,7 +44,9 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 
 /**
  * Beam transforms that read and write S3 the metaflow.S3 way.
@@ -184,6 +192,16 @@ public final class MetaflowS3IO {
       return toBuilder().setReadAll(getReadAll().withPartitions(column, values)).build();
     }
 
+    /** See {@link ReadAll#continuously}: reads the prefixes' objects as they appear (an unbounded read). */
+    public Read continuously(Duration pollInterval, Watch.Growth.TerminationCondition<String, ?> termination) {
+      return toBuilder().setReadAll(getReadAll().continuously(pollInterval, termination)).build();
+    }
+
+    /** See {@link ReadAll#withCompletionMarker}: a prefix of a continuous read is done once this object exists. */
+    public Read withCompletionMarker(String relativeKey) {
+      return toBuilder().setReadAll(getReadAll().withCompletionMarker(relativeKey)).build();
+    }
+
     /** See {@link ReadAll#withVersion}: reads the Delta tables as of a version of their log. */
     public Read withVersion(long version) {
       return toBuilder().setReadAll(getReadAll().withVersion(version)).build();
@@ -313,6 +331,12 @@ public final class MetaflowS3IO {
 
     abstract ReadPlanner.SnapshotChoice getSnapshot();
 
+    abstract @Nullable Duration getPollInterval();
+
+    abstract Watch.Growth.@Nullable TerminationCondition<String, ?> getTermination();
+
+    abstract @Nullable String getCompletionMarker();
+
     abstract long getBundleBytes();
 
     abstract EmptyMatchTreatment getEmptyMatchTreatment();
@@ -334,6 +358,12 @@ public final class MetaflowS3IO {
       abstract Builder setPartitionFilter(PartitionFilter filter);
 
       abstract Builder setSnapshot(ReadPlanner.SnapshotChoice snapshot);
+
+      abstract Builder setPollInterval(@Nullable Duration interval);
+
+      abstract Builder setTermination(Watch.Growth.@Nullable TerminationCondition<String, ?> termination);
+
+      abstract Builder setCompletionMarker(@Nullable String key);
 
       abstract Builder setBundleBytes(long bytes);
 
@@ -384,6 +414,37 @@ public final class MetaflowS3IO {
     }
 
     /**
+     * Reads each location continuously, as {@code FileIO.match().continuously(..)} matches: it is listed every
+     * {@code pollInterval} and each object that appears below it is read once (by URL), also those stored after
+     * the location first appeared, until {@code termination} says the location is done (Beam's conditions, e.g.
+     * {@code Watch.Growth.afterTimeSinceNewOutput(..)}; {@code never()} watches for ever) or its
+     * {@link #withCompletionMarker completion marker} exists. A Delta table is followed by its log (committed
+     * files only). Elements carry their object's last-modified time; the watermark is each poll's start less one
+     * interval, so downstream windows fire as polls go on (an object stored more than an interval before it
+     * could be listed, a slow upload, arrives late). The output is unbounded.
+     */
+    public ReadAll continuously(Duration pollInterval, Watch.Growth.TerminationCondition<String, ?> termination) {
+      if (pollInterval == null || !pollInterval.isLongerThan(Duration.ZERO) || termination == null) {
+        throw new IllegalArgumentException("continuously(..) needs a positive poll interval and a termination "
+            + "condition (Watch.Growth.never() to watch for ever), got " + pollInterval + " and " + termination);
+      }
+      return toBuilder().setPollInterval(pollInterval).setTermination(termination).build();
+    }
+
+    /**
+     * With {@link #continuously}: a location is done once the object {@code relativeKey} below it exists (a run's
+     * or a job's marker, such as {@code _SUCCESS}, written after everything else); its objects are read once
+     * more and it is polled no longer.
+     */
+    public ReadAll withCompletionMarker(String relativeKey) {
+      if (relativeKey == null || relativeKey.isEmpty() || relativeKey.startsWith("/")) {
+        throw new IllegalArgumentException("a completion marker is a key relative to the location, got "
+            + relativeKey);
+      }
+      return toBuilder().setCompletionMarker(relativeKey).build();
+    }
+
+    /**
      * Ranges that fail to read (a corrupt Parquet file, an object deleted or replaced since it was listed) go to
      * {@code handler} as Beam {@link BadRecord}s (the range and the error), and the read goes on; without one, such
      * a range fails the pipeline.
@@ -415,6 +476,12 @@ public final class MetaflowS3IO {
         throw new IllegalArgumentException("time travel (" + getSnapshot() + ") reads Delta tables by location; "
             + "exact keys name objects, not tables");
       }
+      if (getCompletionMarker() != null && getPollInterval() == null) {
+        throw new IllegalArgumentException("a completion marker ends a continuous read: add continuously(..)");
+      }
+      if (getPollInterval() != null) {
+        return watching();
+      }
       ReadAll config = this;
       return new PTransform<>("PlanSplits") {
         @Override
@@ -429,6 +496,31 @@ public final class MetaflowS3IO {
       };
     }
 
+    /** Polls each location, plans each new object's splits as it appears, then spreads them over workers. */
+    private PTransform<PCollection<String>, PCollection<ReadSplit>> watching() {
+      if (getExactKeys() || !getSnapshot().isLatest()) {
+        throw new IllegalArgumentException("continuously(..) watches prefixes for new objects; exact keys and time "
+            + "travel name what exists already");
+      }
+      ReadAll config = this;
+      long bundleBytes = getBundleBytes();
+      return new PTransform<>("WatchAndPlan") {
+        @Override
+        public PCollection<ReadSplit> expand(PCollection<String> locations) {
+          return locations
+              .apply("Poll", Watch.growthOf(Contextful.<Watch.Growth.PollFn<String, ObjectRange>>of(
+                      new PollObjects(config.getSettings(), config.getPartitionFilter(), config.getPollInterval(),
+                          config.getCompletionMarker()), Requirements.empty()), ObjectRange::url)
+                  .withPollInterval(config.getPollInterval()).withTerminationPerInput(config.getTermination())
+                  .withOutputCoder(SplitCoders.ranges()).withOutputKeyCoder(StringUtf8Coder.of()))
+              .apply("Objects", Values.create())
+              .apply("Plan", FlatMapElements.into(TypeDescriptor.of(ReadSplit.class)).via(
+                  (ObjectRange o) -> ReadPlanner.split(List.of(o), bundleBytes, SplitPositions.OPEN_COST)))
+              .setCoder(SplitCoders.splits());
+        }
+      };
+    }
+
     PCollection<MetaflowS3Object> readSplits(PCollection<ReadSplit> splits) {
       return new ReadObjectsFn(getSettings()).applyTo(splits, "ReadObjects", getBadRecordErrorHandler());
     }
@@ -439,6 +531,8 @@ public final class MetaflowS3IO {
       builder.add(DisplayData.item("exactKeys", getExactKeys()))
           .add(DisplayData.item("partitions", getPartitionFilter().toString()))
           .add(DisplayData.item("snapshot", getSnapshot().toString()))
+          .addIfNotNull(DisplayData.item("pollInterval", getPollInterval()))
+          .addIfNotNull(DisplayData.item("completionMarker", getCompletionMarker()))
           .add(DisplayData.item("bundleBytes", getBundleBytes()))
           .add(DisplayData.item("emptyMatchTreatment", getEmptyMatchTreatment().toString()))
           .addIfNotNull(DisplayData.item("endpoint", getSettings().endpoint()));

@@ -14,11 +14,13 @@ import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.transforms.splittabledofn.OffsetRangeTracker;
 import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
+import org.apache.beam.sdk.transforms.splittabledofn.WatermarkEstimators;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
 
 /**
  * A splittable DoFn over a {@link ReadSplit}: the restriction is an offset range over the split's
@@ -102,6 +104,21 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
     return new OffsetRangeTracker(restriction);
   }
 
+  /**
+   * A restriction's output watermark starts at its split's timestamp (not Beam's default for splittable DoFns,
+   * the earliest time, which would hold every window downstream of a continuous read open while a split is
+   * checkpointed) and follows the timestamps it emits.
+   */
+  @GetInitialWatermarkEstimatorState
+  public Instant initialWatermark(@Timestamp Instant timestamp) {
+    return timestamp;
+  }
+
+  @NewWatermarkEstimator
+  public WatermarkEstimators.MonotonicallyIncreasing newWatermarkEstimator(@WatermarkEstimatorState Instant state) {
+    return new WatermarkEstimators.MonotonicallyIncreasing(state);
+  }
+
   /** The positions still to read: bytes plus a cost per range, so runners balance by work. */
   @GetSize
   public double size(@Restriction OffsetRange restriction) {
@@ -114,13 +131,32 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
   /** Called when a restriction is done or stopped early (a split, a failure); by default nothing. */
   void finish() {}
 
+  /**
+   * Reads the restriction; each element's timestamp is its object's last-modified time, or the split's own
+   * timestamp where that is later or the time is not known (Beam moves an element's timestamp only forward).
+   */
   @ProcessElement
-  public void process(@Element ReadSplit split, RestrictionTracker<OffsetRange, Long> tracker,
-      MultiOutputReceiver out) throws Exception {
+  public void process(@Element ReadSplit split, @Timestamp Instant timestamp,
+      RestrictionTracker<OffsetRange, Long> tracker, MultiOutputReceiver out) throws Exception {
     OutputReceiver<T> receiver = out.get(elements);
-    read(split, tracker, receiver::output, (range, e) -> router.route(out, range,
+    read(split, tracker, (element, range) -> receiver.outputWithTimestamp(element, eventTime(range, timestamp)),
+        (range, e) -> router.route(out, range,
         SplitCoders.ranges(), e, "cannot read " + range.url() + " bytes " + range.start() + "-"
         + range.end()));
+  }
+
+  /** An element's timestamp: its object's last-modified time, or {@code timestamp} when later or that is unknown. */
+  static Instant eventTime(ObjectRange range, Instant timestamp) {
+    if (range.lastModified() == null) {
+      return timestamp;
+    }
+    Instant modified = new Instant(range.lastModified().toEpochMilli());
+    return modified.isAfter(timestamp) ? modified : timestamp;
+  }
+
+  /** Takes an element read from a range. */
+  interface Emit<T> {
+    void accept(T element, ObjectRange range);
   }
 
   /** Takes a range that failed to read. */
@@ -132,21 +168,21 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
    * Reads what the tracker's restriction holds of {@code split}, claiming as it goes, until all is read or a
    * claim is refused; a range that fails goes to {@code bad}, and the read goes on.
    */
-  void read(ReadSplit split, RestrictionTracker<OffsetRange, Long> tracker, Consumer<T> emit, BadRange bad)
+  void read(ReadSplit split, RestrictionTracker<OffsetRange, Long> tracker, Emit<T> emit, BadRange bad)
       throws Exception {
-    Consumer<T> output = element -> {
-      try {
-        emit.accept(element);
-      } catch (RuntimeException e) {
-        throw new DownstreamFailure(e);
-      }
-    };
     SplitPositions positions = new SplitPositions(split);
     List<SplitPositions.Part> parts = positions.parts(tracker.currentRestriction(), divisible());
     start(s3, parts.stream().map(SplitPositions.Part::range).toList());
     try {
       for (SplitPositions.Part part : parts) {
         ObjectRange range = part.range();
+        Consumer<T> output = element -> {
+          try {
+            emit.accept(element, range);
+          } catch (RuntimeException e) {
+            throw new DownstreamFailure(e);
+          }
+        };
         boolean[] claimed = {false};
         boolean more;
         try {

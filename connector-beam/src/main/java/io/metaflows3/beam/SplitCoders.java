@@ -15,7 +15,7 @@ final class SplitCoders {
   static final Schema RANGE = Schema.builder().addStringField("url").addInt64Field("size")
       .addNullableField("etag", Schema.FieldType.STRING).addInt64Field("start").addInt64Field("end")
       .addMapField("partitionValues", Schema.FieldType.STRING, Schema.FieldType.STRING)
-      .addBooleanField("immutable").build();
+      .addBooleanField("immutable").addNullableField("lastModifiedMillis", Schema.FieldType.INT64).build();
   static final Schema SPLIT = Schema.builder().addArrayField("ranges", Schema.FieldType.row(RANGE)).build();
 
   private SplitCoders() {}
@@ -32,12 +32,13 @@ final class SplitCoders {
 
   private static Row toRow(ObjectRange r) {
     return Row.withSchema(RANGE).addValues(r.url(), r.size(), r.etag(), r.start(), r.end(), r.partitionValues(),
-        r.immutable())
-        .build();
+        r.immutable(), r.lastModified() == null ? null : r.lastModified().toEpochMilli()).build();
   }
 
   private static ObjectRange range(Row row) {
     return new ObjectRange(row.getString("url"), row.getInt64("size"), row.getString("etag"), row.getInt64("start"),
-        row.getInt64("end"), row.getMap("partitionValues"), row.getBoolean("immutable"));
+        row.getInt64("end"), row.getMap("partitionValues"), row.getBoolean("immutable"),
+        row.getInt64("lastModifiedMillis") == null ? null
+            : java.time.Instant.ofEpochMilli(row.getInt64("lastModifiedMillis")));
   }
 }

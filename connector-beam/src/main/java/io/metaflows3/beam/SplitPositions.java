@@ -56,8 +56,7 @@ final class SplitPositions {
         long from = Math.max(restriction.getFrom() - starts[i], 0);
         long to = Math.min(restriction.getTo() - starts[i], range.length());
         if (from < to) {
-          parts.add(new Part(i, new ObjectRange(range.url(), range.size(), range.etag(), range.start() + from,
-              range.start() + to, range.partitionValues(), range.immutable())));
+          parts.add(new Part(i, range.slice(range.start() + from, range.start() + to)));
         }
       } else if (starts[i] >= restriction.getFrom()) {
         parts.add(new Part(i, range));

@@ -77,8 +77,11 @@ class ReadFilesTest {
         AwsBasicCredentials.create(LocalS3Server.ACCESS_KEY_ID, LocalS3Server.SECRET_ACCESS_KEY)));
     options.setS3ClientFactoryClass(PathStyleClients.class);
     Pipeline p = Pipeline.create(options);
+    // Each file element gets a time of its own, as a streaming match or a user's WithTimestamps gives them.
     PCollection<FileIO.ReadableFile> files = p.apply(FileIO.match().filepattern(prefix + "country=US/*"))
-        .apply(FileIO.readMatches());
+        .apply(FileIO.readMatches())
+        .apply(org.apache.beam.sdk.transforms.WithTimestamps.of((FileIO.ReadableFile f) -> timeOf(
+            f.getMetadata().resourceId().toString())));
     PCollection<MetaflowS3Object> ours = files.apply(MetaflowS3IO.readFiles().withSettings(settings)
         .withBundleSize(64 * 1024));
     PCollection<KV<String, byte[]>> theirs = files.apply(MapElements
@@ -97,6 +100,11 @@ class ReadFilesTest {
       assertEquals(4, byUrl.get(prefix + "country=US/f9.bin").size(), "250,000 bytes in 64 KiB ranges");
       return null;
     });
+    PAssert.that(ours.apply(org.apache.beam.sdk.transforms.Reify.timestamps())).satisfies(stamped -> {
+      stamped.forEach(t -> assertEquals(timeOf(t.getValue().url), t.getTimestamp(), "the file's own time: "
+          + t.getValue().url));
+      return null;
+    });
     PAssert.that(theirs).satisfies(read -> {
       Map<String, byte[]> got = new TreeMap<>();
       read.forEach(kv -> got.put(kv.getKey(), kv.getValue()));
@@ -105,6 +113,12 @@ class ReadFilesTest {
       return null;
     });
     p.run().waitUntilFinish();
+  }
+
+  /** A time per file: 2021-01-01 plus its number in minutes. */
+  private static org.joda.time.Instant timeOf(String url) {
+    int n = Integer.parseInt(url.substring(url.lastIndexOf("/f") + 2, url.lastIndexOf('.')));
+    return org.joda.time.Instant.parse("2021-01-01T00:00:00Z").plus(org.joda.time.Duration.standardMinutes(n));
   }
 
   private static byte[] readFully(FileIO.ReadableFile file) {

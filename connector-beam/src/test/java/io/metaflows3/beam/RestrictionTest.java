@@ -159,7 +159,7 @@ class RestrictionTest {
       fn.setup();
       List<ObjectRange> bad = new ArrayList<>();
       IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> fn.read(split,
-          new OffsetRangeTracker(new OffsetRange(0, new SplitPositions(split).end())), line -> {
+          new OffsetRangeTracker(new OffsetRange(0, new SplitPositions(split).end())), (line, range) -> {
             throw new IllegalStateException("downstream of " + line);
           }, (range, error) -> bad.add(range)));
       fn.teardown();
@@ -185,8 +185,7 @@ class RestrictionTest {
     for (ObjectRange o : objects) {
       long at = 0;
       do {
-        ranges.add(new ObjectRange(o.url(), o.size(), o.etag(), at, Math.min(o.size(), at + rangeBytes),
-            o.partitionValues()));
+        ranges.add(o.slice(at, Math.min(o.size(), at + rangeBytes)));
         at += rangeBytes;
       } while (at < o.size());
     }
@@ -260,7 +259,7 @@ class RestrictionTest {
       }
     };
     List<T> read = new ArrayList<>();
-    fn.read(split, splitting, read::add, (range, error) -> {
+    fn.read(split, splitting, (element, range) -> read.add(element), (range, error) -> {
       throw error;
     });
     tracker.checkDone();

@@ -41,7 +41,12 @@ public final class DeltaTable {
   private final Table table;
 
   /** A data file of a snapshot: its URL, size, modification time and partition values as the log has them. */
-  public record DataFile(String url, long size, long modificationTime, Map<String, String> partitionValues) {}
+  public record DataFile(String url, long size, long modificationTime, Map<String, String> partitionValues) {
+    /** The modification time as an instant (the log states milliseconds since the epoch). */
+    public java.time.Instant modified() {
+      return java.time.Instant.ofEpochMilli(modificationTime);
+    }
+  }
 
   private DeltaTable(String root, Engine engine) {
     this.root = root;

@@ -206,7 +206,7 @@ public final class ReadPlanner {
             : isCommitted(snapshots.get(root), url, o.size());
         if (shown) {
           visible.add(new Visible(o.url(), o.size(), o.etag().orElse(null),
-              PartitionPaths.rawValues(url.relativeTo(base))));
+              PartitionPaths.rawValues(url.relativeTo(base)), null, o.lastModified().orElse(null)));
         }
       }
       deltaBelow.forEach((root, objects) ->
@@ -239,7 +239,8 @@ public final class ReadPlanner {
       boolean may = delta == null || delta.layout() == null ? allows(filter, types, v.raw())
           : delta.types() == null || allows(filter, delta.types(), v.raw());
       if (may) {
-        objects.add(new ObjectRange(v.url(), v.size(), v.etag(), 0, v.size(), v.raw(), v.delta() != null));
+        objects.add(new ObjectRange(v.url(), v.size(), v.etag(), 0, v.size(), v.raw(), v.delta() != null,
+            v.lastModified()));
       }
     }
     return new Listing(objects, tables);
@@ -260,7 +261,7 @@ public final class ReadPlanner {
     if (objects) {
       for (DeltaTable.DataFile f : recorded) {
         if (f.size() > 0) {
-          files.add(new Visible(f.url(), f.size(), null, null, root));
+          files.add(new Visible(f.url(), f.size(), null, null, root, f.modified()));
         }
       }
       return new DeltaFiles(null, null, chosen.getVersion(), files);
@@ -268,7 +269,7 @@ public final class ReadPlanner {
     TableLayout layout = DeltaTable.layout(chosen);
     DeltaPartitions partitions = new DeltaPartitions(layout, zone);
     for (DeltaTable.DataFile f : recorded) {
-      files.add(new Visible(f.url(), f.size(), null, partitions.rawValues(f.partitionValues()), root));
+      files.add(new Visible(f.url(), f.size(), null, partitions.rawValues(f.partitionValues()), root, f.modified()));
     }
     return new DeltaFiles(layout, partitions.types(), chosen.getVersion(), files);
   }
@@ -281,7 +282,7 @@ public final class ReadPlanner {
     List<Visible> below(S3Url prefix, S3Url base) {
       return files.stream().filter(f -> f.url().startsWith(prefix.toString()))
           .map(f -> layout != null ? f : new Visible(f.url(), f.size(), f.etag(),
-              PartitionPaths.rawValues(S3Url.parse(f.url()).relativeTo(base)), f.delta()))
+              PartitionPaths.rawValues(S3Url.parse(f.url()).relativeTo(base)), f.delta(), f.lastModified()))
           .toList();
     }
   }
@@ -350,7 +351,7 @@ public final class ReadPlanner {
     for (S3Object o : s3.infoMany(keys)) {
       String key = S3Url.parse(o.url()).key();
       objects.add(new ObjectRange(o.url(), o.size(), o.etag().orElse(null), 0, o.size(),
-          PartitionPaths.rawValues(key)));
+          PartitionPaths.rawValues(key), false, o.lastModified().orElse(null)));
     }
     return objects;
   }
@@ -377,8 +378,7 @@ public final class ReadPlanner {
           openWork = 0;
         }
         for (long at = o.start(); at < o.end(); at += targetBytes) {
-          splits.add(new ReadSplit(List.of(new ObjectRange(o.url(), o.size(), o.etag(), at,
-              Math.min(o.end(), at + targetBytes), o.partitionValues(), o.immutable()))));
+          splits.add(new ReadSplit(List.of(o.slice(at, Math.min(o.end(), at + targetBytes)))));
         }
         continue;
       }
@@ -397,12 +397,12 @@ public final class ReadPlanner {
     return splits;
   }
 
-  /** An object a plan reads, with its raw partition values; {@code delta}: the root of its Delta table, or null. */
-  private record Visible(String url, long size, String etag, Map<String, String> raw, String delta) {
-    Visible(String url, long size, String etag, Map<String, String> raw) {
-      this(url, size, etag, raw, null);
-    }
-  }
+  /**
+   * An object a plan reads, with its raw partition values and time of storing (null: not known); {@code delta}:
+   * the root of the Delta log that records it, or null.
+   */
+  private record Visible(String url, long size, String etag, Map<String, String> raw, String delta,
+      java.time.Instant lastModified) {}
 
   /** A location as a prefix URL: a URL as it is, else a key under the client's root ("" is the root). */
   private S3Url url(String location) {
