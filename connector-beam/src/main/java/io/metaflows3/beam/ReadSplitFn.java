@@ -205,6 +205,7 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
         }
         S3Metrics.RANGES_READ.inc();
         S3Metrics.BYTES_READ.inc(range.length());
+        S3Lineage.source(range.url());
       }
       tracker.tryClaim(Long.MAX_VALUE); // all read: marks the restriction done
     } finally {

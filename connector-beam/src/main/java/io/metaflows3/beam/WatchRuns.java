@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import io.metaflows3.core.FlowRun;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.S3Url;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Create;
@@ -81,6 +82,7 @@ public abstract class WatchRuns extends PTransform<PBegin, PCollection<MetaflowS
 
   /** The datatools root the flow's runs are under (default: metaflow's configuration). */
   public WatchRuns withS3root(String s3root) {
+    S3Url.parse(s3root); // an s3:// URL, checked now, not on a worker
     return toBuilder().setS3root(s3root).build();
   }
 

@@ -80,6 +80,7 @@ final class WriteBundleFn extends DoFn<KV<String, byte[]>, WrittenObject> {
     bytesInFlight -= put.bytes();
     S3Metrics.OBJECTS_WRITTEN.inc();
     S3Metrics.BYTES_WRITTEN.inc(written.size());
+    S3Lineage.sink(writer.url(written));
     done.add(put);
   }
 

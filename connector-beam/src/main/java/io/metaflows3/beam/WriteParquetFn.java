@@ -118,6 +118,7 @@ final class WriteParquetFn extends DoFn<Row, WrittenObject> {
         WrittenObject written = writer.writeDataFile(name, file.local(), file.partitionValues());
         S3Metrics.OBJECTS_WRITTEN.inc();
         S3Metrics.BYTES_WRITTEN.inc(written.size());
+        S3Lineage.sink(writer.url(written));
         context.output(written, file.window().maxTimestamp(), file.window());
         Files.delete(file.local());
       } catch (IOException ex) {

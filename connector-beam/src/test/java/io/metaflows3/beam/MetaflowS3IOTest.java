@@ -357,6 +357,14 @@ class MetaflowS3IOTest {
     // folder from beam/sales/ up to the bucket is probed once for a commit log (3 LISTs).
     assertEquals(1 + 3 + 3, requestsOfRead(List.of("US")), "1 LIST + 3 probes + 3 GETs (country=US/ only)");
     assertEquals(1 + 3 + 9, requestsOfRead(null), "1 LIST + 3 probes + 9 GETs");
+    Pipeline misspelt = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    misspelt.apply(MetaflowS3IO.read().withSettings(settings).from(url("sales/")).withPartitions("contry",
+        List.of("US")));
+    PipelineExecutionException e = assertThrows(PipelineExecutionException.class,
+        () -> misspelt.run().waitUntilFinish());
+    assertTrue(e.getCause().getMessage().contains("'contry'") && e.getCause().getMessage().contains("country"),
+        e.getCause().getMessage());
+    assertThrows(MetaflowS3URLException.class, () -> MetaflowS3IO.watchForNewRuns("F").withS3root("http://x"));
   }
 
   private long requestsOfRead(List<String> countries) {

@@ -27,6 +27,7 @@ import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -51,6 +52,65 @@ class ReadFilesTest {
     public S3ClientBuilder createBuilder(S3Options options) {
       return new DefaultS3ClientBuilderFactory().createBuilder(options).forcePathStyle(true);
     }
+  }
+
+  /** Options of Beam's own S3 filesystem on the local server. */
+  private static S3Options beamS3(LocalS3Server server) {
+    S3Options options = PipelineOptionsFactory.as(S3Options.class);
+    options.setRunner(DirectRunner.class);
+    options.setEndpoint(server.endpoint());
+    options.setAwsRegion(Region.US_EAST_1);
+    options.setAwsCredentialsProvider(StaticCredentialsProvider.create(
+        AwsBasicCredentials.create(LocalS3Server.ACCESS_KEY_ID, LocalS3Server.SECRET_ACCESS_KEY)));
+    options.setS3ClientFactoryClass(PathStyleClients.class);
+    return options;
+  }
+
+  /** Reports each URL as a sink the way Beam's own S3 filesystem reports a file it wrote. */
+  private static final class BeamSinkLineageFn extends org.apache.beam.sdk.transforms.DoFn<String, Void> {
+    @ProcessElement
+    public void process(@Element String url) {
+      org.apache.beam.sdk.io.FileSystems.reportSinkLineage(
+          org.apache.beam.sdk.io.FileSystems.matchNewResource(url, false));
+    }
+  }
+
+  @Test
+  void readsAndWritesReportLineageAsBeamsOwnS3IoDoes(LocalS3Server server) {
+    S3Settings settings = LocalS3.settings(server).build();
+    String prefix = LocalS3.root(server, "lineage/");
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      for (int i = 0; i < 3; i++) {
+        s3.put(prefix + "in/part-" + i + ".txt", "line " + i + "\n");
+      }
+    }
+    Pipeline textIo = Pipeline.create(beamS3(server));
+    textIo.apply(org.apache.beam.sdk.io.TextIO.read().from(prefix + "in/*"));
+    Pipeline ours = Pipeline.create(beamS3(server));
+    ours.apply(MetaflowS3IO.read().withSettings(settings).from(prefix + "in/").asLines());
+    java.util.Set<String> sources = org.apache.beam.sdk.metrics.Lineage.query(ours.run().metrics(),
+        org.apache.beam.sdk.metrics.Lineage.Type.SOURCE);
+    assertEquals(3, sources.size(), "one per file: " + sources);
+    assertEquals(org.apache.beam.sdk.metrics.Lineage.query(textIo.run().metrics(),
+        org.apache.beam.sdk.metrics.Lineage.Type.SOURCE), sources, "sources");
+
+    Pipeline write = Pipeline.create(beamS3(server));
+    WriteResult written = write.apply(Create.of(KV.of("a.bin", new byte[] {1}), KV.of("b/c.bin", new byte[] {2}))
+            .withCoder(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of())))
+        .apply(MetaflowS3IO.write().withSettings(settings).to(prefix + "out/"));
+    java.util.Set<String> sinks = org.apache.beam.sdk.metrics.Lineage.query(write.run().metrics(),
+        org.apache.beam.sdk.metrics.Lineage.Type.SINK);
+    List<String> urls;
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      urls = s3.listRecursive(List.of(prefix + "out/")).stream().map(o -> o.url())
+          .filter(u -> !u.contains("/_")).toList();
+    }
+    assertEquals(2, urls.size(), urls.toString());
+    assertEquals(2, sinks.size(), "one per object: " + sinks);
+    Pipeline beam = Pipeline.create(beamS3(server));
+    beam.apply(Create.of(urls)).apply(org.apache.beam.sdk.transforms.ParDo.of(new BeamSinkLineageFn()));
+    assertEquals(org.apache.beam.sdk.metrics.Lineage.query(beam.run().metrics(),
+        org.apache.beam.sdk.metrics.Lineage.Type.SINK), sinks, "sinks");
   }
 
   @Test

@@ -34,6 +34,11 @@ public final class AttemptWriter {
     this.s3 = s3;
   }
 
+  /** The URL an object this attempt wrote is stored at. */
+  public String url(WrittenObject object) {
+    return write.table() + object.key();
+  }
+
   /** Stores {@code bytes} under the attempt's unique key for {@code name} (relative to the table). */
   public WrittenObject write(String name, byte[] bytes, String contentType) {
     return S3.await(writeAsync(name, bytes, contentType));

@@ -42,6 +42,27 @@ public sealed interface PartitionFilter extends Serializable {
    */
   Truth evaluate(Map<String, Object> values, ZoneId zone);
 
+  /** The columns the condition names, in the order it names them. */
+  default java.util.Set<String> columns() {
+    java.util.Set<String> columns = new java.util.LinkedHashSet<>();
+    if (this instanceof Compare c) {
+      columns.add(c.column());
+    } else if (this instanceof In in) {
+      columns.add(in.column());
+    } else if (this instanceof IsNull n) {
+      columns.add(n.column());
+    } else if (this instanceof Not n) {
+      columns.addAll(n.inner().columns());
+    } else if (this instanceof And a) {
+      columns.addAll(a.left().columns());
+      columns.addAll(a.right().columns());
+    } else if (this instanceof Or o) {
+      columns.addAll(o.left().columns());
+      columns.addAll(o.right().columns());
+    }
+    return columns;
+  }
+
   /** Whether this is {@link #ALL}. */
   default boolean isAll() {
     return this instanceof All;

@@ -224,6 +224,7 @@ public final class ReadPlanner {
         }
       }
     }
+    refuseUnknownColumns(filter, visible, urls);
     // Types are inferred only to filter: a plain prefix may mix layouts that no table would. A Delta table's come
     // from its log; one with a partition column of a type the filter cannot compare is not pruned.
     PartitionSchema types = filter.isAll() ? schema : withInferred(schema, visible);
@@ -244,6 +245,24 @@ public final class ReadPlanner {
       }
     }
     return new Listing(objects, tables);
+  }
+
+  /**
+   * Refuses a filter on a column no partition folder of what is read names (a misspelt column would otherwise
+   * prune nothing, silently); with nothing read, nothing can be told.
+   */
+  private static void refuseUnknownColumns(PartitionFilter filter, List<Visible> visible, List<String> locations) {
+    if (filter.isAll() || visible.isEmpty()) {
+      return;
+    }
+    Set<String> named = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    visible.stream().filter(v -> v.raw() != null).forEach(v -> named.addAll(v.raw().keySet()));
+    for (String column : filter.columns()) {
+      if (!named.contains(column)) {
+        throw new IllegalArgumentException("no partition folder below " + String.join(", ", locations)
+            + " names column '" + column + "' (its partition columns: " + named + ")");
+      }
+    }
   }
 
   /**
