@@ -9,6 +9,7 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A read's objects as text lines, each exactly once whatever the split; see {@link MetaflowS3IO.Read#asLines()}.
@@ -21,6 +22,9 @@ public abstract class ReadLines extends PTransform<PBegin, PCollection<String>> 
 
   abstract Compression getCompression();
 
+  @SuppressWarnings("mutable")
+  abstract byte @Nullable [] getDelimiter();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -28,6 +32,8 @@ public abstract class ReadLines extends PTransform<PBegin, PCollection<String>> 
     abstract Builder setRead(MetaflowS3IO.Read read);
 
     abstract Builder setCompression(Compression compression);
+
+    abstract Builder setDelimiter(byte @Nullable [] delimiter);
 
     abstract ReadLines build();
   }
@@ -42,6 +48,17 @@ public abstract class ReadLines extends PTransform<PBegin, PCollection<String>> 
       throw new IllegalArgumentException("compression must not be null");
     }
     return toBuilder().setCompression(compression).build();
+  }
+
+  /**
+   * Lines ended by {@code delimiter} (as {@code TextIO.read().withDelimiter(..)}), instead of {@code \n}, {@code \r}
+   * or {@code \r\n}.
+   */
+  public ReadLines withDelimiter(byte[] delimiter) {
+    if (delimiter == null || delimiter.length == 0) {
+      throw new IllegalArgumentException("a line delimiter needs at least one byte");
+    }
+    return toBuilder().setDelimiter(delimiter.clone()).build();
   }
 
   /** The same lines, each with the URL of its object: {@code KV<url, line>}. */
@@ -63,7 +80,7 @@ public abstract class ReadLines extends PTransform<PBegin, PCollection<String>> 
   }
 
   private ReadLinesFn reader() {
-    return new ReadLinesFn(getRead().getSettings(), getCompression());
+    return new ReadLinesFn(getRead().getSettings(), getCompression(), getDelimiter());
   }
 
   @Override
@@ -75,6 +92,8 @@ public abstract class ReadLines extends PTransform<PBegin, PCollection<String>> 
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     getRead().populateDisplayData(builder);
-    builder.add(DisplayData.item("compression", getCompression().toString()));
+    builder.add(DisplayData.item("compression", getCompression().toString()))
+        .addIfNotNull(DisplayData.item("delimiter", getDelimiter() == null ? null
+            : java.util.HexFormat.of().formatHex(getDelimiter())));
   }
 }

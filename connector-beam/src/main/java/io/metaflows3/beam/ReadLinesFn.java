@@ -20,10 +20,13 @@ import org.apache.beam.sdk.io.Compression;
  */
 final class ReadLinesFn extends ReadSplitFn<String> {
   private final Compression compression;
+  private final byte[] delimiter;
 
-  ReadLinesFn(S3Settings settings, Compression compression) {
+  /** {@code delimiter}: what ends a line (null: {@code \n}, {@code \r} or {@code \r\n}, as TextIO's default). */
+  ReadLinesFn(S3Settings settings, Compression compression, byte[] delimiter) {
     super(settings);
     this.compression = compression;
+    this.delimiter = delimiter;
   }
 
   @Override
@@ -35,7 +38,7 @@ final class ReadLinesFn extends ReadSplitFn<String> {
   boolean read(S3 s3, ObjectRange range, Claim claim, Consumer<String> emit) {
     Compression c = compression == Compression.AUTO ? Compression.detect(range.url()) : compression;
     if (c == Compression.UNCOMPRESSED) {
-      try (LineReader lines = new LineReader(s3, range)) {
+      try (LineReader lines = new LineReader(s3, range, delimiter)) {
         for (long at; (at = lines.position()) < range.end(); ) {
           if (!claim.at(at)) {
             return false;
@@ -53,7 +56,7 @@ final class ReadLinesFn extends ReadSplitFn<String> {
       }
       try (InputStream in = Channels.newInputStream(c.readDecompressed(Channels.newChannel(
           new RangeStream(s3, range.url(), range.size(), range.etag()))))) {
-        try (LineReader lines = LineReader.whole(range.url(), in)) {
+        try (LineReader lines = LineReader.whole(range.url(), in, delimiter)) {
           for (String line; (line = lines.next()) != null; ) {
             emit.accept(line);
           }

@@ -114,6 +114,29 @@ class ReadFilesTest {
   }
 
   @Test
+  void linesAreTextIosLines(LocalS3Server server) {
+    S3Settings settings = LocalS3.settings(server).build();
+    String prefix = LocalS3.root(server, "textio/");
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      s3.put(prefix + "ends/a.txt", "\uFEFFfirst\rsecond\r\nthird\n\n\rlast");
+      s3.put(prefix + "ends/b.txt", "x\r\r\ny\n");
+      s3.put(prefix + "delimited/c.txt", "\uFEFFone|~two\nstill two|~|~three||~four|");
+    }
+    byte[] delimiter = "|~".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Pipeline p = Pipeline.create(beamS3(server));
+    // The same lines both ways, which TextIO's own read (asserted alike, in the same pipeline) pins down.
+    PAssert.that(p.apply("Ours", MetaflowS3IO.read().withSettings(settings).from(prefix + "ends/").asLines()))
+        .containsInAnyOrder("first", "second", "third", "", "", "last", "x", "", "y");
+    PAssert.that(p.apply("TextIOLines", org.apache.beam.sdk.io.TextIO.read().from(prefix + "ends/*")))
+        .containsInAnyOrder("first", "second", "third", "", "", "last", "x", "", "y");
+    PAssert.that(p.apply("OursDelimited", MetaflowS3IO.read().withSettings(settings).from(prefix + "delimited/")
+        .asLines().withDelimiter(delimiter))).containsInAnyOrder("one", "two\nstill two", "", "three|", "four|");
+    PAssert.that(p.apply("TextIODelimited", org.apache.beam.sdk.io.TextIO.read().from(prefix + "delimited/*")
+        .withDelimiter(delimiter))).containsInAnyOrder("one", "two\nstill two", "", "three|", "four|");
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   void matchedFilesReadAsFileIOReadsThem(LocalS3Server server) {
     S3Settings settings = LocalS3.settings(server).partSize(16 * 1024).build();
     String prefix = LocalS3.root(server, "readfiles/");

@@ -93,7 +93,7 @@ class RestrictionTest {
     Random random = new Random(3);
     List<String> expected = new ArrayList<>();
     try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
-      s3.put(prefix + "a-big.txt", text(random, 2_000, expected));
+      s3.put(prefix + "a-big.txt", "\uFEFF" + text(random, 2_000, expected)); // a byte order mark, dropped
       s3.put(prefix + "b-empty.txt", "");
       ByteArrayOutputStream gz = new ByteArrayOutputStream();
       try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
@@ -104,7 +104,7 @@ class RestrictionTest {
       ReadSplit split = cut(new ReadPlanner(s3).listPrefixes(List.of(prefix), PartitionFilter.ALL), 20_000);
       assertTrue(split.ranges().stream().filter(r -> r.url().endsWith("a-big.txt")).count() >= 4,
           "the large object is cut into several ranges: " + split);
-      assertReadOnce(new ReadLinesFn(settings, Compression.AUTO), split, settings, expected, s -> s);
+      assertReadOnce(new ReadLinesFn(settings, Compression.AUTO, null), split, settings, expected, s -> s);
     }
   }
 
@@ -155,7 +155,7 @@ class RestrictionTest {
     try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
       s3.put(prefix + "a.txt", "one\ntwo\n");
       ReadSplit split = cut(new ReadPlanner(s3).listPrefixes(List.of(prefix), PartitionFilter.ALL), 1_000);
-      ReadLinesFn fn = new ReadLinesFn(settings, Compression.AUTO);
+      ReadLinesFn fn = new ReadLinesFn(settings, Compression.AUTO, null);
       fn.setup();
       List<ObjectRange> bad = new ArrayList<>();
       IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> fn.read(split,
@@ -169,14 +169,42 @@ class RestrictionTest {
   }
 
   /** Lines of random lengths (some empty, some with "\r\n"), appended to {@code lines}, as one text. */
+  /** Lines ended by "\n", "\r\n" or "\r" (TextIO's line ends), some empty. */
   private static String text(Random random, int count, List<String> lines) {
     StringBuilder text = new StringBuilder();
+    String end = "";
     for (int i = 0; i < count; i++) {
       String line = random.nextInt(10) == 0 ? "" : "line " + lines.size() + " " + "x".repeat(random.nextInt(80));
       lines.add(line);
-      text.append(line).append(random.nextBoolean() ? "\n" : "\r\n");
+      end = List.of("\n", "\r\n", "\r").get(random.nextInt(3));
+      if (line.isEmpty() && end.equals("\n") && text.length() > 0 && text.charAt(text.length() - 1) == '\r') {
+        end = "\r\n"; // "\r" then "\n" would be one line end
+      }
+      text.append(line).append(end);
     }
     return text.toString();
+  }
+
+  @Test
+  void linesEndedByADelimiterOfTheirOwnAreReadOnceWhereverARestrictionIsSplit(LocalS3Server server)
+      throws Exception {
+    S3Settings settings = LocalS3.settings(server).partSize(16 * 1024).build();
+    String prefix = LocalS3.root(server, "restrict/delimited/");
+    Random random = new Random(4);
+    List<String> expected = new ArrayList<>();
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 3_000; i++) {
+      // "\n" and "\r" are text here; "|" alone, and "||~" (a "|" then the delimiter), test partial matches.
+      String line = "record " + i + (random.nextBoolean() ? "\n|x" : "\r") + (i % 7 == 0 ? "|" : "");
+      expected.add(line);
+      text.append(line).append("|~");
+    }
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      s3.put(prefix + "records.txt", text.toString());
+      ReadSplit split = cut(new ReadPlanner(s3).listPrefixes(List.of(prefix), PartitionFilter.ALL), 7_001);
+      assertReadOnce(new ReadLinesFn(settings, Compression.AUTO, "|~".getBytes(StandardCharsets.UTF_8)), split,
+          settings, expected, line -> line);
+    }
   }
 
   /** One split of the objects, each cut into ranges of at most {@code rangeBytes}. */
