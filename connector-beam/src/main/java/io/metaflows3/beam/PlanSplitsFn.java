@@ -42,8 +42,9 @@ final class PlanSplitsFn extends DoFn<String, ReadSplit> {
 
   @ProcessElement
   public void process(@Element String location, OutputReceiver<ReadSplit> out) {
+    // Empty objects are elements too, as FileIO and metaflow's get_recursive give them.
     ReadPlanner planner = (allowEmpty ? new ReadPlanner(s3).allowingEmptyLocations() : new ReadPlanner(s3))
-        .at(snapshot);
+        .includingEmptyObjects().at(snapshot);
     List<ObjectRange> objects = exactKeys ? planner.objects(List.of(location))
         : planner.listPrefixes(List.of(location), filter);
     ReadPlanner.split(objects, bundleBytes, SplitPositions.OPEN_COST).forEach(out::output);

@@ -44,7 +44,7 @@ final class PollObjects extends Watch.Growth.PollFn<String, ObjectRange> {
     String prefix = S3Url.parse(location).asPrefix().toString();
     boolean complete = completionMarker != null
         && s3.info(prefix + completionMarker, GetOption.RETURN_MISSING).exists();
-    List<TimestampedValue<ObjectRange>> objects = new ReadPlanner(s3).allowingEmptyLocations()
+    List<TimestampedValue<ObjectRange>> objects = new ReadPlanner(s3).allowingEmptyLocations().includingEmptyObjects()
         .listPrefixes(List.of(prefix), filter).stream()
         .map(o -> TimestampedValue.of(o, o.lastModified() == null ? polled
             : new Instant(o.lastModified().toEpochMilli())))

@@ -68,6 +68,9 @@ final class ReadParquetFn extends ReadSplitFn<Row> {
 
   @Override
   boolean read(S3 s3, ObjectRange range, Claim claim, Consumer<Row> emit) {
+    if (range.size() == 0) {
+      return true; // an empty object holds no rows (a read lists it, as FileIO would)
+    }
     ListedObjects.remember(range.url(), new ListedObjects.Listed(range.size(), range.version(), 0L));
     FilterCompat.Filter rows = filter == null ? FilterCompat.NOOP : FilterCompat.get(filter);
     // With a filter, Parquet drops row groups by statistics and dictionaries, pages by column indexes.

@@ -228,6 +228,21 @@ class MetaflowS3IOTest {
   }
 
   @Test
+  void emptyObjectsAreElementsAndFolderMarkersAreNot(TestPipeline p) {
+    try (S3 s3 = client()) {
+      s3.put(url("empties/a.txt"), "x\n");
+      s3.put(url("empties/e.txt"), "");
+      s3.put(url("empties/folder/"), ""); // a folder marker, as consoles make them
+    }
+    MetaflowS3IO.Read read = MetaflowS3IO.read().withSettings(settings).from(url("empties/"));
+    PAssert.that(p.apply("Objects", read).apply(MapElements.into(org.apache.beam.sdk.values.TypeDescriptors.strings())
+        .via(o -> o.key.substring(o.key.lastIndexOf('/') + 1) + "=" + o.bytes.length)))
+        .containsInAnyOrder("a.txt=2", "e.txt=0");
+    PAssert.that(p.apply("Lines", read.asLines())).containsInAnyOrder("x");
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   void aContinuousReadReadsEachObjectOnceAsItAppearsUntilTheCompletionMarker() throws Exception {
     String prefix = url("continuous/");
     try (S3 s3 = client()) {

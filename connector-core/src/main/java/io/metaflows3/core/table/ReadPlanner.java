@@ -38,6 +38,7 @@ public final class ReadPlanner {
   private final S3 s3;
   private final ZoneId zone;
   private final boolean emptyAllowed;
+  private final boolean emptyObjects;
   private final SnapshotChoice snapshot;
 
   /** Which snapshot of a Delta table a plan reads: the newest, or one by version or by time. */
@@ -97,24 +98,34 @@ public final class ReadPlanner {
 
   /** A planner whose timestamp partition values are local times of {@code zone} (Spark's session time zone). */
   public ReadPlanner(S3 s3, ZoneId zone) {
-    this(s3, zone, false, SnapshotChoice.LATEST);
+    this(s3, zone, false, false, SnapshotChoice.LATEST);
   }
 
-  private ReadPlanner(S3 s3, ZoneId zone, boolean emptyAllowed, SnapshotChoice snapshot) {
+  private ReadPlanner(S3 s3, ZoneId zone, boolean emptyAllowed, boolean emptyObjects, SnapshotChoice snapshot) {
     this.s3 = s3;
     this.zone = zone;
     this.emptyAllowed = emptyAllowed;
+    this.emptyObjects = emptyObjects;
     this.snapshot = snapshot;
   }
 
   /** This planner, reading a location with nothing below it as empty instead of failing (a table of known schema). */
   public ReadPlanner allowingEmptyLocations() {
-    return new ReadPlanner(s3, zone, true, snapshot);
+    return new ReadPlanner(s3, zone, true, emptyObjects, snapshot);
+  }
+
+  /**
+   * This planner, keeping objects of 0 bytes (metaflow's {@code get_recursive} and Beam's {@code FileIO} return
+   * them; table readers, Spark's file sources among them, have no rows to read in one). Folder markers, keys
+   * ending in '/', are still left out.
+   */
+  public ReadPlanner includingEmptyObjects() {
+    return new ReadPlanner(s3, zone, emptyAllowed, true, snapshot);
   }
 
   /** This planner, reading Delta tables as of {@code choice} (time travel) instead of their newest snapshot. */
   public ReadPlanner at(SnapshotChoice choice) {
-    return new ReadPlanner(s3, zone, emptyAllowed, choice);
+    return new ReadPlanner(s3, zone, emptyAllowed, emptyObjects, choice);
   }
 
   /** Every visible object below each prefix whose partitions may match {@code filter}; see {@link #list}. */
@@ -202,7 +213,7 @@ public final class ReadPlanner {
           continue; // what a Delta log records comes from that log, below
         }
         String root = governing(url, roots);
-        boolean shown = root == null ? isPlainData(url.relativeTo(prefix), o.size())
+        boolean shown = root == null ? isPlainData(url.relativeTo(prefix), o.size(), emptyObjects)
             : isCommitted(snapshots.get(root), url, o.size());
         if (shown) {
           visible.add(new Visible(o.url(), o.size(), o.etag().orElse(null),
@@ -279,7 +290,7 @@ public final class ReadPlanner {
     List<Visible> files = new ArrayList<>();
     if (objects) {
       for (DeltaTable.DataFile f : recorded) {
-        if (f.size() > 0) {
+        if (f.size() > 0 || emptyObjects) {
           files.add(new Visible(f.url(), f.size(), null, null, root, f.modified()));
         }
       }
@@ -444,9 +455,9 @@ public final class ReadPlanner {
     return best;
   }
 
-  /** Outside any table: data unless a hidden name, a folder marker or empty. */
-  private static boolean isPlainData(String relativeKey, long size) {
-    return size > 0 && !relativeKey.endsWith("/") && !PartitionPaths.isHidden(relativeKey);
+  /** Outside any table: data unless a hidden name, a folder marker or (unless kept) empty. */
+  private static boolean isPlainData(String relativeKey, long size, boolean emptyKept) {
+    return (size > 0 || emptyKept) && !relativeKey.endsWith("/") && !PartitionPaths.isHidden(relativeKey);
   }
 
   private static boolean isCommitted(TableSnapshot table, S3Url url, long size) {
