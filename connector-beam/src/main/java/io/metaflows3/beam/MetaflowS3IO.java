@@ -36,8 +36,11 @@ import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.Watch;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.WithTimestamps;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -507,7 +510,12 @@ public final class MetaflowS3IO {
       return new PTransform<>("WatchAndPlan") {
         @Override
         public PCollection<ReadSplit> expand(PCollection<String> locations) {
+          // Each object's time may be earlier than the location's element: the locations are put at the start of
+          // time, in the global window, so each object read carries its own last-modified time.
           return locations
+              .apply("GlobalWindow", Window.<String>into(new GlobalWindows()))
+              .apply("AtTheStart", WithTimestamps.<String>of(location -> BoundedWindow.TIMESTAMP_MIN_VALUE)
+                  .withAllowedTimestampSkew(Duration.millis(Long.MAX_VALUE)))
               .apply("Poll", Watch.growthOf(Contextful.<Watch.Growth.PollFn<String, ObjectRange>>of(
                       new PollObjects(config.getSettings(), config.getPartitionFilter(), config.getPollInterval(),
                           config.getCompletionMarker()), Requirements.empty()), ObjectRange::url)

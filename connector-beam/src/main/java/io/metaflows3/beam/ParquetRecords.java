@@ -258,6 +258,7 @@ final class ParquetRecords {
       case STRING -> PartitionType.STRING.parse(raw, ZoneOffset.UTC);
       case BYTE, INT16, INT32 -> {
         Integer v = (Integer) PartitionType.INT.parse(raw, ZoneOffset.UTC);
+        // Narrowed as Spark's castPartValueToDesiredType narrows (Integer.parseInt(value).toShort).
         yield v == null ? null : type.getTypeName() == Schema.TypeName.INT32 ? v
             : type.getTypeName() == Schema.TypeName.INT16 ? (Object) v.shortValue() : (Object) v.byteValue();
       }

@@ -55,8 +55,9 @@ public abstract class ReadLines extends PTransform<PBegin, PCollection<String>> 
    * or {@code \r\n}.
    */
   public ReadLines withDelimiter(byte[] delimiter) {
-    if (delimiter == null || delimiter.length == 0) {
-      throw new IllegalArgumentException("a line delimiter needs at least one byte");
+    if (delimiter == null || delimiter.length == 0 || io.metaflows3.core.LineReader.selfOverlapping(delimiter)) {
+      throw new IllegalArgumentException("a line delimiter needs at least one byte and must not overlap itself "
+          + "(a start of it that is also an end of it), as TextIO requires");
     }
     return toBuilder().setDelimiter(delimiter.clone()).build();
   }

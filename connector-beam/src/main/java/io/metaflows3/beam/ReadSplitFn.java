@@ -105,9 +105,10 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
   }
 
   /**
-   * A restriction's output watermark starts at its split's timestamp (not Beam's default for splittable DoFns,
-   * the earliest time, which would hold every window downstream of a continuous read open while a split is
-   * checkpointed) and follows the timestamps it emits.
+   * A restriction's output watermark is its split's timestamp, which no element it emits is earlier than (see
+   * {@link #eventTime}); not Beam's default for splittable DoFns, the earliest time, which holds every window
+   * downstream of a continuous read open. It does not follow the elements' times: a split's objects are in key
+   * order, not in time order.
    */
   @GetInitialWatermarkEstimatorState
   public Instant initialWatermark(@Timestamp Instant timestamp) {
@@ -115,8 +116,8 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
   }
 
   @NewWatermarkEstimator
-  public WatermarkEstimators.MonotonicallyIncreasing newWatermarkEstimator(@WatermarkEstimatorState Instant state) {
-    return new WatermarkEstimators.MonotonicallyIncreasing(state);
+  public WatermarkEstimators.Manual newWatermarkEstimator(@WatermarkEstimatorState Instant state) {
+    return new WatermarkEstimators.Manual(state);
   }
 
   /** The positions still to read: bytes plus a cost per range, so runners balance by work. */

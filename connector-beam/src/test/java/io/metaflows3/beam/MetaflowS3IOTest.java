@@ -259,7 +259,10 @@ class MetaflowS3IOTest {
       }
     });
     Pipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
-    PCollection<String> texts = p.apply(MetaflowS3IO.read().withSettings(settings).from(prefix)
+    // The prefix arrives with a time of now (as from a stream), later than the object already there.
+    PCollection<String> texts = p.apply(Create.timestamped(org.apache.beam.sdk.values.TimestampedValue.of(prefix,
+            org.joda.time.Instant.now())))
+        .apply(MetaflowS3IO.readAll().withSettings(settings)
             .continuously(org.joda.time.Duration.millis(200), org.apache.beam.sdk.transforms.Watch.Growth.never())
             .withCompletionMarker("_SUCCESS"))
         .apply(MapElements.into(org.apache.beam.sdk.values.TypeDescriptors.strings())

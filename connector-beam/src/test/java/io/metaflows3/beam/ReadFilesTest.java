@@ -123,6 +123,9 @@ class ReadFilesTest {
       s3.put(prefix + "delimited/c.txt", "\uFEFFone|~two\nstill two|~|~three||~four|");
     }
     byte[] delimiter = "|~".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> MetaflowS3IO.read()
+        .from(prefix).asLines().withDelimiter("\n\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        "a delimiter that overlaps itself, as TextIO refuses it");
     Pipeline p = Pipeline.create(beamS3(server));
     // The same lines both ways, which TextIO's own read (asserted alike, in the same pipeline) pins down.
     PAssert.that(p.apply("Ours", MetaflowS3IO.read().withSettings(settings).from(prefix + "ends/").asLines()))

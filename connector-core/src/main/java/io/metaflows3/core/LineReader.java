@@ -64,7 +64,22 @@ public final class LineReader implements AutoCloseable {
     if (delimiter != null && delimiter.length == 0) {
       throw new IllegalArgumentException("a line delimiter needs at least one byte");
     }
+    if (delimiter != null && selfOverlapping(delimiter)) {
+      // Where a range is cut inside a run of such delimiters, the two sides would tell its lines apart differently.
+      throw new IllegalArgumentException("a line delimiter must not overlap itself (a start of it that is also "
+          + "an end of it, as in \"\\n\\n\"), as TextIO requires");
+    }
     return delimiter == null ? null : delimiter.clone();
+  }
+
+  /** Whether some proper prefix of the delimiter is also a suffix of it. */
+  public static boolean selfOverlapping(byte[] delimiter) {
+    for (int length = 1; length < delimiter.length; length++) {
+      if (java.util.Arrays.equals(delimiter, 0, length, delimiter, delimiter.length - length, delimiter.length)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Stops reading: a part being fetched ahead is dropped. */

@@ -165,8 +165,10 @@ final class DeltaCommit {
   void dropIfEmpty() {
     Optional<Snapshot> now = table.latest();
     if (now.isPresent() && now.get().getVersion() == 0) {
+      // Only version 0's own files: a version another writer may commit meanwhile is never deleted.
+      String versionZero = write.record() + DeltaTable.LOG_FOLDER + "00000000000000000000.";
       s3.deleteMany(s3.listRecursive(List.of(write.record() + DeltaTable.LOG_FOLDER)).stream()
-          .map(o -> o.url()).toList());
+          .map(o -> o.url()).filter(u -> u.startsWith(versionZero)).toList());
       LOG.info("dropped the Delta table {} just created: another table was created inside or around it", write.record());
     }
   }

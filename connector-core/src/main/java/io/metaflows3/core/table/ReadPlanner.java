@@ -234,6 +234,13 @@ public final class ReadPlanner {
               + "is at, above or below this location", location);
         }
       }
+      for (Visible v : visible) {
+        if (v.delta() == null) {
+          throw new MetaflowS3Exception("time travel (" + snapshot + ") reads Delta tables; this object lies "
+              + "beside them, outside any, and has no earlier version to read: read the tables' own locations",
+              v.url());
+        }
+      }
     }
     refuseUnknownColumns(filter, visible, urls);
     // Types are inferred only to filter: a plain prefix may mix layouts that no table would. A Delta table's come
@@ -259,15 +266,19 @@ public final class ReadPlanner {
   }
 
   /**
-   * Refuses a filter on a column no partition folder of what is read names (a misspelt column would otherwise
-   * prune nothing, silently); with nothing read, nothing can be told.
+   * Refuses a filter on a column that no partition folder of what is read names, while others are named (a
+   * misspelt column would otherwise prune nothing, silently). Names compare exactly, as the filter's evaluation
+   * compares them; when nothing partitioned is read (every folder pruned, or none there), nothing can be told.
    */
   private static void refuseUnknownColumns(PartitionFilter filter, List<Visible> visible, List<String> locations) {
-    if (filter.isAll() || visible.isEmpty()) {
+    if (filter.isAll()) {
       return;
     }
-    Set<String> named = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    Set<String> named = new java.util.TreeSet<>();
     visible.stream().filter(v -> v.raw() != null).forEach(v -> named.addAll(v.raw().keySet()));
+    if (named.isEmpty()) {
+      return;
+    }
     for (String column : filter.columns()) {
       if (!named.contains(column)) {
         throw new IllegalArgumentException("no partition folder below " + String.join(", ", locations)

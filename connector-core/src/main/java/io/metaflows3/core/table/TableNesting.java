@@ -40,9 +40,15 @@ final class TableNesting {
    * two writers creating nested tables at once both passed {@link #refuseNested} before either log existed, and
    * each checks again after creating its own, so at least the later one sees the other and fails.
    */
-  static void refuseNestedCreated(S3 s3, String tableUrl) {
+  static void refuseNestedCreated(S3 s3, String tableUrl, String ownLog) {
     String location = S3Url.parse(tableUrl).asPrefix().toString();
-    refuseOthers(s3, location, TableLog.tablesAbove(s3, List.of(location)).logs(), true);
+    Map<String, List<S3Object>> above = TableLog.tablesAbove(s3, List.of(location)).logs();
+    List<S3Object> own = above.getOrDefault(location, List.of());
+    if (own.size() > 1) { // both kinds of log, made at once by writes of rows and of objects
+      throw new MetaflowS3Exception("the location became a table of another kind while this one was created: "
+          + "write rows and objects to different locations", location);
+    }
+    refuseOthers(s3, location, above, true);
   }
 
   /** Refuses tables above the location (its own aside) and ({@code below}) tables below it. */

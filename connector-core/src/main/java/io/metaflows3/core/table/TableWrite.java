@@ -100,7 +100,8 @@ public final class TableWrite implements Serializable {
       DeltaCommit commit = new DeltaCommit(write, s3);
       if (commit.createIfAbsent()) {
         try {
-          TableNesting.refuseNestedCreated(s3, write.table);
+          TableNesting.refuseNestedCreated(s3, write.table,
+              layout != null ? DeltaTable.LOG_FOLDER : OBJECTS_FOLDER);
         } catch (MetaflowS3Exception nested) {
           commit.dropIfEmpty();
           throw nested;

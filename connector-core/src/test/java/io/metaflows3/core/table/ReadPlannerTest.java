@@ -96,6 +96,13 @@ class ReadPlannerTest {
           "a flat page that came back truncated, then the root level and country=US/ only, plus the 3 log probes");
       assertEquals(400, us.size());
       assertTrue(us.stream().allMatch(o -> o.url().contains("/country=US/")));
+      // Every folder pruned while walking, an unpartitioned object beside them: read, not taken for a misspelling.
+      s3.put(url("big/schema.json"), "{}");
+      assertEquals(List.of(url("big/schema.json")), new ReadPlanner(s3).listPrefixes(List.of(url("big/")),
+          PartitionFilter.of("country", List.of("XX"))).stream().map(ObjectRange::url).toList());
+      IllegalArgumentException misspelt = assertThrows(IllegalArgumentException.class, () -> new ReadPlanner(s3)
+          .listPrefixes(List.of(url("big/")), PartitionFilter.of("Country", List.of("US"))));
+      assertTrue(misspelt.getMessage().contains("'Country'"), misspelt.getMessage());
     }
   }
 
