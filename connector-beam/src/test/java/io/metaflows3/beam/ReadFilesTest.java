@@ -155,14 +155,7 @@ class ReadFilesTest {
       }
       s3.putMany(puts);
     }
-    S3Options options = PipelineOptionsFactory.as(S3Options.class);
-    options.setRunner(DirectRunner.class);
-    options.setEndpoint(server.endpoint());
-    options.setAwsRegion(Region.US_EAST_1);
-    options.setAwsCredentialsProvider(StaticCredentialsProvider.create(
-        AwsBasicCredentials.create(LocalS3Server.ACCESS_KEY_ID, LocalS3Server.SECRET_ACCESS_KEY)));
-    options.setS3ClientFactoryClass(PathStyleClients.class);
-    Pipeline p = Pipeline.create(options);
+    Pipeline p = Pipeline.create(beamS3(server));
     // Each file element gets a time of its own, as a streaming match or a user's WithTimestamps gives them.
     PCollection<FileIO.ReadableFile> files = p.apply(FileIO.match().filepattern(prefix + "country=US/*"))
         .apply(FileIO.readMatches())

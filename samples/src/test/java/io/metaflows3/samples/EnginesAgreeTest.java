@@ -34,11 +34,27 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(LocalS3Extension.class)
 class EnginesAgreeTest {
-  @Test
-  void beamReadsATableSparkWroteAsSparkReadsIt(LocalS3Server server, @TempDir Path local) throws IOException {
-    SparkSession spark = SparkSession.builder().master("local[2]").appName("engines-agree")
+  /** A local Spark session in UTC. */
+  private static SparkSession spark() {
+    return SparkSession.builder().master("local[2]").appName("engines-agree")
         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC").getOrCreate();
+  }
+
+  /** Stores the files of a local table folder below {@code url}, as Spark wrote them. */
+  private static void upload(Path table, S3Settings settings, String url) throws IOException {
+    Map<String, Path> files = new LinkedHashMap<>();
+    try (Stream<Path> all = Files.walk(table)) {
+      all.filter(Files::isRegularFile).forEach(f -> files.put(table.relativize(f).toString(), f));
+    }
+    try (S3 s3 = S3.builder().settings(settings).s3root(url).environment(Map.of()).build()) {
+      s3.putFiles(files);
+    }
+  }
+
+  @Test
+  void beamReadsATableSparkWroteAsSparkReadsIt(LocalS3Server server, @TempDir Path local) throws IOException {
+    SparkSession spark = spark();
     List<String> sparks;
     Path table = local.resolve("table");
     try {
@@ -55,13 +71,7 @@ class EnginesAgreeTest {
     }
     S3Settings settings = LocalS3.settings(server).build();
     String url = LocalS3.root(server, "agree/table/");
-    Map<String, Path> files = new LinkedHashMap<>();
-    try (Stream<Path> all = Files.walk(table)) {
-      all.filter(Files::isRegularFile).forEach(f -> files.put(table.relativize(f).toString(), f));
-    }
-    try (S3 s3 = S3.builder().settings(settings).s3root(url).environment(Map.of()).build()) {
-      s3.putFiles(files);
-    }
+    upload(table, settings, url);
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
     PCollection<Row> rows = p.apply(MetaflowS3IO.read().withSettings(settings).from(url).asParquet());
     PAssert.that(rows.apply(MapElements.into(TypeDescriptors.strings()).via((Row r) -> String.join("|",
@@ -79,9 +89,7 @@ class EnginesAgreeTest {
   void beamReadsPartitionValuesAsSparkReadsThemFromFoldersAndFromADeltaLog(LocalS3Server server, @TempDir Path local)
       throws IOException {
     S3Settings settings = LocalS3.settings(server).build();
-    SparkSession spark = SparkSession.builder().master("local[2]").appName("engines-agree")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC").getOrCreate();
+    SparkSession spark = spark();
     Map<String, List<String>> sparks = new LinkedHashMap<>();
     Path table = local.resolve("folders");
     String folders = LocalS3.root(server, "agree/folders/");
@@ -105,13 +113,7 @@ class EnginesAgreeTest {
     } finally {
       spark.stop();
     }
-    Map<String, Path> files = new LinkedHashMap<>();
-    try (Stream<Path> all = Files.walk(table)) {
-      all.filter(Files::isRegularFile).forEach(f -> files.put(table.relativize(f).toString(), f));
-    }
-    try (S3 s3 = S3.builder().settings(settings).s3root(folders).environment(Map.of()).build()) {
-      s3.putFiles(files);
-    }
+    upload(table, settings, folders);
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
     sparks.forEach((url, expected) -> {
       PCollection<Row> read = p.apply(url, MetaflowS3IO.read().withSettings(settings).from(url).asParquet());
