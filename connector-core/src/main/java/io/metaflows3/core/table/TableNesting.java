@@ -40,7 +40,7 @@ final class TableNesting {
    * two writers creating nested tables at once both passed {@link #refuseNested} before either log existed, and
    * each checks again after creating its own, so at least the later one sees the other and fails.
    */
-  static void refuseNestedCreated(S3 s3, String tableUrl, String ownLog) {
+  static void refuseNestedCreated(S3 s3, String tableUrl) {
     String location = S3Url.parse(tableUrl).asPrefix().toString();
     Map<String, List<S3Object>> above = TableLog.tablesAbove(s3, List.of(location)).logs();
     List<S3Object> own = above.getOrDefault(location, List.of());

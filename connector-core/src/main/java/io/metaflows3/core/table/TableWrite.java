@@ -100,8 +100,7 @@ public final class TableWrite implements Serializable {
       DeltaCommit commit = new DeltaCommit(write, s3);
       if (commit.createIfAbsent()) {
         try {
-          TableNesting.refuseNestedCreated(s3, write.table,
-              layout != null ? DeltaTable.LOG_FOLDER : OBJECTS_FOLDER);
+          TableNesting.refuseNestedCreated(s3, write.table);
         } catch (MetaflowS3Exception nested) {
           commit.dropIfEmpty();
           throw nested;
