@@ -25,9 +25,16 @@ final class Errors {
     return status(t) == 404 || unwrap(t) instanceof MetaflowS3NotFound;
   }
 
-  /** Throttling, server errors, resets and truncated bodies are transient; 4xx answers are final. */
+  /**
+   * Throttling, server errors, resets and truncated bodies are transient; 4xx answers are final, and so is a
+   * refused connection (nothing listens at the endpoint: a wrong endpoint or a server that is down, which
+   * retrying only hides for seconds).
+   */
   static boolean isRetryable(Throwable t) {
     Throwable e = unwrap(t);
+    if (isConnectionRefused(e)) {
+      return false;
+    }
     if (e instanceof S3Exception s) {
       int code = s.statusCode();
       // 409 ConditionalRequestConflict: a concurrent conditional write; S3 asks to retry it.
@@ -51,6 +58,15 @@ final class Errors {
     return e instanceof IOException;
   }
 
+  private static boolean isConnectionRefused(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof java.net.ConnectException && String.valueOf(c.getMessage()).contains("Connection refused")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The typed exception for a failure about {@code url}. Messages carry the URL and S3's code, no credentials. */
   static MetaflowS3Exception toTyped(Throwable t, String url) {
     Throwable e = unwrap(t);
@@ -66,6 +82,9 @@ final class Errors {
         case 416 -> new MetaflowS3InvalidRange("range not satisfiable (" + what + ")", url, s);
         default -> new MetaflowS3Exception("S3 request failed (" + what + ")", url, s);
       };
+    }
+    if (isConnectionRefused(e)) {
+      return new MetaflowS3Exception("connection refused: nothing listens at the endpoint", url, e);
     }
     for (Throwable c = e; c != null; c = c.getCause()) {
       if (c instanceof java.io.IOException && String.valueOf(c.getMessage()).contains("No space left on device")) {
