@@ -97,9 +97,12 @@ final class Lister {
     });
   }
 
-  /** Adds a page's entries; a folder marker named like the prefix itself is the folder, not an entry below it. */
+  /**
+   * Adds a page's entries; a zero-byte folder marker named like the prefix itself is the folder, not an entry
+   * below it (an object of that name that holds data is an entry, as metaflow lists it).
+   */
   private static void collect(S3Url prefix, ListObjectsV2Response page, List<Listed> into) {
-    page.contents().stream().filter(o -> !o.key().equals(prefix.key())).forEach(o -> into.add(new Listed(
+    page.contents().stream().filter(o -> !(o.key().equals(prefix.key()) && o.size() == 0)).forEach(o -> into.add(new Listed(
         new S3Url(prefix.bucket(), o.key()), o.size(), o.eTag(), o.lastModified(), false)));
     page.commonPrefixes().forEach(p -> into.add(new Listed(new S3Url(prefix.bucket(), p.prefix()), -1, null,
         null, true)));

@@ -28,9 +28,18 @@ public final class MetaflowConfig {
     this.global = global;
   }
 
-  /** The configuration of this process: its environment, working folder and home folder. */
+  /** The configuration of this process: its environment and working folder. */
   public static MetaflowConfig load() {
-    return load(System.getenv(), Path.of("").toAbsolutePath(), Path.of(System.getProperty("user.home")));
+    return load(System.getenv(), Path.of("").toAbsolutePath());
+  }
+
+  /**
+   * The configuration for an environment and a working folder, with the home folder Python's {@code expanduser}
+   * takes: the environment's {@code HOME}, else the JVM's {@code user.home}.
+   */
+  public static MetaflowConfig load(Map<String, String> env, Path workingDir) {
+    String home = env.get("HOME");
+    return load(env, workingDir, Path.of(home == null ? System.getProperty("user.home") : home.isEmpty() ? "/" : home));
   }
 
   /**
@@ -55,16 +64,23 @@ public final class MetaflowConfig {
     return new MetaflowConfig(Map.copyOf(env), Map.of(), Map.of());
   }
 
-  /** {@code METAFLOW_<name>}, from the environment, the project's config or the user's, in that order. */
+  /**
+   * {@code METAFLOW_<name>}, from the environment, the project's config or the user's, the first that has it; a
+   * value set empty there overrides the rest and means none (metaflow reads an empty value as unset).
+   */
   public Optional<String> get(String name) {
+    return firstSetting(name).filter(value -> !value.isBlank());
+  }
+
+  /** Whether {@code METAFLOW_<name>} is set anywhere, even to an empty value. */
+  public boolean isSet(String name) {
+    return firstSetting(name).isPresent();
+  }
+
+  private Optional<String> firstSetting(String name) {
     String key = "METAFLOW_" + name;
-    for (Map<String, String> source : java.util.List.of(env, local, global)) {
-      String value = source.get(key);
-      if (value != null && !value.isBlank()) {
-        return Optional.of(value);
-      }
-    }
-    return Optional.empty();
+    return java.util.stream.Stream.of(env, local, global).filter(source -> source.containsKey(key))
+        .map(source -> source.get(key)).findFirst();
   }
 
   /** A JSON object setting such as {@code DATATOOLS_CLIENT_PARAMS}, as a map of its top-level values' text. */

@@ -130,7 +130,7 @@ public final class S3 implements AutoCloseable {
   public List<S3Object> getManyObjects(List<S3GetObject> requests, GetOption... options) {
     boolean returnMissing = has(options, GetOption.RETURN_MISSING);
     List<S3Url> urls = requests.stream().map(r -> resolve(r.key())).toList();
-    String prefix = root().orElse(null);
+    String prefix = resultsPrefix();
     List<CompletableFuture<S3Object>> results = new ArrayList<>();
     for (int i = 0; i < requests.size(); i++) {
       S3Url url = urls.get(i);
@@ -149,14 +149,14 @@ public final class S3 implements AutoCloseable {
   public void forEachObject(List<S3GetObject> requests, Consumer<S3Object> action, GetOption... options) {
     boolean returnMissing = has(options, GetOption.RETURN_MISSING);
     List<S3Url> urls = requests.stream().map(r -> resolve(r.key())).toList();
-    String prefix = root().orElse(null);
+    String prefix = resultsPrefix();
     forEachDownloaded(requests.size(), n -> download(urls.get(n), prefix, requests.get(n).range(), -1, null,
         returnMissing), action);
   }
 
   /** {@link #forEachObject} for everything below prefixes, in {@link #getRecursive}'s order and naming. */
   public void forEachRecursive(List<String> prefixes, Consumer<S3Object> action) {
-    List<S3Object> listed = listRecursive(prefixes).stream().filter(o -> !o.url().endsWith("/")).toList();
+    List<S3Object> listed = listRecursive(prefixes).stream().filter(o -> !isFolderMarker(o)).toList();
     forEachDownloaded(listed.size(), n -> download(listed.get(n).s3Url(), listed.get(n).prefix(), null,
         listed.get(n).size(), listed.get(n).etag().orElse(null), false), action);
   }
@@ -201,18 +201,23 @@ public final class S3 implements AutoCloseable {
   /**
    * Downloads every object below each prefix: prefixes in the order given, objects in key order, keys relative
    * to the prefix they were found under. Folder markers (zero-byte keys ending in '/', which the S3 console and
-   * Hadoop leave) are folders, not data: listed, never downloaded.
+   * Hadoop leave) are folders, not data: listed, never downloaded. A key ending in '/' that holds data is an
+   * object like any other, as metaflow gets it.
    */
   public List<S3Object> getRecursive(List<String> prefixes, GetOption... options) {
     List<S3Object> listed = listRecursive(prefixes);
     checkDiskSpace(listed.stream().mapToLong(S3Object::size).sum(), prefixes.isEmpty() ? null : prefixes.get(0));
     List<CompletableFuture<S3Object>> results = new ArrayList<>();
     for (S3Object o : listed) {
-      if (!o.url().endsWith("/")) {
+      if (!isFolderMarker(o)) {
         results.add(download(o.s3Url(), o.prefix(), null, o.size(), o.etag().orElse(null), false));
       }
     }
     return await("getRecursive", results);
+  }
+
+  private static boolean isFolderMarker(S3Object listed) {
+    return listed.url().endsWith("/") && listed.size() == 0;
   }
 
   /**
@@ -275,7 +280,7 @@ public final class S3 implements AutoCloseable {
   /** Metadata of each object without downloading it ({@code downloaded() == false}). */
   public List<S3Object> infoMany(List<String> keys, GetOption... options) {
     boolean returnMissing = has(options, GetOption.RETURN_MISSING);
-    String prefix = root().orElse(null);
+    String prefix = resultsPrefix();
     List<CompletableFuture<S3Object>> results = new ArrayList<>();
     for (String key : keys) {
       S3Url url = resolve(key);
@@ -393,7 +398,7 @@ public final class S3 implements AutoCloseable {
 
   /**
    * Lists each prefix as a folder. Results name the prefix as metaflow does: a one-level listing the folder
-   * ({@code .../first/}), a recursive one the location as given ({@code .../first}).
+   * ({@code .../first/}), a recursive one the location as given ({@code .../first}; the root without its '/').
    */
   private List<S3Object> list(List<String> prefixes, boolean namedAsFolder,
       Function<S3Url, CompletableFuture<List<Lister.Listed>>> how) {
@@ -401,7 +406,7 @@ public final class S3 implements AutoCloseable {
     for (String p : prefixes) {
       S3Url location = resolveLocation(p);
       S3Url prefix = location.asPrefix();
-      String named = namedAsFolder ? prefix.toString() : location.toString();
+      String named = namedAsFolder ? prefix.toString() : location == root ? resultsPrefix() : location.toString();
       checkOpen();
       results.add(how.apply(prefix).handle((entries, error) -> {
         if (error != null) {
@@ -784,7 +789,7 @@ public final class S3 implements AutoCloseable {
         throw new MetaflowS3URLException("this client has root " + root + ": give keys relative to it, not URLs",
             key);
       }
-      return root.resolve(key);
+      return root.resolve(withoutLeadingSlashes(key));
     }
     if (!S3Url.isUrl(key)) {
       throw new MetaflowS3URLException("no root is set (run, s3root or bucket): give a full s3:// URL", key);
@@ -796,15 +801,32 @@ public final class S3 implements AutoCloseable {
     return url;
   }
 
-  /** A prefix argument as a URL: the root for "" (or the root itself), else a key under it, or a URL. */
+  /** A prefix argument as a URL: the root for "" or "/" (or the root itself), else a key under it, or a URL. */
   private S3Url resolveLocation(String prefix) {
-    return root != null && (prefix.isEmpty() || prefix.equals(root.toString())) ? root
+    return root != null && (withoutLeadingSlashes(prefix).isEmpty() || prefix.equals(root.toString())) ? root
         : root == null && S3Url.isUrl(prefix) ? S3Url.parse(prefix) : resolve(prefix);
+  }
+
+  /** A key under the root as metaflow takes it: leading slashes dropped ({@code /a} is {@code a}). */
+  private static String withoutLeadingSlashes(String key) {
+    if (key == null) {
+      return null;
+    }
+    int start = 0;
+    while (start < key.length() && key.charAt(start) == '/') {
+      start++;
+    }
+    return key.substring(start);
   }
 
   /** The root when {@code url} lies below it (results are then named relative to it), else null. */
   private String prefixOf(S3Url url) {
-    return root != null && url.isUnder(root) ? root.toString() : null;
+    return root != null && url.isUnder(root) ? resultsPrefix() : null;
+  }
+
+  /** What gets and infos name as their results' prefix: the root as metaflow gives it, without a trailing '/'. */
+  private String resultsPrefix() {
+    return root == null ? null : root.toString().substring(0, root.toString().length() - 1);
   }
 
   private S3Url requireRoot(String call) {
@@ -824,7 +846,7 @@ public final class S3 implements AutoCloseable {
         object.encryption() != null ? object.encryption() : settings().serverSideEncryption());
   }
 
-  private Map<String, String> lineage(Map<String, String> user) {
+  private Map<String, String> lineage(Map<String, ?> user) {
     Map<String, String> meta = new LinkedHashMap<>();
     if (!user.isEmpty()) {
       meta.put(UserAttributes.HEADER, UserAttributes.render(user));
@@ -1003,9 +1025,8 @@ public final class S3 implements AutoCloseable {
 
     /** metaflow's DATATOOLS_S3ROOT: set, or DATASTORE_SYSROOT_S3 plus DATATOOLS_SUFFIX ("data"), or none. */
     private static S3Url defaultDatatoolsRoot(MetaflowConfig config) {
-      Optional<String> datatools = config.get("DATATOOLS_S3ROOT");
-      if (datatools.isPresent()) {
-        return S3Url.parse(datatools.get()).asPrefix();
+      if (config.isSet("DATATOOLS_S3ROOT")) { // set empty, it means none, as in metaflow
+        return config.get("DATATOOLS_S3ROOT").map(r -> S3Url.parse(r).asPrefix()).orElse(null);
       }
       return config.get("DATASTORE_SYSROOT_S3").map(sysroot -> S3Url.parse(sysroot).asPrefix()
           .resolve(config.get("DATATOOLS_SUFFIX").orElse("data") + "/")).orElse(null);

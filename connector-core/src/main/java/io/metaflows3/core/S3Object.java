@@ -26,6 +26,7 @@ public final class S3Object {
   private final boolean exists;
   private final boolean hasInfo;
   private final String contentType;
+  private final Map<String, Object> metadataValues;
   private final Map<String, String> metadata;
   private final Map<String, String> lineage;
   private final Instant lastModified;
@@ -42,7 +43,8 @@ public final class S3Object {
     this.exists = b.exists;
     this.hasInfo = b.hasInfo;
     this.contentType = b.contentType;
-    this.metadata = UserAttributes.parse(b.metadata, b.url.toString());
+    this.metadataValues = UserAttributes.parse(b.metadata, b.url.toString());
+    this.metadata = UserAttributes.texts(metadataValues);
     this.lineage = lineageOf(b.metadata);
     this.lastModified = b.lastModified;
     this.etag = b.etag;
@@ -106,11 +108,21 @@ public final class S3Object {
   }
 
   /**
-   * User metadata as metaflow stores it (names keep their case, entries their order); empty when the object
-   * has none (metaflow's {@code None}) or when it was not fetched.
+   * User metadata as text (names keep their case, entries their order): string values as they are, any other
+   * value as its JSON text ({@code 1}, {@code true}, {@code null}, {@code {"a":[1,2]}}); empty when the object
+   * has none (metaflow's {@code None}) or when it was not fetched. {@link #metadataValues()} keeps the types.
    */
   public Map<String, String> metadata() {
     return metadata;
+  }
+
+  /**
+   * User metadata with its JSON types, as metaflow's {@code S3Object.metadata} gives it: String, Integer, Long
+   * or BigInteger, Double, Boolean, null, List and Map; an object's metadata written back with
+   * {@link S3PutObject#withMetadata} stays as metaflow's client wrote it.
+   */
+  public Map<String, Object> metadataValues() {
+    return metadataValues;
   }
 
   /**

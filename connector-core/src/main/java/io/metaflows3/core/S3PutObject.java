@@ -11,7 +11,7 @@ import java.util.Map;
  * with an optional content type and user metadata (metaflow's {@code S3PutObject}). Text is stored as UTF-8 and,
  * as metaflow does, with no content type unless one is given (the server's default then applies).
  */
-public record S3PutObject(String key, byte[] value, Path path, String contentType, Map<String, String> metadata,
+public record S3PutObject(String key, byte[] value, Path path, String contentType, Map<String, ?> metadata,
     ServerSideEncryption encryption) {
   public S3PutObject {
     if (key == null) {
@@ -39,7 +39,11 @@ public record S3PutObject(String key, byte[] value, Path path, String contentTyp
     return new S3PutObject(key, value, path, type, metadata, encryption);
   }
 
-  public S3PutObject withMetadata(Map<String, String> meta) {
+  /**
+   * User metadata: names to JSON values (strings, numbers, booleans, null, lists and maps of them), stored as
+   * metaflow stores its dict, so metaflow's client reads the same values and types.
+   */
+  public S3PutObject withMetadata(Map<String, ?> meta) {
     return new S3PutObject(key, value, path, contentType, meta, encryption);
   }
 

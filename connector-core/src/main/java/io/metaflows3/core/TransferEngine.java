@@ -56,7 +56,8 @@ final class TransferEngine implements AutoCloseable {
             .connectionTimeout(Duration.ofSeconds(5))
             .connectionAcquisitionTimeout(Duration.ofSeconds(10)), settings.verify()))
         // Retries are ours (below): one policy for every failure, truncated bodies included, and counted.
-        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
+            .addExecutionInterceptor(new NoDefaultContentType()))
         // No "Expect: 100-continue": some servers (moto) answer it in a way the SDK takes as a final HTTP 100,
         // and a refused body costs at most one single-put (<= multipartThreshold) of wasted upload.
         .serviceConfiguration(c -> c.expectContinueEnabled(false));

@@ -19,20 +19,25 @@ final class UserAttributes {
 
   private UserAttributes() {}
 
-  /** The header value for {@code attributes}, in their order. */
-  static String render(Map<String, String> attributes) {
+  /**
+   * The header value for {@code attributes}, in their order: each value as JSON (strings, numbers, booleans,
+   * null, lists and maps of them), as metaflow's {@code json.dumps} of its dict.
+   */
+  static String render(Map<String, ?> attributes) {
     try {
       return JSON.writeValueAsString(attributes);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a map of strings always renders as JSON", e);
+      throw new IllegalArgumentException("user metadata must be JSON values (strings, numbers, booleans, null, "
+          + "lists and maps of them): " + e.getOriginalMessage(), e);
     }
   }
 
   /**
-   * The user attributes in an object's S3 metadata; empty when it has none (metaflow's {@code None}). A value
-   * that is not a JSON string (metaflow accepts any JSON) is given as its JSON text.
+   * The user attributes in an object's S3 metadata with their JSON types, as metaflow's {@code json.loads} gives
+   * them (String, Integer/Long/BigInteger, Double, Boolean, null, List, Map); empty when it has none
+   * (metaflow's {@code None}).
    */
-  static Map<String, String> parse(Map<String, String> s3Metadata, String url) {
+  static Map<String, Object> parse(Map<String, String> s3Metadata, String url) {
     String header = s3Metadata == null ? null : s3Metadata.get(HEADER);
     if (header == null) {
       return Map.of();
@@ -42,12 +47,26 @@ final class UserAttributes {
       if (!tree.isObject()) {
         throw new MetaflowS3Exception(HEADER + " is not a JSON object", url);
       }
-      Map<String, String> attributes = new LinkedHashMap<>();
-      tree.fields().forEachRemaining(e -> attributes.put(e.getKey(),
-          e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
+      Map<String, Object> attributes = new LinkedHashMap<>();
+      tree.fields().forEachRemaining(e -> attributes.put(e.getKey(), JSON.convertValue(e.getValue(), Object.class)));
       return Collections.unmodifiableMap(attributes);
     } catch (JsonProcessingException e) {
       throw new MetaflowS3Exception(HEADER + " is not valid JSON", url, e);
+    }
+  }
+
+  /** The attributes as text: strings as they are, any other value as its JSON. */
+  static Map<String, String> texts(Map<String, Object> attributes) {
+    Map<String, String> texts = new LinkedHashMap<>();
+    attributes.forEach((name, value) -> texts.put(name, value instanceof String text ? text : render(value)));
+    return Collections.unmodifiableMap(texts);
+  }
+
+  private static String render(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a parsed JSON value always renders", e);
     }
   }
 }

@@ -45,7 +45,7 @@ class BadInputTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "/absolute", "..", "../escape", "a/../../b", "a/./b", "tab\tkey"})
+  @ValueSource(strings = {"", "/", "..", "../escape", "a/../../b", "a/./b", "tab\tkey"})
   void badRelativeKeys(String key) {
     try (S3 s3 = rooted()) {
       assertThrows(MetaflowS3URLException.class, () -> s3.get(key));

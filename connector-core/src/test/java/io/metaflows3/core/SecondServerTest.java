@@ -31,6 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -181,6 +182,36 @@ class SecondServerTest {
       assertFalse(s3.info("once", GetOption.RETURN_MISSING).exists());
       assertEquals(List.of("first/b/x/object2", "second/c/object3"),
           s3.listRecursive().stream().map(S3Object::key).filter(k -> !k.equals("second")).toList());
+    }
+  }
+
+  /**
+   * metaflow lists every key of a prefix (s3op.py's list_prefix keeps each Contents entry); only zero-byte
+   * folder markers are folders here, so a key ending in '/' that holds data is an object of every call. (The
+   * embedded S3Proxy cannot hold one: it keeps such a key as an empty directory.)
+   */
+  @ParameterizedTest
+  @MethodSource("servers")
+  void anObjectWhoseKeyEndsInASlashAndHoldsDataIsAnObject(Server server) {
+    try (S3Client raw = raw(server.endpoint())) {
+      raw.putObject(r -> r.bucket(BUCKET).key("slash/d/"), RequestBody.fromString("nineteen bytes here"));
+      raw.putObject(r -> r.bucket(BUCKET).key("slash/d/x"), RequestBody.fromString("x"));
+      raw.putObject(r -> r.bucket(BUCKET).key("slash/empty/"), RequestBody.empty());
+    }
+    String d = "s3://" + BUCKET + "/slash/d/";
+    try (S3 s3 = client(server.endpoint(), "slash/")) {
+      assertEquals(List.of(d + " 19", d + "x 1"), s3.getRecursive(List.of("d")).stream()
+          .map(o -> o.url() + " " + o.size()).toList(), "get_recursive downloads it, on " + server);
+      assertEquals("nineteen bytes here", s3.getRecursive(List.of("d")).get(0).text());
+      assertEquals(List.of(d + " 19", d + "x 1"), s3.listRecursive(List.of("d")).stream()
+          .map(o -> o.url() + " " + o.size()).toList());
+      List<S3Object> level = s3.listPaths(List.of("d"));
+      assertEquals(List.of(d, d + "x"), level.stream().map(S3Object::url).toList());
+      assertEquals(d, level.get(0).key(), "metaflow: the listed prefix itself is named by its URL");
+      assertTrue(level.get(0).exists());
+      assertEquals(List.of("d", "d/x"), s3.getAll().stream().map(S3Object::key).toList(),
+          "the zero-byte marker empty/ is a folder, never downloaded");
+      assertEquals(List.of(), s3.getRecursive(List.of("empty")));
     }
   }
 

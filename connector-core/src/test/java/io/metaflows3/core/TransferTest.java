@@ -172,8 +172,8 @@ class TransferTest {
       assertEquals(2, info.size());
       s3.put("t", "plain text");
       assertEquals(Map.of(), s3.info("t").metadata(), "no metadata: metaflow's None");
-      assertEquals("application/octet-stream", s3.info("t").contentType().orElseThrow(),
-          "as metaflow, no content type is sent: the server's default applies");
+      assertEquals("binary/octet-stream", s3.info("t").contentType().orElseThrow(),
+          "as metaflow, no content type is sent: the server's default (S3's binary/octet-stream) applies");
     }
   }
 
