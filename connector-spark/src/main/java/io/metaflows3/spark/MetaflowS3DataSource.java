@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -23,10 +24,13 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.errors.QueryCompilationErrors;
 import org.apache.spark.sql.execution.datasources.DataSourceUtils;
+import org.apache.spark.sql.execution.datasources.PartitioningUtils;
 import org.apache.spark.sql.sources.BaseRelation;
 import org.apache.spark.sql.sources.CreatableRelationProvider;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.connector.catalog.Table;
+import org.apache.spark.sql.connector.catalog.TableCapability;
+import org.apache.spark.sql.connector.catalog.TableCatalog;
 import org.apache.spark.sql.connector.catalog.TableProvider;
 import org.apache.spark.sql.connector.expressions.Expressions;
 import org.apache.spark.sql.connector.expressions.Transform;
@@ -65,7 +69,7 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
     return true;
   }
 
-  /** The files' schema (a Parquet footer, or the text/binary row) with the partition columns appended. */
+  /** The files' schema (a Parquet footer, or the text/binary row) with the partition columns merged in. */
   @Override
   public StructType inferSchema(CaseInsensitiveStringMap options) {
     SourceOptions parsed = list(options);
@@ -115,13 +119,18 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
     // A loaded table keeps the listing Spark asked for its schema or partitioning, as Spark's file sources keep
     // theirs: every query of it prunes that listing, and reads the snapshot its schema describes.
     return new MetaflowS3Table(full, partitioning,
-        PartitionColumns.of(DataTypes.createStructType(partitionFields), sessionZone()), properties, writes(),
-        listed);
+        PartitionColumns.of(DataTypes.createStructType(partitionFields), sessionZone()), properties,
+        capabilities(properties), listed);
   }
 
-  /** Whether this provider's tables take batch writes: only {@link Writes}' do (see {@link #createRelation}). */
-  boolean writes() {
-    return false;
+  /**
+   * What this provider's tables do. A table of Spark's catalog (its properties name a provider) reads and takes
+   * SQL's and {@code insertInto}'s writes; one of {@code spark.read()} only reads, so that every save of
+   * {@code df.write()} comes to {@link #createRelation} (see there); {@link Writes}' tables take those saves.
+   */
+  Set<TableCapability> capabilities(Map<String, String> properties) {
+    return properties.containsKey(TableCatalog.PROP_PROVIDER) ? MetaflowS3Table.READS_AND_WRITES
+        : MetaflowS3Table.READS;
   }
 
   /**
@@ -182,8 +191,8 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
   /** The writing side of the source: its tables take batch writes. Not registered by name; used by {@link #createRelation}. */
   public static final class Writes extends MetaflowS3DataSource {
     @Override
-    boolean writes() {
-      return true;
+    Set<TableCapability> capabilities(Map<String, String> properties) {
+      return MetaflowS3Table.WRITES;
     }
   }
 
@@ -193,9 +202,7 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
     Map<String, String> key = options.asCaseSensitiveMap();
     if (!key.equals(listedFor)) {
       // Empty locations are allowed here: with a given schema they are empty tables (inferSchema refuses them).
-      ReadPlanner.Listing listing = new ReadPlanner(SharedClients.get(parsed.settings), ZoneId.of(sessionZone()))
-          .allowingEmptyLocations().at(parsed.snapshot)
-          .listing(parsed.locations, parsed.basePath, PartitionSchema.NONE, PartitionFilter.ALL);
+      ReadPlanner.Listing listing = listing(parsed);
       listed = listing;
       ReadPlanner.TableRead read = parsed.locations.size() == 1
           ? listing.deltaTables().get(S3Url.parse(parsed.locations.get(0)).asPrefix().toString()) : null;
@@ -206,6 +213,12 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
       listedFor = Map.copyOf(key);
     }
     return parsed;
+  }
+
+  /** Everything the options' locations hold, or their Delta tables' snapshots; empty locations allowed. */
+  static ReadPlanner.Listing listing(SourceOptions parsed) {
+    return new ReadPlanner(SharedClients.get(parsed.settings), ZoneId.of(sessionZone())).allowingEmptyLocations()
+        .at(parsed.snapshot).listing(parsed.locations, parsed.basePath, PartitionSchema.NONE, PartitionFilter.ALL);
   }
 
   /** The fields of {@code schema} named by {@code columns}, in that order. */
@@ -219,14 +232,13 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
     return fields;
   }
 
+  /**
+   * The data columns with the partition columns, as Spark's file sources merge them
+   * ({@code PartitioningUtils.mergeDataAndPartitionSchema}): a column also stored in the files stays where the
+   * files have it, with the folders' type (its values come from the folders), the rest are appended.
+   */
   private static StructType withPartitions(StructType data, StructType partitions) {
-    StructType schema = data;
-    for (StructField f : partitions.fields()) {
-      if (!data.getFieldIndex(f.name()).isDefined()) {
-        schema = schema.add(f);
-      }
-    }
-    return schema;
+    return PartitioningUtils.mergeDataAndPartitionSchema(data, partitions, SQLConf.get().caseSensitiveAnalysis())._1();
   }
 
   /**

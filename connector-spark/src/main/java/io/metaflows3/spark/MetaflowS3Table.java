@@ -2,6 +2,7 @@ package io.metaflows3.spark;
 
 import io.metaflows3.core.table.ReadPlanner;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
@@ -20,16 +21,25 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite {
   private final Transform[] partitioning;
   private final PartitionColumns partitions;
   private final Map<String, String> properties;
-  private final boolean writes;
+  private final Set<TableCapability> capabilities;
   private final ReadPlanner.Listing listed;
 
+  /** What a table read with {@code spark.read()} does. */
+  static final Set<TableCapability> READS = Set.copyOf(EnumSet.of(TableCapability.BATCH_READ));
+  /** What a table written with {@code df.write()} does: appends, overwrites, dynamic partition overwrites. */
+  static final Set<TableCapability> WRITES = Set.copyOf(EnumSet.of(TableCapability.BATCH_WRITE,
+      TableCapability.TRUNCATE, TableCapability.OVERWRITE_DYNAMIC));
+  /** What a table of Spark's catalog does: both. */
+  static final Set<TableCapability> READS_AND_WRITES = Set.copyOf(EnumSet.of(TableCapability.BATCH_READ,
+      TableCapability.BATCH_WRITE, TableCapability.TRUNCATE, TableCapability.OVERWRITE_DYNAMIC));
+
   /**
-   * {@code writes}: the table takes batch writes (else batch reads). {@code listed}: the listing the schema was
-   * inferred from, which its scans prune instead of listing again (null: scans list).
+   * {@code capabilities}: one of the sets above. {@code listed}: the listing the schema was inferred from, which
+   * its scans prune instead of listing again (null, as for a table of the catalog: each scan lists).
    */
   MetaflowS3Table(StructType schema, Transform[] partitioning, PartitionColumns partitions,
-      Map<String, String> properties, boolean writes, ReadPlanner.Listing listed) {
-    this.writes = writes;
+      Map<String, String> properties, Set<TableCapability> capabilities, ReadPlanner.Listing listed) {
+    this.capabilities = capabilities;
     this.listed = listed;
     this.schema = schema;
     this.partitioning = partitioning;
@@ -59,17 +69,30 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite {
 
   @Override
   public Set<TableCapability> capabilities() {
-    return writes ? EnumSet.of(TableCapability.BATCH_WRITE, TableCapability.TRUNCATE)
-        : EnumSet.of(TableCapability.BATCH_READ);
+    return capabilities;
   }
 
   @Override
   public ScanBuilder newScanBuilder(CaseInsensitiveStringMap options) {
-    return new MetaflowS3ScanBuilder(SourceOptions.parse(options), schema, partitions, listed);
+    SourceOptions parsed = SourceOptions.parse(withTableOptions(options));
+    return new MetaflowS3ScanBuilder(parsed, schema, partitions,
+        listed != null ? listed : MetaflowS3DataSource.listing(parsed));
   }
 
   @Override
   public WriteBuilder newWriteBuilder(LogicalWriteInfo info) {
-    return new MetaflowS3WriteBuilder(SourceOptions.parse(info.options()), info.schema(), partitions);
+    return new MetaflowS3WriteBuilder(SourceOptions.parse(withTableOptions(info.options())), info.schema(),
+        partitions);
   }
+
+  /**
+   * The options of a scan or write over the table's own: a catalog table's location and options live in its
+   * properties, and a query's options (a reader's or writer's, SQL's WITH) come on top.
+   */
+  private CaseInsensitiveStringMap withTableOptions(CaseInsensitiveStringMap given) {
+    Map<String, String> all = new HashMap<>(properties);
+    all.putAll(given.asCaseSensitiveMap());
+    return new CaseInsensitiveStringMap(all);
+  }
+
 }

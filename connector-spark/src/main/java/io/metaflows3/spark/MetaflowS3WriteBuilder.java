@@ -25,6 +25,7 @@ import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.connector.write.BatchWrite;
 import org.apache.spark.sql.connector.write.DataWriterFactory;
 import org.apache.spark.sql.connector.write.PhysicalWriteInfo;
+import org.apache.spark.sql.connector.write.SupportsDynamicOverwrite;
 import org.apache.spark.sql.connector.write.SupportsTruncate;
 import org.apache.spark.sql.connector.write.Write;
 import org.apache.spark.sql.connector.write.WriteBuilder;
@@ -39,11 +40,12 @@ import org.apache.spark.sql.types.StructType;
  * visible, or only the partitions written with partitionOverwriteMode=dynamic); an aborted job deletes what it
  * wrote. Parquet rows make a Delta table; binary objects keep core's log of objects.
  */
-final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
+final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate, SupportsDynamicOverwrite {
   private final SourceOptions options;
   private final StructType schema;
   private final PartitionColumns partitions;
   private boolean replace;
+  private boolean dynamic;
 
   MetaflowS3WriteBuilder(SourceOptions options, StructType schema, PartitionColumns partitions) {
     if (options.locations.size() != 1) {
@@ -80,8 +82,18 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
     return this;
   }
 
+  /** SQL's INSERT OVERWRITE with partitionOverwriteMode=dynamic: only the partitions written are replaced. */
+  @Override
+  public WriteBuilder overwriteDynamicPartitions() {
+    dynamic = true;
+    return this;
+  }
+
   /** Overwrite replaces the table, or with partitionOverwriteMode=dynamic only the partitions written. */
   private TableWrite.Mode mode() {
+    if (dynamic) {
+      return TableWrite.Mode.OVERWRITE_PARTITIONS;
+    }
     if (!replace) {
       return TableWrite.Mode.APPEND;
     }
@@ -137,8 +149,7 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate {
       }
       OutputWriterFactory factory = ParquetUtils.prepareWrite(conf, hadoopJob, data,
           new ParquetOptions(options.forSpark(), conf));
-      long maxRecords = Long.parseLong(options.given.getOrDefault("maxrecordsperfile",
-          Long.toString(conf.maxRecordsPerFile())));
+      long maxRecords = options.maxRecordsPerFile != null ? options.maxRecordsPerFile : conf.maxRecordsPerFile();
       return new ParquetTaskWriter.Encoding(factory, new SerializableConfiguration(hadoopJob.getConfiguration()),
           maxRecords > 0 ? maxRecords : Long.MAX_VALUE);
     } catch (java.io.IOException e) {

@@ -5,20 +5,27 @@ import io.metaflows3.core.table.PartitionSchema;
 import io.metaflows3.core.table.PartitionType;
 import java.io.Serializable;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.execution.datasources.PartitionSpec;
 import org.apache.spark.sql.execution.datasources.PartitioningUtils;
+import org.apache.spark.sql.execution.datasources.PartitioningUtils$;
+import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.Option;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * The partition columns of a table as Spark sees them: names and types from core's table contract (inferred
- * as Spark's file sources infer them), values cast from the folder text by Spark's own
+ * The partition columns of a table as Spark sees them: names and types inferred by Spark's own code (or a Delta
+ * table's log, or the user's schema), values cast from the folder text by Spark's own
  * {@code PartitioningUtils.castPartValueToDesiredType}, in the session's time zone.
  */
 final class PartitionColumns implements Serializable {
@@ -31,12 +38,27 @@ final class PartitionColumns implements Serializable {
     this.zone = zone;
   }
 
-  /** The partition columns of the listed objects (an error when they name different columns, as in Spark). */
+  /**
+   * The partition columns of the listed objects, typed by Spark's own inference
+   * ({@code PartitioningUtils.parsePartitions}, as its file index calls it) with the session's settings: type
+   * inference on or off, {@code timestampType}, case sensitivity, validation, invalid paths ignored or not.
+   * Each object's partition folders are given to it as a path below a stand-in base; an error when they name
+   * different columns, as in Spark.
+   */
   static PartitionColumns infer(List<ObjectRange> objects, String zone) {
-    PartitionSchema inferred = PartitionSchema.infer(objects.stream().map(ObjectRange::partitionValues).toList());
-    List<StructField> fields = new ArrayList<>();
-    inferred.types().forEach((name, type) -> fields.add(DataTypes.createStructField(name, sparkType(type), true)));
-    return new PartitionColumns(DataTypes.createStructType(fields), zone);
+    SQLConf conf = SQLConf.get();
+    Path base = new Path("/");
+    Set<Path> leaves = new LinkedHashSet<>();
+    for (ObjectRange o : objects) {
+      StringBuilder folders = new StringBuilder("/");
+      o.partitionValues().forEach((name, raw) -> folders.append(name).append('=').append(raw).append('/'));
+      leaves.add(new Path(folders.toString()));
+    }
+    PartitionSpec spec = PartitioningUtils$.MODULE$.parsePartitions(
+        CollectionConverters.asScala(List.copyOf(leaves)).toList(), conf.partitionColumnTypeInferenceEnabled(),
+        CollectionConverters.asScala(Set.of(base)).toSet(), Option.empty(), conf.caseSensitiveAnalysis(),
+        conf.validatePartitionColumns(), zone, conf.ignoreInvalidPartitionPaths());
+    return new PartitionColumns(spec.partitionColumns(), zone);
   }
 
   static PartitionColumns of(StructType schema, String zone) {

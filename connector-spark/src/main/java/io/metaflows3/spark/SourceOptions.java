@@ -14,8 +14,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import io.metaflows3.hadoop.FileSystemSettings;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.catalog.CatalogV2Util;
+import org.apache.spark.sql.connector.catalog.TableCatalog;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The options of {@code format("metaflow-s3")}, parsed and checked once on the driver (so bad options fail at
@@ -35,14 +41,17 @@ final class SourceOptions implements Serializable {
   final S3Settings settings;
   final long parquetRowGroupBytes;
   final String partitionOverwriteMode;
+  /** Rows per file at most, as Spark reads the option (0 or less: no limit); null: the session's setting. */
+  final Long maxRecordsPerFile;
   /** Which snapshot of a Delta table a read takes (options versionAsOf and timestampAsOf, as Delta's source). */
   final ReadPlanner.SnapshotChoice snapshot;
   /** Every option as given: Spark's own Parquet and text options (mergeSchema, compression, ...) are read from it. */
   final Map<String, String> given;
 
   private SourceOptions(List<String> locations, Format format, Long splitBytes, String basePath,
-      S3Settings settings, long parquetRowGroupBytes, String partitionOverwriteMode,
+      S3Settings settings, long parquetRowGroupBytes, String partitionOverwriteMode, Long maxRecordsPerFile,
       ReadPlanner.SnapshotChoice snapshot, Map<String, String> given) {
+    this.maxRecordsPerFile = maxRecordsPerFile;
     this.given = given;
     this.snapshot = snapshot;
     this.parquetRowGroupBytes = parquetRowGroupBytes;
@@ -66,18 +75,25 @@ final class SourceOptions implements Serializable {
    *
    * @throws IllegalArgumentException for a name this source does not know (a typo would otherwise be ignored)
    */
-  static SourceOptions parse(Map<String, String> options) {
+  static SourceOptions parse(Map<String, String> given) {
+    CaseInsensitiveStringMap options = withCatalogOptions(given);
+    if (options.containsKey("checkpointLocation")) {
+      throw new UnsupportedOperationException("metaflow-s3 does not support streaming writes: write each "
+          + "micro-batch with writeStream().foreachBatch((batch, id) -> batch.write().format(\"metaflow-s3\")...)");
+    }
     Set<String> known = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     known.addAll(OWN);
     known.addAll(S3Settings.OPTION_NAMES);
-    for (String name : options.keySet()) {
+    // A catalog table's properties (owner, provider, location, ...) come with its options; they are not ours.
+    known.addAll(CollectionConverters.asJava(CatalogV2Util.TABLE_RESERVED_PROPERTIES()));
+    for (String name : options.asCaseSensitiveMap().keySet()) {
       if (!known.contains(name)) {
         Set<String> sorted = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         sorted.addAll(known);
         throw new IllegalArgumentException("metaflow-s3 has no option '" + name + "'; its options are " + sorted);
       }
     }
-    S3Settings settings = S3Settings.fromOptions(options, S3Settings.defaults());
+    S3Settings settings = S3Settings.fromOptions(options, sessionDefaults());
     Format format = parseFormat(options.getOrDefault("format", "parquet"));
     Long splitBytes = options.containsKey("splitSize")
         ? S3Settings.parseBytes("splitSize", options.get("splitSize")) : null;
@@ -112,13 +128,52 @@ final class SourceOptions implements Serializable {
       throw new IllegalArgumentException("option partitionOverwriteMode must be static or dynamic, got '"
           + overwriteMode + "'");
     }
+    Long maxRecords = null;
     if (options.containsKey("maxRecordsPerFile")) {
-      S3Settings.parseBytes("maxRecordsPerFile", options.get("maxRecordsPerFile"));
+      try {
+        maxRecords = Long.parseLong(options.get("maxRecordsPerFile").trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("option maxRecordsPerFile must be a number of rows (0 or less: no "
+            + "limit), got '" + options.get("maxRecordsPerFile") + "'");
+      }
     }
-    Map<String, String> given = new java.util.HashMap<>();
-    options.forEach(given::put);
+    Map<String, String> all = new java.util.HashMap<>();
+    options.forEach(all::put);
     return new SourceOptions(List.copyOf(locations), format, splitBytes, basePath, settings, rowGroup,
-        overwriteMode, snapshot(options), given);
+        overwriteMode, maxRecords, snapshot(options), all);
+  }
+
+  /**
+   * The session's connection defaults, under every read's and write's options: {@code metaflow.s3.<option>}
+   * entries of its Hadoop configuration ({@code spark.hadoop.metaflow.s3.endpoint} when the session starts,
+   * {@code spark.conf().set("metaflow.s3.endpoint", ..)} in it), as the Hadoop file system reads them, on top of
+   * metaflow's configuration. So a table of the catalog, which keeps no writer's options, reads and writes too.
+   */
+  private static S3Settings sessionDefaults() {
+    Map<String, String> entries = SparkSession.getActiveSession().isEmpty() ? Map.of()
+        : SparkSession.active().sessionState().newHadoopConf().getPropsWithPrefix(FileSystemSettings.PREFIX);
+    return S3Settings.fromOptions(entries, S3Settings.defaults());
+  }
+
+  /**
+   * The options as given, names as typed (Spark's case-insensitive map lists them lower-cased, and an error
+   * names an option as the user typed it). A catalog table's properties hold CREATE TABLE's OPTIONS also as
+   * {@code option.<name>}: those count as the option itself.
+   */
+  private static CaseInsensitiveStringMap withCatalogOptions(Map<String, String> given) {
+    Map<String, String> typed = given instanceof CaseInsensitiveStringMap spark ? spark.asCaseSensitiveMap() : given;
+    Map<String, String> options = new java.util.HashMap<>();
+    typed.forEach((name, value) -> {
+      if (!name.startsWith(TableCatalog.OPTION_PREFIX)) {
+        options.put(name, value);
+      }
+    });
+    typed.forEach((name, value) -> {
+      if (name.startsWith(TableCatalog.OPTION_PREFIX)) {
+        options.putIfAbsent(name.substring(TableCatalog.OPTION_PREFIX.length()), value);
+      }
+    });
+    return new CaseInsensitiveStringMap(options);
   }
 
   /** Options versionAsOf (a version number) or timestampAsOf (a timestamp or date, in the session's time zone). */

@@ -1,6 +1,7 @@
 package io.metaflows3.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.core.LocalS3;
@@ -184,6 +185,45 @@ class TableDifferentialTest {
         List.of("a = 1 AND b = 'x'", "a = 1 OR b = 'y'", "a IS NULL", "b = 'y'"));
   }
 
+  /** Spark's settings for partition inference apply to ours as to its parquet source. */
+  @Test
+  void partitionInferenceFollowsSparksSettings() throws IOException {
+    Path strings = sparkTable("uninferred", List.of("p"), DataTypes.StringType, each("007", "1", "2.5", null, "x"));
+    Path times = sparkTable("ntz", List.of("ts"), DataTypes.StringType,
+        each("2021-01-01 10:00:00", "2021-01-01 10:00:00.5", "2021-01-02 00:00:00"));
+    Path clock = sparkTable("clock", List.of("t"), DataTypes.StringType, each("12:00:00", "12:00:01"));
+    spark.conf().set("spark.sql.sources.partitionColumnTypeInference.enabled", "false");
+    try {
+      compare("uninferred", strings, List.of("p = '007'", "p = '1'", "p IS NULL", "p > '1'"));
+    } finally {
+      spark.conf().unset("spark.sql.sources.partitionColumnTypeInference.enabled");
+    }
+    spark.conf().set("spark.sql.timestampType", "TIMESTAMP_NTZ");
+    try {
+      compare("ntz", times, List.of("ts = TIMESTAMP_NTZ'2021-01-01 10:00:00.5'", "ts > '2021-01-01 10:00:00'"));
+    } finally {
+      spark.conf().unset("spark.sql.timestampType");
+    }
+    // Times of day type as TIME, which Spark 4.2 cannot collect to the driver: compared as text.
+    String clockUrl = upload("clock", clock);
+    assertEquals(spark.read().parquet(clock.toString()).schema().toDDL(), ours(clockUrl).schema().toDDL());
+    assertEquals(sorted(spark.read().parquet(clock.toString()).selectExpr("id", "CAST(t AS STRING)")),
+        sorted(ours(clockUrl).selectExpr("id", "CAST(t AS STRING)")));
+  }
+
+  /**
+   * A column stored in the files and named by the folders too: Spark takes the folders' type and values, in the
+   * files' position.
+   */
+  @Test
+  void aColumnInFilesAndFoldersTakesTheFoldersTypeAndValues() throws IOException {
+    Path dir = local.resolve("both");
+    StructType schema = new StructType().add("a", DataTypes.StringType).add("b", DataTypes.IntegerType);
+    spark.createDataFrame(List.of(RowFactory.create("zz", 5)), schema).write().parquet(dir.resolve("a=1").toString());
+    spark.createDataFrame(List.of(RowFactory.create("yy", 6)), schema).write().parquet(dir.resolve("a=2").toString());
+    compare("both", dir, List.of("a = 1", "a > 1", "b = 6"));
+  }
+
   @Test
   void ourWritesInEveryModeReadAsSparksOwnWrites() throws IOException {
     String url = LocalS3.root(server, "differential/written/");
@@ -224,6 +264,55 @@ class TableDifferentialTest {
           "Spark's reader, after " + modes.get(i));
       assertEquals(expected, sorted(ours(url)), "our reader, after " + modes.get(i));
     }
+  }
+
+  private org.apache.spark.sql.DataFrameWriter<Row> ourWriter(Dataset<Row> df) {
+    return df.write().format("metaflow-s3").option("endpoint", server.endpoint().toString())
+        .option("accessKeyId", LocalS3Server.ACCESS_KEY_ID).option("secretAccessKey", LocalS3Server.SECRET_ACCESS_KEY);
+  }
+
+  /**
+   * An empty DataFrame makes an empty table with its schema, as Spark's parquet writer does. Partitioned, Spark's
+   * writer leaves no file to read a schema from; ours still reads back the DataFrame's schema, from the table's log.
+   */
+  @Test
+  void anEmptyDataFrameWritesAnEmptyReadableTable() {
+    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("p", DataTypes.StringType);
+    Dataset<Row> empty = spark.createDataFrame(List.of(), schema);
+    String url = LocalS3.root(server, "differential/empty/");
+    Path reference = local.resolve("empty");
+    empty.write().parquet(reference.toString());
+    ourWriter(empty).save(url);
+    assertEquals(spark.read().parquet(reference.toString()).schema().toDDL(), ours(url).schema().toDDL());
+    assertEquals(0, ours(url).count());
+    String partitioned = LocalS3.root(server, "differential/empty-partitioned/");
+    ourWriter(empty).partitionBy("p").save(partitioned);
+    assertEquals(schema.toDDL(), ours(partitioned).schema().toDDL());
+    assertEquals(0, ours(partitioned).where("p = 'x'").count());
+  }
+
+  /** Option maxRecordsPerFile as Spark's writers read it: rows per file, 0 or less for no limit. */
+  @Test
+  void maxRecordsPerFileAsSparkReadsIt() throws IOException {
+    Dataset<Row> rows = spark.range(0, 10).selectExpr("CAST(id AS INT) AS id").coalesce(1);
+    for (String limit : List.of("3", "0", "-1")) {
+      String url = LocalS3.root(server, "differential/records-" + limit + "/");
+      Path reference = local.resolve("records-" + limit);
+      rows.write().option("maxRecordsPerFile", limit).parquet(reference.toString());
+      ourWriter(rows).option("maxRecordsPerFile", limit).save(url);
+      long sparksFiles;
+      try (Stream<Path> files = Files.walk(reference)) {
+        sparksFiles = files.filter(f -> f.toString().endsWith(".parquet")).count();
+      }
+      try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+        assertEquals(sparksFiles, s3.listRecursive(List.of(url)).stream().filter(o -> o.url().endsWith(".parquet"))
+            .count(), "files for maxRecordsPerFile " + limit);
+      }
+      assertEquals(10, ours(url).count());
+    }
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> ourWriter(rows).option("maxRecordsPerFile", "1k").save(LocalS3.root(server, "differential/bad/")));
+    assertTrue(bad.getMessage().contains("maxRecordsPerFile"), bad.getMessage());
   }
 
   /** A column of every type Spark writes to Parquet (nulls in every column on some rows), partitioned by part. */

@@ -1,0 +1,112 @@
+package io.metaflows3.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.metaflows3.core.LocalS3;
+import io.metaflows3.local.LocalS3Extension;
+import io.metaflows3.local.LocalS3Server;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Tables in Spark's session catalog: the same SQL run on a {@code metaflow-s3} table and on a {@code parquet}
+ * table, side by side, gives the same rows.
+ */
+@ExtendWith(LocalS3Extension.class)
+class CatalogTablesTest {
+  private static SparkSession spark;
+  private final LocalS3Server server;
+  @TempDir
+  Path local;
+
+  CatalogTablesTest(LocalS3Server server) {
+    this.server = server;
+  }
+
+  @BeforeAll
+  static void startSpark() {
+    spark = LocalSpark.builder("local[2]", "metaflow-s3-catalog").config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  private String connection() {
+    return "OPTIONS (endpoint '" + server.endpoint() + "', accessKeyId '" + LocalS3Server.ACCESS_KEY_ID
+        + "', secretAccessKey '" + LocalS3Server.SECRET_ACCESS_KEY + "')";
+  }
+
+  private static List<String> rows(String sql) {
+    return spark.sql(sql).collectAsList().stream().map(Row::toString).sorted().toList();
+  }
+
+  /** Runs each statement on both tables ({@code %s} is the table) and compares what the queries return. */
+  private void sideBySide(String ours, String parquet, List<String> statements, List<String> queries) {
+    for (String statement : statements) {
+      spark.sql(String.format(statement, ours));
+      spark.sql(String.format(statement, parquet));
+    }
+    for (String query : queries) {
+      assertEquals(rows(String.format(query, parquet)), rows(String.format(query, ours)), query);
+    }
+  }
+
+  @Test
+  void sqlTablesCreatedInsertedOverwrittenAndDescribedAsParquetTables() {
+    spark.sql("CREATE TABLE ours_sql (id INT, name STRING, p STRING) USING `metaflow-s3` PARTITIONED BY (p) "
+        + "LOCATION '" + LocalS3.root(server, "catalog/sql/") + "' " + connection());
+    spark.sql("CREATE TABLE parquet_sql (id INT, name STRING, p STRING) USING parquet PARTITIONED BY (p) "
+        + "LOCATION '" + local.resolve("sql").toUri() + "'");
+    sideBySide("ours_sql", "parquet_sql", List.of(
+        "INSERT INTO %s VALUES (1, 'a', 'x'), (2, 'b', 'y')",
+        "INSERT INTO %s SELECT 3, 'c', 'x'",
+        "INSERT INTO %s PARTITION (p = 'z') VALUES (4, 'd')"),
+        List.of("SELECT * FROM %s", "SELECT id FROM %s WHERE p = 'x'", "SELECT count(*) FROM %s"));
+    sideBySide("ours_sql", "parquet_sql", List.of("INSERT OVERWRITE %s SELECT 5, 'e', 'w'"),
+        List.of("SELECT * FROM %s"));
+    assertEquals(rows("DESCRIBE parquet_sql").stream().filter(r -> !r.contains("#")).toList(),
+        rows("DESCRIBE ours_sql").stream().filter(r -> !r.contains("#")).toList());
+  }
+
+  /**
+   * {@code saveAsTable} and {@code insertInto}. Spark keeps no writer's options with a table a DataFrame saved:
+   * the connection comes from the session ({@code metaflow.s3.*}), or metaflow's configuration.
+   */
+  @Test
+  void saveAsTableAndInsertIntoAsParquetTables() {
+    Map<String, String> connection = Map.of("endpoint", server.endpoint().toString(), "accessKeyId",
+        LocalS3Server.ACCESS_KEY_ID, "secretAccessKey", LocalS3Server.SECRET_ACCESS_KEY);
+    connection.forEach((name, value) -> spark.conf().set("metaflow.s3." + name, value));
+    try {
+      Dataset<Row> first = spark.sql("SELECT id, CAST(id % 3 AS STRING) AS p FROM range(6)");
+      first.write().format("metaflow-s3").option("path", LocalS3.root(server, "catalog/saved/")).partitionBy("p")
+          .saveAsTable("ours_saved");
+      first.write().format("parquet").option("path", local.resolve("saved").toString()).partitionBy("p")
+          .saveAsTable("parquet_saved");
+      Dataset<Row> more = spark.sql("SELECT id + 10 AS id, '9' AS p FROM range(2)");
+      more.write().insertInto("ours_saved");
+      more.write().insertInto("parquet_saved");
+      more.write().format("metaflow-s3").mode("append").partitionBy("p").saveAsTable("ours_saved");
+      more.write().format("parquet").mode("append").partitionBy("p").saveAsTable("parquet_saved");
+      for (String query : List.of("SELECT * FROM %s", "SELECT * FROM %s WHERE p = '9'")) {
+        assertEquals(rows(String.format(query, "parquet_saved")), rows(String.format(query, "ours_saved")), query);
+      }
+    } finally {
+      connection.keySet().forEach(name -> spark.conf().unset("metaflow.s3." + name));
+    }
+  }
+
+
+}
