@@ -980,8 +980,10 @@ public final class S3 implements AutoCloseable {
         return S3Url.parse(location).toString();
       }
       if (root == null) {
-        throw new IllegalArgumentException("'" + location + "' is relative: set a run and an s3root, or give a "
-            + "full s3:// URL");
+        throw new IllegalArgumentException(location.startsWith("/") || location.contains(":")
+            ? "'" + location + "' is not an s3:// URL: give s3://bucket/prefix, or a path relative to a run and "
+                + "an s3root"
+            : "'" + location + "' is relative: set a run and an s3root, or give a full s3:// URL");
       }
       return location.isEmpty() ? root.toString() : root.resolve(location).toString();
     }

@@ -54,6 +54,16 @@ class BadInputTest {
   }
 
   @Test
+  void aLocationAnEngineIsGivenSaysWhatIsWrongWithIt() {
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> S3.builder().locate("/tmp/table")).getMessage()
+        .contains("'/tmp/table' is not an s3:// URL"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> S3.builder().locate("file:/tmp/table"))
+        .getMessage().contains("is not an s3:// URL"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> S3.builder().locate("sales/")).getMessage()
+        .contains("'sales/' is relative: set a run and an s3root"));
+  }
+
+  @Test
   void absoluteUrlUnderARootAndRelativeKeyWithoutOne() {
     try (S3 s3 = rooted()) {
       assertThrows(MetaflowS3URLException.class, () -> s3.get("s3://" + server.bucket() + "/x"));

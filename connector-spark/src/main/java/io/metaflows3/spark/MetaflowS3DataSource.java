@@ -32,6 +32,8 @@ import org.apache.spark.sql.connector.catalog.Table;
 import org.apache.spark.sql.connector.catalog.TableCapability;
 import org.apache.spark.sql.connector.catalog.TableCatalog;
 import org.apache.spark.sql.connector.catalog.TableProvider;
+import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
+import org.apache.spark.sql.catalyst.util.QuotingUtils;
 import org.apache.spark.sql.connector.expressions.Expressions;
 import org.apache.spark.sql.connector.expressions.Transform;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
@@ -156,11 +158,12 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
           MetaflowS3FileSystem.pathOf(location)));
     }
     if (!(exists && mode == SaveMode.Ignore)) {
-      String[] columns = partitionColumns == null ? new String[0]
-          : CollectionConverters.asJava(DataSourceUtils.decodePartitioningColumns(partitionColumns))
-              .toArray(String[]::new);
+      List<String> columns = partitionColumns == null ? List.of()
+          : CollectionConverters.asJava(DataSourceUtils.decodePartitioningColumns(partitionColumns)).stream()
+              .map(MetaflowS3DataSource::partitionColumnName).toList();
       data.write().format(Writes.class.getName()).mode(mode == SaveMode.Overwrite ? SaveMode.Overwrite
-          : SaveMode.Append).options(options).partitionBy(columns).save();
+          : SaveMode.Append).options(options).partitionBy(columns.stream().map(QuotingUtils::quoteIdentifier)
+              .toArray(String[]::new)).save();
     }
     StructType schema = data.schema();
     return new BaseRelation() {
@@ -174,6 +177,19 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
         return schema;
       }
     };
+  }
+
+  /**
+   * A name given to partitionBy, read as Spark reads it for every data source V2 (it has parsed it already, so
+   * a name that is not a plain identifier is backquoted: {@code `a-b`}, {@code `x.y`}).
+   */
+  private static String partitionColumnName(String given) {
+    List<String> parts = CollectionConverters.asJava(CatalystSqlParser$.MODULE$.parseMultipartIdentifier(given));
+    if (parts.size() != 1) {
+      throw new IllegalArgumentException("partitionBy(\"" + given + "\") names a nested field; a partition "
+          + "column is a top-level column (backquote a name with dots: `" + given + "`)");
+    }
+    return parts.get(0);
   }
 
   /** Throws Spark's own (checked, in Java's eyes) AnalysisException from a Scala method that declares none. */
@@ -273,7 +289,7 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
   private static Transform[] identity(String[] columns) {
     Transform[] transforms = new Transform[columns.length];
     for (int i = 0; i < columns.length; i++) {
-      transforms[i] = Expressions.identity(columns[i]);
+      transforms[i] = Expressions.identity(QuotingUtils.quoteIdentifier(columns[i])); // a name, not SQL to parse
     }
     return transforms;
   }

@@ -10,9 +10,8 @@ import org.apache.parquet.hadoop.ParquetOutputFormat;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.distributions.Distribution;
 import org.apache.spark.sql.connector.distributions.Distributions;
-import org.apache.spark.sql.connector.expressions.Expression;
+import org.apache.spark.sql.catalyst.util.QuotingUtils;
 import org.apache.spark.sql.connector.expressions.Expressions;
-import org.apache.spark.sql.connector.expressions.NamedReference;
 import org.apache.spark.sql.connector.expressions.SortDirection;
 import org.apache.spark.sql.connector.expressions.SortOrder;
 import org.apache.spark.sql.connector.metric.CustomMetric;
@@ -107,7 +106,8 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate, Su
     // The write begins here, when the query runs, before any task writes: Parquet rows go to a Delta table.
     TableWrite job = options.format == SourceOptions.Format.PARQUET
         ? TableWrite.begin(options.settings, options.locations.get(0), mode(),
-            new TableLayout(schema.json(), java.util.Arrays.asList(partitions.schema().fieldNames())))
+            // Nullable, as Delta's own writer stores a DataFrame's schema (NOT NULL is a constraint it enforces).
+            new TableLayout(schema.asNullable().json(), java.util.Arrays.asList(partitions.schema().fieldNames())))
         : TableWrite.begin(options.settings, options.locations.get(0), mode());
     ParquetTaskWriter.Encoding parquet = options.format == SourceOptions.Format.PARQUET ? parquetEncoding() : null;
     return new ClusteredWrite() {
@@ -158,23 +158,22 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate, Su
   }
 
   /**
-   * Rows arrive clustered by the partition columns and sorted by them within each task, as Spark's file writers
-   * sort them: a task writes one partition folder at a time, and a folder's rows are not spread over every task.
+   * Rows arrive sorted by the partition columns within each task, as Spark's file writers sort them, so a task
+   * writes one partition folder at a time. Nothing more: the tasks are the query's (no shuffle of ours), and
+   * the sort is stable, so a user's sortWithinPartitions stays within each folder's file.
    */
   private abstract class ClusteredWrite implements Write, RequiresDistributionAndOrdering {
     @Override
     public Distribution requiredDistribution() {
-      return partitions.schema().isEmpty() ? Distributions.unspecified()
-          : Distributions.clustered(columns().toArray(Expression[]::new));
+      return Distributions.unspecified();
     }
 
     @Override
     public SortOrder[] requiredOrdering() {
-      return columns().stream().map(c -> Expressions.sort(c, SortDirection.ASCENDING)).toArray(SortOrder[]::new);
-    }
-
-    private List<NamedReference> columns() {
-      return java.util.Arrays.stream(partitions.schema().fieldNames()).map(Expressions::column).toList();
+      return java.util.Arrays.stream(partitions.schema().fieldNames())
+          .map(name -> Expressions.sort(Expressions.column(QuotingUtils.quoteIdentifier(name)),
+              SortDirection.ASCENDING))
+          .toArray(SortOrder[]::new);
     }
   }
 

@@ -291,6 +291,50 @@ class TableDifferentialTest {
     assertEquals(0, ours(partitioned).where("p = 'x'").count());
   }
 
+  /**
+   * Partition columns of any name Delta's log holds. Spark parses the names given to partitionBy for every data
+   * source V2 (not for its parquet source), so a name that is not a plain identifier is backquoted; names Delta
+   * cannot hold without column mapping (space, '=', ...) are refused by name.
+   */
+  @Test
+  void partitionColumnsNamedAnyWayDeltaAllows() throws IOException {
+    Dataset<Row> rows = spark.sql("SELECT CAST(id AS INT) AS id, CAST(id % 2 AS INT) AS `a-b`, "
+        + "CAST(id % 3 AS INT) AS `x.y` FROM range(6)");
+    Path reference = local.resolve("names");
+    String url = LocalS3.root(server, "differential/names/");
+    rows.write().partitionBy("a-b", "x.y").parquet(reference.toString());
+    ourWriter(rows).partitionBy("`a-b`", "`x.y`").save(url);
+    Dataset<Row> sparksOwn = spark.read().parquet(reference.toString());
+    assertEquals(sparksOwn.schema().toDDL(), ours(url).schema().toDDL());
+    assertEquals(sorted(sparksOwn), sorted(ours(url)));
+    assertEquals(sorted(sparksOwn.where("`x.y` = 1")), sorted(ours(url).where("`x.y` = 1")));
+    Exception unquoted = assertThrows(Exception.class, () -> ourWriter(rows).partitionBy("a-b").save(url));
+    assertTrue(unquoted.getMessage().contains("`a-b`"), unquoted.getMessage());
+    Exception spaced = assertThrows(Exception.class, () -> ourWriter(rows.withColumnRenamed("a-b", "a b"))
+        .partitionBy("`a b`").save(LocalS3.root(server, "differential/spaced/")));
+    assertTrue(String.valueOf(spaced.getMessage()).contains("a b"), spaced.getMessage());
+  }
+
+  /** The query's tasks are kept, as Spark's writer keeps them: one file per task and folder, no shuffle of ours. */
+  @Test
+  void aPartitionedWriteKeepsTheQuerysTasks() throws IOException {
+    Dataset<Row> rows = spark.range(0, 90).selectExpr("CAST(id AS INT) AS x", "CAST(id % 3 AS STRING) AS p")
+        .repartition(3);
+    Path reference = local.resolve("tasks");
+    String url = LocalS3.root(server, "differential/tasks/");
+    rows.write().partitionBy("p").parquet(reference.toString());
+    ourWriter(rows).partitionBy("p").save(url);
+    long sparksFiles;
+    try (Stream<Path> files = Files.walk(reference)) {
+      sparksFiles = files.filter(f -> f.toString().endsWith(".parquet")).count();
+    }
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      assertEquals(sparksFiles, s3.listRecursive(List.of(url)).stream().filter(o -> o.url().endsWith(".parquet"))
+          .count(), "one file per task and folder");
+    }
+    assertEquals(sorted(spark.read().parquet(reference.toString())), sorted(ours(url)));
+  }
+
   /** Option maxRecordsPerFile as Spark's writers read it: rows per file, 0 or less for no limit. */
   @Test
   void maxRecordsPerFileAsSparkReadsIt() throws IOException {
