@@ -63,6 +63,16 @@ class BadInputTest {
         .contains("'sales/' is relative: set a run and an s3root"));
   }
 
+  /** A write to a bucket that is not there names the location written, not the folders looked into for tables. */
+  @Test
+  void aWriteToAMissingBucketNamesTheLocationGiven() {
+    S3Settings settings = LocalS3.settings(server).build();
+    MetaflowS3NotFound e = assertThrows(MetaflowS3NotFound.class, () -> io.metaflows3.core.table.TableWrite.begin(
+        settings, "s3://no-such-bucket/sales/", io.metaflows3.core.table.TableWrite.Mode.APPEND));
+    assertEquals("s3://no-such-bucket/sales/", e.url(), e.getMessage());
+    assertFalse(e.getMessage().contains("/_"), e.getMessage());
+  }
+
   @Test
   void absoluteUrlUnderARootAndRelativeKeyWithoutOne() {
     try (S3 s3 = rooted()) {

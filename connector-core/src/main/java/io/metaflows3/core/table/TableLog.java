@@ -1,6 +1,8 @@
 package io.metaflows3.core.table;
 
+import io.metaflows3.core.MetaflowS3AccessDenied;
 import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.MetaflowS3NotFound;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.S3Object;
 import io.metaflows3.core.S3Url;
@@ -171,7 +173,13 @@ public final class TableLog {
     // One request per folder finds both kinds of log: the folder's entries whose names start with '_'.
     List<String> hidden = ancestors.stream().sorted().map(a -> keyFor(s3, S3Url.parse(a).resolve("_"))).toList();
     Map<String, List<S3Object>> withLog = new HashMap<>();
-    for (S3Object o : s3.listStartingWith(hidden)) {
+    List<S3Object> listed;
+    try {
+      listed = s3.listStartingWith(hidden);
+    } catch (MetaflowS3Exception e) {
+      throw about(e, String.join(", ", prefixUrls));
+    }
+    for (S3Object o : listed) {
       String root = rootOfLogKey(o.url());
       if (root != null) {
         withLog.computeIfAbsent(root, r -> new ArrayList<>()).add(o);
@@ -214,5 +222,22 @@ public final class TableLog {
       return url.relativeTo(r);
     }
     return url.toString();
+  }
+
+  /**
+   * A failure to look for tables, said of the locations the caller gave (the folders listed, {@code <folder>/_},
+   * are no path a user gave), of the same kind (access denied, not found, ...).
+   */
+  private static MetaflowS3Exception about(MetaflowS3Exception e, String locations) {
+    String what = e.url() == null ? e.getMessage()
+        : e.getMessage().substring(0, e.getMessage().length() - e.url().length() - 2);
+    String message = "cannot look for tables at or above the location (" + what + ")";
+    if (e instanceof MetaflowS3AccessDenied) {
+      return new MetaflowS3AccessDenied(message, locations, e);
+    }
+    if (e instanceof MetaflowS3NotFound) {
+      return new MetaflowS3NotFound(message, locations, e);
+    }
+    return new MetaflowS3Exception(message, locations, e);
   }
 }
