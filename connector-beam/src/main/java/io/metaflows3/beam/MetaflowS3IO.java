@@ -20,6 +20,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.schemas.Schema;
@@ -74,7 +75,7 @@ public final class MetaflowS3IO {
 
   /** Reads whole objects (and large ones as byte chunks) below prefixes, or exact keys. */
   public static Read read() {
-    return new AutoValue_MetaflowS3IO_Read.Builder().setSettings(S3Settings.defaults())
+    return new AutoValue_MetaflowS3IO_Read.Builder()
         .setPrefixes(List.of()).setKeys(List.of()).setReadAll(readAll()).build();
   }
 
@@ -85,7 +86,7 @@ public final class MetaflowS3IO {
 
   /** Reads the prefixes (or, with {@link ReadAll#withExactKeys()}, the objects) of an input collection of URLs. */
   public static ReadAll readAll() {
-    return new AutoValue_MetaflowS3IO_ReadAll.Builder().setSettings(S3Settings.defaults()).setExactKeys(false)
+    return new AutoValue_MetaflowS3IO_ReadAll.Builder().setExactKeys(false)
         .setPartitionFilter(PartitionFilter.ALL).setSnapshot(ReadPlanner.SnapshotChoice.LATEST)
         .setBundleBytes(DEFAULT_BUNDLE_BYTES)
         .setEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW).build();
@@ -102,7 +103,7 @@ public final class MetaflowS3IO {
 
   /** Writes {@code KV<key, bytes>} elements under a (run-versioned) prefix. */
   public static Write write() {
-    return new AutoValue_MetaflowS3IO_Write.Builder().setSettings(S3Settings.defaults()).setReplace(false)
+    return new AutoValue_MetaflowS3IO_Write.Builder().setReplace(false)
         .setContentType("application/octet-stream").build();
   }
 
@@ -114,7 +115,12 @@ public final class MetaflowS3IO {
   /** Reads objects below prefixes or exact keys; see {@link #read()}. */
   @AutoValue
   public abstract static class Read extends PTransform<PBegin, PCollection<MetaflowS3Object>> {
-    abstract S3Settings getSettings();
+    abstract @Nullable S3Settings getSettings();
+
+    /** The settings given, else the pipeline's: see {@link #withSettings}. */
+    S3Settings settings(PipelineOptions options) {
+      return PipelineSettings.resolve(getSettings(), options);
+    }
 
     abstract @Nullable FlowRun getRun();
 
@@ -181,6 +187,10 @@ public final class MetaflowS3IO {
       return toBuilder().setKeys(List.copyOf(nonEmpty("keys", keys))).build();
     }
 
+    /**
+     * Client settings: endpoint, credentials, concurrency, ... (default: the pipeline's {@code AwsOptions} and
+     * {@code S3Options}, where it has Beam's AWS IO, over metaflow's configuration).
+     */
     public Read withSettings(S3Settings settings) {
       return toBuilder().setSettings(settings).setReadAll(getReadAll().withSettings(settings)).build();
     }
@@ -259,7 +269,8 @@ public final class MetaflowS3IO {
       List<String> locations = new ArrayList<>();
       getPrefixes().forEach(p -> locations.add(where.locate(p)));
       getKeys().forEach(k -> locations.add(where.locate(k)));
-      return asParquet(ParquetRecords.infer(getSettings(), locations, getReadAll().getSnapshot()));
+      return asParquet(ParquetRecords.infer(PipelineSettings.resolve(getSettings(), null), locations,
+          getReadAll().getSnapshot()));
     }
 
     /**
@@ -326,7 +337,12 @@ public final class MetaflowS3IO {
   /** Reads the prefixes (or exact objects) named by the input's URLs; see {@link #readAll()}. */
   @AutoValue
   public abstract static class ReadAll extends PTransform<PCollection<String>, PCollection<MetaflowS3Object>> {
-    abstract S3Settings getSettings();
+    abstract @Nullable S3Settings getSettings();
+
+    /** The settings given, else the pipeline's: see {@link #withSettings}. */
+    S3Settings settings(PipelineOptions options) {
+      return PipelineSettings.resolve(getSettings(), options);
+    }
 
     abstract boolean getExactKeys();
 
@@ -373,6 +389,10 @@ public final class MetaflowS3IO {
       abstract ReadAll build();
     }
 
+    /**
+     * Client settings: endpoint, credentials, concurrency, ... (default: the pipeline's {@code AwsOptions} and
+     * {@code S3Options}, where it has Beam's AWS IO, over metaflow's configuration).
+     */
     public ReadAll withSettings(S3Settings settings) {
       if (settings == null) {
         throw new IllegalArgumentException("settings must not be null");
@@ -490,7 +510,7 @@ public final class MetaflowS3IO {
         @Override
         public PCollection<ReadSplit> expand(PCollection<String> locations) {
           return locations
-              .apply("ListAndPlan", ParDo.of(new PlanSplitsFn(config.getSettings(), config.getExactKeys(),
+              .apply("ListAndPlan", ParDo.of(new PlanSplitsFn(config.settings(locations.getPipeline().getOptions()), config.getExactKeys(),
                   config.getPartitionFilter(), config.getSnapshot(), config.getBundleBytes(),
                   config.getEmptyMatchTreatment() == EmptyMatchTreatment.ALLOW)))
               .setCoder(SplitCoders.splits())
@@ -517,8 +537,9 @@ public final class MetaflowS3IO {
               .apply("AtTheStart", WithTimestamps.<String>of(location -> BoundedWindow.TIMESTAMP_MIN_VALUE)
                   .withAllowedTimestampSkew(Duration.millis(Long.MAX_VALUE)))
               .apply("Poll", Watch.growthOf(Contextful.<Watch.Growth.PollFn<String, ObjectRange>>of(
-                      new PollObjects(config.getSettings(), config.getPartitionFilter(), config.getPollInterval(),
-                          config.getCompletionMarker()), Requirements.empty()), ObjectRange::url)
+                      new PollObjects(config.settings(locations.getPipeline().getOptions()),
+                          config.getPartitionFilter(), config.getPollInterval(), config.getCompletionMarker()),
+                      Requirements.empty()), ObjectRange::url)
                   .withPollInterval(config.getPollInterval()).withTerminationPerInput(config.getTermination())
                   .withOutputCoder(SplitCoders.ranges()).withOutputKeyCoder(StringUtf8Coder.of()))
               .apply("Objects", Values.create())
@@ -530,7 +551,8 @@ public final class MetaflowS3IO {
     }
 
     PCollection<MetaflowS3Object> readSplits(PCollection<ReadSplit> splits) {
-      return new ReadObjectsFn(getSettings()).applyTo(splits, "ReadObjects", getBadRecordErrorHandler());
+      return new ReadObjectsFn(settings(splits.getPipeline().getOptions())).applyTo(splits, "ReadObjects",
+          getBadRecordErrorHandler());
     }
 
     @Override
@@ -543,7 +565,7 @@ public final class MetaflowS3IO {
           .addIfNotNull(DisplayData.item("completionMarker", getCompletionMarker()))
           .add(DisplayData.item("bundleBytes", getBundleBytes()))
           .add(DisplayData.item("emptyMatchTreatment", getEmptyMatchTreatment().toString()))
-          .addIfNotNull(DisplayData.item("endpoint", getSettings().endpoint()));
+          .addIfNotNull(DisplayData.item("endpoint", getSettings() == null ? null : getSettings().endpoint()));
     }
   }
 
@@ -557,6 +579,10 @@ public final class MetaflowS3IO {
       return new AutoValue_MetaflowS3IO_ReadFiles(readAll);
     }
 
+    /**
+     * Client settings: endpoint, credentials, concurrency, ... (default: the pipeline's {@code AwsOptions} and
+     * {@code S3Options}, where it has Beam's AWS IO, over metaflow's configuration).
+     */
     public ReadFiles withSettings(S3Settings settings) {
       return of(getReadAll().withSettings(settings));
     }
@@ -589,7 +615,12 @@ public final class MetaflowS3IO {
   /** Writes {@code KV<key, bytes>} under a prefix, race-free; see {@link #write()}. */
   @AutoValue
   public abstract static class Write extends PTransform<PCollection<KV<String, byte[]>>, WriteResult> {
-    abstract S3Settings getSettings();
+    abstract @Nullable S3Settings getSettings();
+
+    /** The settings given, else the pipeline's: see {@link #withSettings}. */
+    S3Settings settings(PipelineOptions options) {
+      return PipelineSettings.resolve(getSettings(), options);
+    }
 
     abstract @Nullable FlowRun getRun();
 
@@ -641,6 +672,10 @@ public final class MetaflowS3IO {
       return toBuilder().setS3root(s3root).build();
     }
 
+    /**
+     * Client settings: endpoint, credentials, concurrency, ... (default: the pipeline's {@code AwsOptions} and
+     * {@code S3Options}, where it has Beam's AWS IO, over metaflow's configuration).
+     */
     public Write withSettings(S3Settings settings) {
       if (settings == null) {
         throw new IllegalArgumentException("settings must not be null");
@@ -664,7 +699,8 @@ public final class MetaflowS3IO {
     public WriteResult expand(PCollection<KV<String, byte[]>> input) {
       PCollectionView<TableWrite> job = begin(input, null);
       return commit(job, input.apply("WriteObjects",
-          ParDo.of(new WriteBundleFn(job, getSettings(), getContentType())).withSideInputs(job)));
+          ParDo.of(new WriteBundleFn(job, settings(input.getPipeline().getOptions()), getContentType()))
+              .withSideInputs(job)));
     }
 
     /**
@@ -695,7 +731,7 @@ public final class MetaflowS3IO {
       TableWrite.Mode mode = getReplace() ? TableWrite.Mode.OVERWRITE : TableWrite.Mode.APPEND;
       return input.getPipeline()
           .apply("Begin", Create.of(target))
-          .apply("BeginWrite", ParDo.of(new BeginWriteFn(getSettings(), mode, layout)))
+          .apply("BeginWrite", ParDo.of(new BeginWriteFn(settings(input.getPipeline().getOptions()), mode, layout)))
           .setCoder(SerializableCoder.of(TableWrite.class))
           .apply("WriteId", View.asSingleton());
     }

@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
@@ -68,8 +69,9 @@ public abstract class ReadLines extends PTransform<PBegin, PCollection<String>> 
     return new PTransform<>("ReadLinesWithUrls") {
       @Override
       public PCollection<KV<String, String>> expand(PBegin input) {
-        return lines.getRead().apply(input, new WithSourceUrlsFn<>(lines.getRead().getSettings(), lines.reader()),
-            "ReadLines").setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+        PipelineOptions options = input.getPipeline().getOptions();
+        return lines.getRead().apply(input, new WithSourceUrlsFn<>(lines.getRead().settings(options),
+            lines.reader(options)), "ReadLines").setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
       }
 
       @Override
@@ -80,13 +82,13 @@ public abstract class ReadLines extends PTransform<PBegin, PCollection<String>> 
     };
   }
 
-  private ReadLinesFn reader() {
-    return new ReadLinesFn(getRead().getSettings(), getCompression(), getDelimiter());
+  private ReadLinesFn reader(PipelineOptions options) {
+    return new ReadLinesFn(getRead().settings(options), getCompression(), getDelimiter());
   }
 
   @Override
   public PCollection<String> expand(PBegin input) {
-    return getRead().apply(input, reader(), "ReadLines").setCoder(StringUtf8Coder.of());
+    return getRead().apply(input, reader(input.getPipeline().getOptions()), "ReadLines").setCoder(StringUtf8Coder.of());
   }
 
   @Override

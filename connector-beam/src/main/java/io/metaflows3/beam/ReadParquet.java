@@ -5,6 +5,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
@@ -51,8 +52,9 @@ public abstract class ReadParquet extends PTransform<PBegin, PCollection<Row>> {
     return new PTransform<>("ReadParquetWithUrls") {
       @Override
       public PCollection<KV<String, Row>> expand(PBegin input) {
-        return parquet.getRead().apply(input, new WithSourceUrlsFn<>(parquet.getRead().getSettings(),
-            parquet.reader()), "ReadParquet").setCoder(KvCoder.of(StringUtf8Coder.of(),
+        PipelineOptions options = input.getPipeline().getOptions();
+        return parquet.getRead().apply(input, new WithSourceUrlsFn<>(parquet.getRead().settings(options),
+            parquet.reader(options)), "ReadParquet").setCoder(KvCoder.of(StringUtf8Coder.of(),
             RowCoder.of(parquet.getSchema())));
       }
 
@@ -64,13 +66,13 @@ public abstract class ReadParquet extends PTransform<PBegin, PCollection<Row>> {
     };
   }
 
-  private ReadParquetFn reader() {
-    return new ReadParquetFn(getRead().getSettings(), getSchema(), getFilter());
+  private ReadParquetFn reader(PipelineOptions options) {
+    return new ReadParquetFn(getRead().settings(options), getSchema(), getFilter());
   }
 
   @Override
   public PCollection<Row> expand(PBegin input) {
-    return getRead().apply(input, reader(), "ReadParquet").setRowSchema(getSchema());
+    return getRead().apply(input, reader(input.getPipeline().getOptions()), "ReadParquet").setRowSchema(getSchema());
   }
 
   @Override

@@ -33,7 +33,7 @@ import org.joda.time.Instant;
 public abstract class WatchRuns extends PTransform<PBegin, PCollection<MetaflowS3Object>> {
   abstract String getFlow();
 
-  abstract S3Settings getSettings();
+  abstract @Nullable S3Settings getSettings();
 
   abstract @Nullable String getS3root();
 
@@ -68,7 +68,7 @@ public abstract class WatchRuns extends PTransform<PBegin, PCollection<MetaflowS
 
   static WatchRuns of(String flow) {
     FlowRun.of(flow, "0"); // the flow name is checked now, not on a worker
-    return new AutoValue_WatchRuns.Builder().setFlow(flow).setSettings(S3Settings.defaults())
+    return new AutoValue_WatchRuns.Builder().setFlow(flow)
         .setPollInterval(Duration.standardMinutes(1)).setTermination(Watch.Growth.never())
         .setRunTermination(Watch.Growth.afterTimeSinceNewOutput(DEFAULT_RUN_QUIET)).build();
   }
@@ -76,6 +76,10 @@ public abstract class WatchRuns extends PTransform<PBegin, PCollection<MetaflowS
   /** A run with no new object for this long is done (its objects read, no more polls): the default run end. */
   public static final Duration DEFAULT_RUN_QUIET = Duration.standardHours(1);
 
+  /**
+   * Client settings (default: the pipeline's AwsOptions and S3Options, where it has Beam's AWS IO, over metaflow's
+   * configuration).
+   */
   public WatchRuns withSettings(S3Settings settings) {
     return toBuilder().setSettings(settings).build();
   }
@@ -115,16 +119,17 @@ public abstract class WatchRuns extends PTransform<PBegin, PCollection<MetaflowS
 
   @Override
   public PCollection<MetaflowS3Object> expand(PBegin input) {
+    S3Settings settings = PipelineSettings.resolve(getSettings(), input.getPipeline().getOptions());
     return input.apply("Flow", Create.of(getFlow()))
-        .apply("PollRuns", Watch.growthOf(new PollRuns(getSettings(), getS3root(), getPollInterval()))
+        .apply("PollRuns", Watch.growthOf(new PollRuns(settings, getS3root(), getPollInterval()))
             .withPollInterval(getPollInterval()).withTerminationPerInput(getTermination())
             .withOutputCoder(StringUtf8Coder.of()))
         .apply("RunPrefixes", Values.create())
-        .apply("ReadRuns", readRuns());
+        .apply("ReadRuns", readRuns(settings));
   }
 
-  private MetaflowS3IO.ReadAll readRuns() {
-    MetaflowS3IO.ReadAll read = MetaflowS3IO.readAll().withSettings(getSettings())
+  private MetaflowS3IO.ReadAll readRuns(S3Settings settings) {
+    MetaflowS3IO.ReadAll read = MetaflowS3IO.readAll().withSettings(settings)
         .continuously(getPollInterval(), getRunTermination());
     return getRunCompletionMarker() == null ? read : read.withCompletionMarker(getRunCompletionMarker());
   }

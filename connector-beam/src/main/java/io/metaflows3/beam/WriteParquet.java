@@ -74,7 +74,8 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, WriteRes
     }
     MetaflowS3IO.Write write = getWrite();
     PCollectionView<TableWrite> job = write.begin(input, DeltaSchemas.layout(schema, getPartitionColumns()));
-    return write.commit(job, input.apply("WriteParquet", ParDo.of(new WriteParquetFn(job, write.getSettings(),
+    return write.commit(job, input.apply("WriteParquet", ParDo.of(new WriteParquetFn(job,
+        write.settings(input.getPipeline().getOptions()),
         getPartitionColumns(), getCodec(), getRowGroupSize())).withSideInputs(job)));
   }
 

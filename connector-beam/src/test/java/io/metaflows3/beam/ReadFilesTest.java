@@ -75,6 +75,31 @@ class ReadFilesTest {
     }
   }
 
+  /**
+   * With no settings given, reads and writes take the pipeline's AwsOptions / S3Options (endpoint, credentials,
+   * region), as Beam's own S3 file system does; settings given win over them.
+   */
+  @Test
+  void thePipelinesAwsOptionsAreTheDefaultSettings(LocalS3Server server) {
+    String prefix = LocalS3.root(server, "pipeline-options/");
+    Pipeline write = Pipeline.create(beamS3(server));
+    write.apply(Create.of(KV.of("a.txt", "one\n".getBytes()), KV.of("b.txt", "two\n".getBytes()))
+            .withCoder(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of())))
+        .apply(MetaflowS3IO.write().to(prefix));
+    write.run().waitUntilFinish();
+
+    Pipeline read = Pipeline.create(beamS3(server));
+    PAssert.that(read.apply(MetaflowS3IO.read().from(prefix).asLines())).containsInAnyOrder("one", "two");
+    read.run().waitUntilFinish();
+
+    S3Options elsewhere = beamS3(server);
+    elsewhere.setEndpoint(java.net.URI.create("http://127.0.0.1:9"));
+    Pipeline given = Pipeline.create(elsewhere);
+    PAssert.that(given.apply(MetaflowS3IO.read().withSettings(LocalS3.settings(server).build()).from(prefix)
+        .asLines())).containsInAnyOrder("one", "two");
+    given.run().waitUntilFinish();
+  }
+
   @Test
   void readsAndWritesReportLineageAsBeamsOwnS3IoDoes(LocalS3Server server) {
     S3Settings settings = LocalS3.settings(server).build();
