@@ -5,6 +5,7 @@ import io.metaflows3.core.SharedClients;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.ReadPlanner;
 import io.metaflows3.hadoop.MetaflowS3FileSystem;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
@@ -13,6 +14,13 @@ import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.hadoop.io.compress.SplittableCompressionCodec;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.QuotingUtils;
+import org.apache.spark.sql.connector.expressions.Expressions;
+import org.apache.spark.sql.connector.expressions.NamedReference;
+import org.apache.spark.sql.connector.expressions.filter.PartitionPredicate;
+import org.apache.spark.sql.connector.expressions.filter.Predicate;
 import org.apache.spark.sql.connector.metric.CustomMetric;
 import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
@@ -20,6 +28,7 @@ import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.Statistics;
 import org.apache.spark.sql.connector.read.SupportsReportStatistics;
+import org.apache.spark.sql.connector.read.SupportsRuntimeV2Filtering;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetOptions;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetReadSupport;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
@@ -38,13 +47,16 @@ import scala.Option;
  * connector-core file system. Rows have the data columns read, then the partition columns read, as Spark's
  * file sources give them.
  */
-final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
+final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics, SupportsRuntimeV2Filtering {
   private final SourceOptions options;
   private final StructType dataSchema;
   private final StructType readDataSchema;
   private final StructType readPartitionSchema;
   private final PartitionColumns partitions;
-  private final PartitionFilter partitionFilter;
+  private PartitionFilter partitionFilter;
+  /** Conditions on partition values that Spark evaluates (pushed when planned, and at run time). */
+  private final List<PartitionPredicate> partitionPredicates;
+  private final List<Predicate> runtimePushed = new ArrayList<>();
   private final PartitionFilter statisticsFilter;
   private final Filter[] partitionFilters;
   private final Filter[] dataFilters;
@@ -55,8 +67,10 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
 
   MetaflowS3Scan(SourceOptions options, StructType dataSchema, StructType readDataSchema,
       StructType readPartitionSchema, PartitionColumns partitions, PartitionFilter partitionFilter,
-      PartitionFilter statisticsFilter, Filter[] partitionFilters, Filter[] dataFilters, ReadPlanner.Listing loaded) {
+      PartitionFilter statisticsFilter, List<PartitionPredicate> partitionPredicates, Filter[] partitionFilters,
+      Filter[] dataFilters, ReadPlanner.Listing loaded) {
     this.loaded = loaded;
+    this.partitionPredicates = new ArrayList<>(partitionPredicates);
     this.options = options;
     this.dataSchema = dataSchema;
     this.readDataSchema = readDataSchema;
@@ -97,9 +111,61 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics {
     if (listed == null) {
       ReadPlanner planner = new ReadPlanner(SharedClients.get(options.settings), partitions.zone());
       listed = planner.skipByStatistics(loaded, planner.prune(loaded.objects(), partitions.coreSchema(),
-          partitionFilter), statisticsFilter);
+          partitionFilter), statisticsFilter).stream()
+          .filter(o -> partitionPredicates.isEmpty() || matches(o)).toList();
     }
     return listed;
+  }
+
+  /** Whether an object's partition values (one per partition column, in the table's order) pass every predicate. */
+  private boolean matches(ObjectRange o) {
+    String[] columns = partitions.schema().fieldNames();
+    Object[] key = new Object[columns.length];
+    for (int i = 0; i < columns.length; i++) {
+      key[i] = partitions.value(columns[i], o.partitionValues());
+    }
+    InternalRow row = new GenericInternalRow(key);
+    return partitionPredicates.stream().allMatch(p -> p.eval(row));
+  }
+
+  /**
+   * Dynamic partition pruning: Spark may filter the scan by the partition columns it reads once a join's other
+   * side ran (the attributes must be among the scan's output).
+   */
+  @Override
+  public NamedReference[] filterAttributes() {
+    return java.util.Arrays.stream(readPartitionSchema.fieldNames())
+        .map(name -> Expressions.column(QuotingUtils.quoteIdentifier(name))).toArray(NamedReference[]::new);
+  }
+
+  /** Prunes the objects to read by runtime predicates, as those pushed when planning (then plans again). */
+  @Override
+  public synchronized void filter(Predicate[] predicates) {
+    for (Predicate p : predicates) {
+      if (p instanceof PartitionPredicate onPartitionValues) {
+        partitionPredicates.add(onPartitionValues);
+        runtimePushed.add(p);
+        continue;
+      }
+      Filter v1 = MetaflowS3ScanBuilder.exactV1(p);
+      PartitionFilter translated = v1 == null ? null : PartitionFilters.translate(v1, partitions::contains);
+      if (translated != null) {
+        partitionFilter = partitionFilter.and(translated);
+        runtimePushed.add(p);
+      }
+    }
+    listed = null;
+    planned = null;
+  }
+
+  @Override
+  public boolean supportsIterativePushdown() {
+    return true;
+  }
+
+  @Override
+  public Predicate[] pushedPredicates() {
+    return runtimePushed.toArray(Predicate[]::new);
   }
 
   @Override

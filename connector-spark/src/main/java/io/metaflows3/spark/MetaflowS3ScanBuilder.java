@@ -6,14 +6,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.catalyst.util.RebaseDateTime;
+import org.apache.spark.sql.connector.expressions.filter.PartitionPredicate;
+import org.apache.spark.sql.connector.expressions.filter.Predicate;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.ScanBuilder;
-import org.apache.spark.sql.connector.read.SupportsPushDownFilters;
+import org.apache.spark.sql.connector.read.SupportsPushDownV2Filters;
 import org.apache.spark.sql.connector.read.SupportsPushDownRequiredColumns;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFilters;
 import org.apache.spark.sql.execution.datasources.parquet.SparkToParquetSchemaConverter;
 import org.apache.spark.sql.internal.LegacyBehaviorPolicy;
 import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.internal.connector.PredicateUtils;
 import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -21,12 +24,13 @@ import scala.Option;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Takes Spark's filters and columns. Filters on partition columns become a typed partition filter that prunes
- * the table's listing (pruned partitions are never read); filters on Parquet columns that Spark's own
- * {@code ParquetFilters} can convert go to its reader (row groups skipped by statistics, dictionaries and column indexes). Both kinds
- * show in the plan as pushed; Spark still evaluates every filter on the rows read, as neither is exact per row.
+ * Takes Spark's predicates and columns. Predicates on partition columns become a typed partition filter that
+ * prunes the table's listing (pruned partitions are never read), and any other deterministic one is evaluated by
+ * Spark on each object's partition values; predicates on Parquet columns that Spark's own {@code ParquetFilters}
+ * can convert go to its reader (row groups skipped by statistics, dictionaries and column indexes). The plan shows
+ * them as pushed; Spark still evaluates every predicate on the rows read, as none is exact per row.
  */
-final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilters, SupportsPushDownRequiredColumns {
+final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownV2Filters, SupportsPushDownRequiredColumns {
   private final SourceOptions options;
   private final StructType tableSchema;
   private final PartitionColumns partitions;
@@ -34,8 +38,10 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
   private StructType required;
   private PartitionFilter partitionFilter = PartitionFilter.ALL;
   private PartitionFilter statisticsFilter = PartitionFilter.ALL;
-  private Filter[] partitionFilters = new Filter[0];
-  private Filter[] dataFilters = new Filter[0];
+  private final List<Filter> partitionFilters = new ArrayList<>();
+  private final List<Filter> dataFilters = new ArrayList<>();
+  private final List<PartitionPredicate> partitionPredicates = new ArrayList<>();
+  private final List<Predicate> pushed = new ArrayList<>();
 
   MetaflowS3ScanBuilder(SourceOptions options, StructType schema, PartitionColumns partitions,
       ReadPlanner.Listing listed) {
@@ -46,26 +52,77 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
     this.partitions = partitions;
   }
 
+  /**
+   * Takes Spark's predicates, in two passes (iterative pushdown). First the predicates as such: those core can
+   * state on partition columns prune the listing, those Parquet's reader can use go to it, and on a Delta table
+   * the ones on columns skip files by statistics. Then Spark's {@link PartitionPredicate}s for every other
+   * deterministic condition on partition columns ({@code LIKE}, {@code length(..)}, {@code p % 5 = 0}, ...):
+   * Spark's own evaluation of the expression on each listed object's partition values. Every predicate is
+   * returned as well, as neither kind of pruning is exact per row: Spark still evaluates each on the rows read.
+   */
   @Override
-  public Filter[] pushFilters(Filter[] filters) {
-    List<Filter> onPartitions = new ArrayList<>();
-    List<Filter> onData = new ArrayList<>();
-    for (Filter f : filters) {
-      PartitionFilter translated = PartitionFilters.translate(f, partitions::contains);
-      if (translated != null) {
-        partitionFilter = partitionFilter.and(translated);
-        onPartitions.add(f);
-      } else if (Arrays.stream(f.references()).noneMatch(partitions::contains)) {
-        onData.add(f);
+  public Predicate[] pushPredicates(Predicate[] predicates) {
+    for (Predicate p : predicates) {
+      if (p instanceof PartitionPredicate onPartitionValues) {
+        partitionPredicates.add(onPartitionValues);
+        pushed.add(p);
+        continue;
       }
-      if (translated == null && !listed.deltaTables().isEmpty()) {
-        PartitionFilter onColumns = PartitionFilters.translate(f, MetaflowS3ScanBuilder::isTopLevel);
-        statisticsFilter = onColumns == null ? statisticsFilter : statisticsFilter.and(onColumns);
+      Filter v1 = exactV1(p);
+      if (v1 != null && push(v1)) {
+        pushed.add(p);
       }
     }
-    partitionFilters = onPartitions.toArray(Filter[]::new);
-    dataFilters = options.format == SourceOptions.Format.PARQUET ? parquetConvertible(onData) : new Filter[0];
-    return filters;
+    return predicates;
+  }
+
+  /**
+   * Spark's V1 form of a predicate, or null where it is not the same condition: Spark's
+   * {@code PredicateUtils.toV1} keeps the one side of an OR it can convert, a stronger condition that would prune
+   * files that match, so a compound predicate is converted only when each part is.
+   */
+  static Filter exactV1(Predicate p) {
+    if (p.name().equals("AND") || p.name().equals("OR") || p.name().equals("NOT")) {
+      for (var child : p.children()) {
+        if (!(child instanceof Predicate part) || exactV1(part) == null) {
+          return null;
+        }
+      }
+    }
+    Option<Filter> v1 = PredicateUtils.toV1(p);
+    return v1.isDefined() ? v1.get() : null;
+  }
+
+  /** Whether a filter prunes partitions, goes to Parquet's reader, or skips a Delta table's files. */
+  private boolean push(Filter f) {
+    PartitionFilter translated = PartitionFilters.translate(f, partitions::contains);
+    if (translated != null) {
+      partitionFilter = partitionFilter.and(translated);
+      partitionFilters.add(f);
+      return true;
+    }
+    boolean used = false;
+    if (!listed.deltaTables().isEmpty()) {
+      PartitionFilter onColumns = PartitionFilters.translate(f, MetaflowS3ScanBuilder::isTopLevel);
+      statisticsFilter = onColumns == null ? statisticsFilter : statisticsFilter.and(onColumns);
+      used = onColumns != null;
+    }
+    if (options.format == SourceOptions.Format.PARQUET && Arrays.stream(f.references()).noneMatch(partitions::contains)
+        && parquetConvertible(List.of(f)).length == 1) {
+      dataFilters.add(f);
+      used = true;
+    }
+    return used;
+  }
+
+  @Override
+  public boolean supportsIterativePushdown() {
+    return true;
+  }
+
+  @Override
+  public Predicate[] pushedPredicates() {
+    return pushed.toArray(Predicate[]::new);
   }
 
   /** The filters Spark's Parquet reader can push into row-group skipping, decided by Spark's own code. */
@@ -84,13 +141,6 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
   /** Whether a filter's attribute names a top-level column (Spark quotes a name with dots, unquoted ones nest). */
   private static boolean isTopLevel(String attribute) {
     return attribute.indexOf('.') < 0 && attribute.indexOf('`') < 0;
-  }
-
-  @Override
-  public Filter[] pushedFilters() {
-    Filter[] all = Arrays.copyOf(partitionFilters, partitionFilters.length + dataFilters.length);
-    System.arraycopy(dataFilters, 0, all, partitionFilters.length, dataFilters.length);
-    return all;
   }
 
   @Override
@@ -118,6 +168,7 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownFilter
       }
     }
     return new MetaflowS3Scan(options, dataSchema(tableSchema), dataSchema(required), readPartitions, partitions,
-        partitionFilter, statisticsFilter, partitionFilters, dataFilters, listed);
+        partitionFilter, statisticsFilter, partitionPredicates, partitionFilters.toArray(Filter[]::new),
+        dataFilters.toArray(Filter[]::new), listed);
   }
 }

@@ -320,8 +320,8 @@ class TableDifferentialTest {
   void aPartitionedWriteKeepsTheQuerysTasks() throws IOException {
     Dataset<Row> rows = spark.range(0, 90).selectExpr("CAST(id AS INT) AS x", "CAST(id % 3 AS STRING) AS p")
         .repartition(3);
-    Path reference = local.resolve("tasks");
-    String url = LocalS3.root(server, "differential/tasks/");
+    Path reference = local.resolve("write-tasks");
+    String url = LocalS3.root(server, "differential/write-tasks/");
     rows.write().partitionBy("p").parquet(reference.toString());
     ourWriter(rows).partitionBy("p").save(url);
     long sparksFiles;
@@ -333,6 +333,63 @@ class TableDifferentialTest {
           .count(), "one file per task and folder");
     }
     assertEquals(sorted(spark.read().parquet(reference.toString())), sorted(ours(url)));
+  }
+
+  /** Files a query read: Spark's parquet scan counts them ("numFiles"), ours its objects ("s3Objects"). */
+  private static long filesScanned(Dataset<Row> query) {
+    query.collectAsList();
+    long files = 0;
+    for (org.apache.spark.sql.execution.SparkPlan leaf : scala.jdk.javaapi.CollectionConverters.asJava(
+        query.queryExecution().executedPlan().collectLeaves())) {
+      for (String metric : List.of("numFiles", S3TaskMetrics.OBJECTS)) {
+        if (leaf.metrics().contains(metric)) {
+          files += leaf.metrics().apply(metric).value();
+        }
+      }
+    }
+    return files;
+  }
+
+  /**
+   * Any deterministic condition on partition columns prunes files as Spark's parquet source prunes them (Spark's
+   * own evaluation on each object's partition values), and so does a join's dynamic partition pruning.
+   */
+  @Test
+  void partitionPruningOnAnyExpressionAndAtRunTimeAsSparksParquetSource() throws IOException {
+    List<Object[]> values = new ArrayList<>();
+    for (String fruit : List.of("apple", "avocado", "banana")) {
+      for (int p = 0; p < 20; p++) {
+        values.add(new Object[] {fruit, Integer.toString(p)});
+      }
+    }
+    Path dir = sparkTable("pruning", List.of("fruit", "p"), DataTypes.StringType, values);
+    String url = upload("pruning", dir);
+    spark.conf().set("spark.sql.adaptive.enabled", "false");
+    try {
+      Dataset<Row> reference = spark.read().parquet(dir.toString());
+      Dataset<Row> ours = ours(url);
+      for (String f : List.of("fruit LIKE 'a%'", "startswith(fruit, 'ban')", "length(fruit) = 6", "p % 5 = 0",
+          "fruit = 'apple' AND p > 10", "upper(fruit) = 'BANANA' OR p = 3")) {
+        assertEquals(sorted(reference.where(f)), sorted(ours.where(f)), f);
+        long parquetFiles = filesScanned(reference.where(f));
+        assertTrue(parquetFiles < 60, f + ": Spark's parquet prunes (" + parquetFiles + " files)");
+        assertEquals(parquetFiles, filesScanned(ours.where(f)), "files scanned where " + f);
+      }
+      // A dimension table with a selective filter (not a literal relation, which Spark would fold away).
+      spark.sql("SELECT * FROM VALUES (5, 'x'), (7, 'y') AS d(k, name)").write()
+          .parquet(local.resolve("dim").toString());
+      Dataset<Row> dim = spark.read().parquet(local.resolve("dim").toString()).where("name = 'x'");
+      Dataset<Row> sparksJoin = reference.join(dim, reference.col("p").equalTo(dim.col("k")));
+      Dataset<Row> ourJoin = ours.join(dim, ours.col("p").equalTo(dim.col("k")));
+      assertEquals(sorted(sparksJoin), sorted(ourJoin));
+      assertTrue(sparksJoin.queryExecution().executedPlan().toString().contains("dynamicpruningexpression"));
+      String plan = ourJoin.queryExecution().executedPlan().toString();
+      assertTrue(plan.contains("dynamicpruningexpression"), plan);
+      // (Spark's scan pruned at run time reports no file count: compared with its scan of the partition kept.)
+      assertEquals(filesScanned(reference.where("p = 5")), filesScanned(ourJoin), "files scanned by the join");
+    } finally {
+      spark.conf().unset("spark.sql.adaptive.enabled");
+    }
   }
 
   /** Option maxRecordsPerFile as Spark's writers read it: rows per file, 0 or less for no limit. */
@@ -436,7 +493,14 @@ class TableDifferentialTest {
       }
     }
     assertTrue(names.stream().allMatch(n -> n.endsWith(".gz.parquet")), names.toString());
-    assertEquals(9, names.size(), "10 rows per part folder, 4 per file at most, one task per folder: " + names);
+    Path sparks = local.resolve("written-types-by-spark");
+    everyType().write().option("compression", "gzip").option("maxRecordsPerFile", "4").partitionBy("part")
+        .parquet(sparks.toString());
+    long sparksFiles;
+    try (Stream<Path> files = Files.walk(sparks)) {
+      sparksFiles = files.filter(f -> f.toString().endsWith(".gz.parquet")).count();
+    }
+    assertEquals(sparksFiles, names.size(), "files as Spark's writer makes them (4 rows at most): " + names);
     assertEquals(sorted(everyType()), sorted(spark.read().parquet(copy.toString()).select(everyType().columns()[0],
         java.util.Arrays.copyOfRange(everyType().columns(), 1, everyType().columns().length))));
     assertEquals(sorted(everyType()), sorted(ours(url).select(everyType().columns()[0],
