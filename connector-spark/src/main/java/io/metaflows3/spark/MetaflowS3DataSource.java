@@ -24,7 +24,10 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.errors.QueryCompilationErrors;
 import org.apache.spark.sql.execution.datasources.DataSourceUtils;
+import org.apache.spark.sql.catalyst.util.CaseInsensitiveMap$;
 import org.apache.spark.sql.execution.datasources.PartitioningUtils;
+import org.apache.spark.sql.execution.datasources.PathFilterFactory;
+import org.apache.spark.sql.execution.datasources.PathFilterStrategy;
 import org.apache.spark.sql.sources.BaseRelation;
 import org.apache.spark.sql.sources.CreatableRelationProvider;
 import org.apache.spark.sql.types.DataType;
@@ -224,17 +227,39 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
           ? listing.deltaTables().get(S3Url.parse(parsed.locations.get(0)).asPrefix().toString()) : null;
       TableLayout delta = read == null ? null : read.layout();
       listedDeltaSchema = delta == null ? null : (StructType) DataType.fromJson(delta.schemaJson());
-      listedPartitions = delta == null ? PartitionColumns.infer(listing.objects(), sessionZone())
-          : PartitionColumns.of(partitionFields(listedDeltaSchema, delta.partitionColumns()), sessionZone());
+      listedPartitions = delta != null
+          ? PartitionColumns.of(partitionFields(listedDeltaSchema, delta.partitionColumns()), sessionZone())
+          : parsed.recursiveFileLookup ? PartitionColumns.of(new StructType(), sessionZone())
+          : PartitionColumns.infer(listing.objects(), sessionZone());
       listedFor = Map.copyOf(key);
     }
     return parsed;
   }
 
-  /** Everything the options' locations hold, or their Delta tables' snapshots; empty locations allowed. */
+  /**
+   * Everything the options' locations hold, or their Delta tables' snapshots; empty locations allowed. The
+   * files Spark's file-source options select ({@code pathGlobFilter}, {@code modifiedBefore},
+   * {@code modifiedAfter}) are chosen by Spark's own filters; a Delta table is read as its snapshot, which those
+   * options do not cut.
+   */
   static ReadPlanner.Listing listing(SourceOptions parsed) {
-    return new ReadPlanner(SharedClients.get(parsed.settings), ZoneId.of(sessionZone())).allowingEmptyLocations()
-        .at(parsed.snapshot).listing(parsed.locations, parsed.basePath, PartitionSchema.NONE, PartitionFilter.ALL);
+    ReadPlanner.Listing all = new ReadPlanner(SharedClients.get(parsed.settings), ZoneId.of(sessionZone()))
+        .allowingEmptyLocations().at(parsed.snapshot)
+        .listing(parsed.locations, parsed.basePath, PartitionSchema.NONE, PartitionFilter.ALL);
+    List<PathFilterStrategy> selection = CollectionConverters.asJava(PathFilterFactory.create(
+        CaseInsensitiveMap$.MODULE$.apply(parsed.forSpark())));
+    if (selection.isEmpty() && !parsed.recursiveFileLookup) {
+      return all;
+    }
+    if (!all.deltaTables().isEmpty()) {
+      throw new IllegalArgumentException("options pathGlobFilter, modifiedBefore, modifiedAfter and "
+          + "recursiveFileLookup select the files of folders; " + all.deltaTables().keySet() + " is a Delta table, "
+          + "read as a snapshot of its log (versionAsOf and timestampAsOf choose one)");
+    }
+    List<ObjectRange> selected = all.objects().stream().filter(o -> selection.stream().allMatch(f -> f.accept(
+        new FileStatus(o.size(), false, 1, 0, o.lastModified() == null ? 0 : o.lastModified().toEpochMilli(),
+            MetaflowS3FileSystem.pathOf(o.url()))))).toList();
+    return new ReadPlanner.Listing(selected, all.deltaTables());
   }
 
   /** The fields of {@code schema} named by {@code columns}, in that order. */

@@ -140,7 +140,10 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate, Su
     SQLConf conf = spark.sessionState().conf();
     try {
       Job hadoopJob = Job.getInstance(spark.sessionState().newHadoopConfWithOptions(options.forSpark()));
-      hadoopJob.getConfiguration().setLong(ParquetOutputFormat.BLOCK_SIZE, options.parquetRowGroupBytes);
+      // Our row group size (parquetRowGroupSize, 64m by default) unless Parquet's own key is given alone.
+      if (options.given.containsKey("parquetrowgroupsize") || !options.given.containsKey(ParquetOutputFormat.BLOCK_SIZE)) {
+        hadoopJob.getConfiguration().setLong(ParquetOutputFormat.BLOCK_SIZE, options.parquetRowGroupBytes);
+      }
       StructType data = new StructType();
       for (StructField f : schema.fields()) {
         if (!partitions.contains(f.name())) {

@@ -41,6 +41,11 @@ final class SourceOptions implements Serializable {
   final S3Settings settings;
   final long parquetRowGroupBytes;
   final String partitionOverwriteMode;
+  /**
+   * Option recursiveFileLookup, as Spark's file sources read it: every object below the locations is a file of
+   * the table and no partition columns are inferred from folder names.
+   */
+  final boolean recursiveFileLookup;
   /** Rows per file at most, as Spark reads the option (0 or less: no limit); null: the session's setting. */
   final Long maxRecordsPerFile;
   /** Which snapshot of a Delta table a read takes (options versionAsOf and timestampAsOf, as Delta's source). */
@@ -51,6 +56,7 @@ final class SourceOptions implements Serializable {
   private SourceOptions(List<String> locations, Format format, Long splitBytes, String basePath,
       S3Settings settings, long parquetRowGroupBytes, String partitionOverwriteMode, Long maxRecordsPerFile,
       ReadPlanner.SnapshotChoice snapshot, Map<String, String> given) {
+    this.recursiveFileLookup = Boolean.parseBoolean(given.getOrDefault("recursivefilelookup", "false"));
     this.maxRecordsPerFile = maxRecordsPerFile;
     this.given = given;
     this.snapshot = snapshot;
@@ -68,7 +74,8 @@ final class SourceOptions implements Serializable {
       "parquetRowGroupSize", "run", "s3root", "partitionOverwriteMode", "maxRecordsPerFile", "versionAsOf", "timestampAsOf",
       // Spark's own, read by its Parquet and text readers and writers
       "mergeSchema", "compression", "datetimeRebaseMode", "int96RebaseMode", "wholetext", "lineSep",
-      "ignoreCorruptFiles", "ignoreMissingFiles");
+      "ignoreCorruptFiles", "ignoreMissingFiles", "pathGlobFilter", "modifiedBefore", "modifiedAfter", "timeZone",
+      "recursiveFileLookup");
 
   /**
    * Parses {@code options}, a case-insensitive map (Spark's CaseInsensitiveStringMap).
@@ -87,7 +94,8 @@ final class SourceOptions implements Serializable {
     // A catalog table's properties (owner, provider, location, ...) come with its options; they are not ours.
     known.addAll(CollectionConverters.asJava(CatalogV2Util.TABLE_RESERVED_PROPERTIES()));
     for (String name : options.asCaseSensitiveMap().keySet()) {
-      if (!known.contains(name)) {
+      // Parquet's own keys (parquet.block.size, parquet.enable.dictionary, ...) go to its writer, as in Spark.
+      if (!known.contains(name) && !name.startsWith("parquet.")) {
         Set<String> sorted = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         sorted.addAll(known);
         throw new IllegalArgumentException("metaflow-s3 has no option '" + name + "'; its options are " + sorted);

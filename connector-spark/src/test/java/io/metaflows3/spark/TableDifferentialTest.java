@@ -392,6 +392,57 @@ class TableDifferentialTest {
     }
   }
 
+  /**
+   * Spark's file-source options that select files (pathGlobFilter, modifiedAfter, recursiveFileLookup) select
+   * the same objects as in Spark's parquet source, and Parquet's own writer keys reach Spark's writer.
+   */
+  @Test
+  void fileSelectionOptionsAndParquetWriterKeysAsSparksParquetSource() throws Exception {
+    Path dir = sparkTable("selection", List.of("p"), DataTypes.StringType, each("a", "b", "b"));
+    String url = upload("selection", dir);
+    Path extra;
+    try (Stream<Path> files = Files.walk(dir.resolve("p=a"))) {
+      extra = Files.copy(files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow(),
+          dir.resolve("p=a").resolve("later.data"));
+    }
+    Thread.sleep(1500); // S3 keeps whole seconds: the later object is modified after every other
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      s3.putFiles(Map.of(url + "p=a/later.data", extra));
+      // The local copies take the objects' times, so that both sources compare the same times.
+      for (S3Object o : s3.listRecursive(List.of(url))) {
+        Path local = dir.resolve(o.url().substring(url.length()));
+        if (Files.exists(local)) {
+          Files.setLastModifiedTime(local, java.nio.file.attribute.FileTime.from(o.lastModified().orElseThrow()));
+        }
+      }
+      java.time.Instant later = s3.info(url + "p=a/later.data").lastModified().orElseThrow();
+      String threshold = java.time.LocalDateTime.ofInstant(later.minusMillis(500), java.time.ZoneOffset.UTC)
+          .toString();
+      for (Map<String, String> options : List.of(Map.of("pathGlobFilter", "*.parquet"),
+          Map.of("recursiveFileLookup", "true"), Map.of("modifiedAfter", threshold))) {
+        Dataset<Row> reference = spark.read().options(options).parquet(dir.toString());
+        Dataset<Row> ours = spark.read().format("metaflow-s3").options(options)
+            .option("endpoint", server.endpoint().toString()).option("accessKeyId", LocalS3Server.ACCESS_KEY_ID)
+            .option("secretAccessKey", LocalS3Server.SECRET_ACCESS_KEY).load(url);
+        assertEquals(reference.schema().toDDL(), ours.schema().toDDL(), options.toString());
+        assertEquals(sorted(reference), sorted(ours), options.toString());
+      }
+    }
+    String written = LocalS3.root(server, "differential/writer-keys/");
+    ourWriter(spark.range(0, 1000).selectExpr("CAST(id % 2 AS STRING) AS s")).option("parquet.enable.dictionary",
+        "false").save(written);
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      S3Object file = s3.getRecursive(List.of(written)).stream().filter(o -> o.url().endsWith(".parquet"))
+          .findFirst().orElseThrow();
+      try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(
+          org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(
+              file.path().orElseThrow().toUri()), new org.apache.hadoop.conf.Configuration()))) {
+        assertTrue(reader.getFooter().getBlocks().get(0).getColumns().get(0).getEncodings().stream()
+            .noneMatch(e -> e.usesDictionary()), "no dictionary, as parquet.enable.dictionary=false asks");
+      }
+    }
+  }
+
   /** Option maxRecordsPerFile as Spark's writers read it: rows per file, 0 or less for no limit. */
   @Test
   void maxRecordsPerFileAsSparkReadsIt() throws IOException {
