@@ -148,11 +148,11 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownV2Filt
     this.required = requiredSchema;
   }
 
-  /** The columns of {@code schema} that live in the files, not in partition folders. */
+  /** The columns of {@code schema} that live in the files, not in partition folders nor file metadata. */
   private StructType dataSchema(StructType schema) {
     StructType data = new StructType();
     for (StructField f : schema.fields()) {
-      if (!partitions.contains(f.name())) {
+      if (!partitions.contains(f.name()) && !f.name().equals(MetaflowS3Table.METADATA)) {
         data = data.add(f);
       }
     }
@@ -162,10 +162,18 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownV2Filt
   @Override
   public Scan build() {
     StructType readPartitions = new StructType();
+    // Partition values and file metadata are constant per file: Spark's readers append them to each row.
     for (StructField f : required.fields()) {
       if (partitions.contains(f.name())) {
         readPartitions = readPartitions.add(f);
       }
+    }
+    if (required.getFieldIndex(MetaflowS3Table.METADATA).isDefined()) {
+      if (options.format == SourceOptions.Format.BINARY) {
+        throw new IllegalArgumentException("format binary rows carry their object's url, size and last_modified "
+            + "already; _metadata is for parquet and text");
+      }
+      readPartitions = readPartitions.add(required.apply(MetaflowS3Table.METADATA));
     }
     return new MetaflowS3Scan(options, dataSchema(tableSchema), dataSchema(required), readPartitions, partitions,
         partitionFilter, statisticsFilter, partitionPredicates, partitionFilters.toArray(Filter[]::new),

@@ -5,6 +5,8 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.connector.catalog.MetadataColumn;
+import org.apache.spark.sql.connector.catalog.SupportsMetadataColumns;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
 import org.apache.spark.sql.connector.catalog.SupportsWrite;
 import org.apache.spark.sql.connector.catalog.TableCapability;
@@ -12,11 +14,14 @@ import org.apache.spark.sql.connector.expressions.Transform;
 import org.apache.spark.sql.connector.read.ScanBuilder;
 import org.apache.spark.sql.connector.write.LogicalWriteInfo;
 import org.apache.spark.sql.connector.write.WriteBuilder;
+import org.apache.spark.sql.execution.datasources.FileFormat$;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
 /** A prefix (or several) of S3 as a Spark table: for batch reads, or (of {@link MetaflowS3DataSource.Writes}) appends and overwrites. */
-final class MetaflowS3Table implements SupportsRead, SupportsWrite {
+final class MetaflowS3Table implements SupportsRead, SupportsWrite, SupportsMetadataColumns {
   private final StructType schema;
   private final Transform[] partitioning;
   private final PartitionColumns partitions;
@@ -65,6 +70,31 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite {
   @Override
   public Map<String, String> properties() {
     return properties;
+  }
+
+  /** Spark's file metadata column, {@code _metadata} (file path, name, size, block, modification time). */
+  static final String METADATA = FileFormat$.MODULE$.METADATA_NAME();
+
+  @Override
+  public MetadataColumn[] metadataColumns() {
+    StructType fields = new StructType(scala.jdk.javaapi.CollectionConverters.asJava(
+        FileFormat$.MODULE$.BASE_METADATA_FIELDS()).toArray(StructField[]::new));
+    return new MetadataColumn[] {new MetadataColumn() {
+      @Override
+      public String name() {
+        return METADATA;
+      }
+
+      @Override
+      public DataType dataType() {
+        return fields;
+      }
+
+      @Override
+      public boolean isNullable() {
+        return false;
+      }
+    }};
   }
 
   @Override

@@ -14,9 +14,11 @@ import org.apache.spark.paths.SparkPath;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.execution.datasources.FileFormat$;
 import org.apache.spark.sql.execution.datasources.FilePartition;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.jdk.javaapi.CollectionConverters;
 
@@ -48,12 +50,15 @@ final class SparkSplits {
     Map<String, ObjectRange> byUrl = new LinkedHashMap<>();
     for (ObjectRange o : objects) {
       byUrl.put(o.url(), o);
-      InternalRow values = partitionRow(o, partitions, readPartitionSchema);
       SparkPath path = SparkPath.fromPath(MetaflowS3FileSystem.pathOf(o.url()));
+      long modified = o.lastModified() == null ? 0L : o.lastModified().toEpochMilli();
       long step = splittable.test(o.url()) ? maxSplit : o.size();
       for (long at = 0; at < o.size(); at += step) {
-        files.add(new PartitionedFile(values, path, at, Math.min(step, o.size() - at), new String[0], 0L, o.size(),
-            scala.collection.immutable.Map$.MODULE$.empty()));
+        PartitionedFile piece = new PartitionedFile(InternalRow.empty(), path, at, Math.min(step, o.size() - at),
+            new String[0], modified, o.size(), scala.collection.immutable.Map$.MODULE$.empty());
+        files.add(piece.copy(partitionRow(o, piece, partitions, readPartitionSchema), piece.filePath(),
+            piece.start(), piece.length(), piece.locations(), piece.modificationTime(), piece.fileSize(),
+            piece.otherConstantMetadataColumnValues()));
       }
     }
     // Largest first over all pieces, equal ones in listing order (a stable sort), as Spark's file scans sort.
@@ -72,11 +77,26 @@ final class SparkSplits {
     return planned;
   }
 
-  /** The values of the partition columns read, in Spark's internal form, for every row of an object. */
-  private static InternalRow partitionRow(ObjectRange o, PartitionColumns partitions, StructType read) {
+  /**
+   * The values constant over a piece of an object, in Spark's internal form, appended to each of its rows: the
+   * partition columns read, and the {@code _metadata} fields asked for, by Spark's own extractors.
+   */
+  private static InternalRow partitionRow(ObjectRange o, PartitionedFile piece, PartitionColumns partitions,
+      StructType read) {
     Object[] values = new Object[read.size()];
     for (int i = 0; i < values.length; i++) {
-      values[i] = partitions.value(read.fields()[i].name(), o.partitionValues());
+      StructField f = read.fields()[i];
+      values[i] = f.name().equals(MetaflowS3Table.METADATA) ? metadata(piece, (StructType) f.dataType())
+          : partitions.value(f.name(), o.partitionValues());
+    }
+    return new GenericInternalRow(values);
+  }
+
+  private static InternalRow metadata(PartitionedFile piece, StructType fields) {
+    Object[] values = new Object[fields.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = FileFormat$.MODULE$.getFileConstantMetadataColumnValue(fields.fields()[i].name(), piece,
+          FileFormat$.MODULE$.BASE_METADATA_EXTRACTORS(), fields.fields()[i].dataType()).value();
     }
     return new GenericInternalRow(values);
   }

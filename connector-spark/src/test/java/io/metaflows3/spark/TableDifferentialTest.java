@@ -443,6 +443,29 @@ class TableDifferentialTest {
     }
   }
 
+  /** {@code _metadata} has Spark's fields, per file as Spark's parquet source gives them (path and time S3's). */
+  @Test
+  void theMetadataColumnAsSparksParquetSource() throws IOException {
+    Path dir = sparkTable("metadata", List.of("p"), DataTypes.StringType, each("a", "b"));
+    String url = upload("metadata", dir);
+    String columns = "id, p, _metadata.file_name, _metadata.file_size, _metadata.file_block_start, "
+        + "_metadata.file_block_length";
+    Dataset<Row> reference = spark.read().parquet(dir.toString());
+    // Spark's base fields (its parquet source adds row_index, which its readers make and ours do not).
+    assertEquals(reference.selectExpr(columns.split(", ")).schema().toDDL(),
+        ours(url).selectExpr(columns.split(", ")).schema().toDDL());
+    assertEquals(sorted(reference.selectExpr(columns.split(", "))), sorted(ours(url).selectExpr(columns.split(", "))));
+    assertEquals(sorted(reference.where("_metadata.file_size > 0").select("id")),
+        sorted(ours(url).where("_metadata.file_size > 0").select("id")));
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      for (Row r : ours(url).selectExpr("_metadata.file_path", "_metadata.file_modification_time")
+          .collectAsList()) {
+        S3Object o = s3.info(r.getString(0));
+        assertEquals(o.lastModified().orElseThrow(), r.getTimestamp(1).toInstant(), r.getString(0));
+      }
+    }
+  }
+
   /** Option maxRecordsPerFile as Spark's writers read it: rows per file, 0 or less for no limit. */
   @Test
   void maxRecordsPerFileAsSparkReadsIt() throws IOException {
