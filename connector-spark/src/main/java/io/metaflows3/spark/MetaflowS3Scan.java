@@ -22,6 +22,7 @@ import org.apache.spark.sql.connector.expressions.NamedReference;
 import org.apache.spark.sql.connector.expressions.filter.PartitionPredicate;
 import org.apache.spark.sql.connector.expressions.filter.Predicate;
 import org.apache.spark.sql.connector.metric.CustomMetric;
+import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
@@ -63,6 +64,7 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics, Sup
   private final ReadPlanner.Listing loaded;
   private List<ObjectRange> listed;
   private FilesPartition[] planned;
+  private long planningNanos;
   private PartitionReaderFactory readers;
 
   MetaflowS3Scan(SourceOptions options, StructType dataSchema, StructType readDataSchema,
@@ -109,10 +111,12 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics, Sup
    */
   private synchronized List<ObjectRange> listed() {
     if (listed == null) {
+      long start = System.nanoTime();
       ReadPlanner planner = new ReadPlanner(SharedClients.get(options.settings), partitions.zone());
       listed = planner.skipByStatistics(loaded, planner.prune(loaded.objects(), partitions.coreSchema(),
           partitionFilter), statisticsFilter).stream()
           .filter(o -> partitionPredicates.isEmpty() || matches(o)).toList();
+      planningNanos += System.nanoTime() - start;
     }
     return listed;
   }
@@ -171,13 +175,16 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics, Sup
   @Override
   public synchronized InputPartition[] planInputPartitions() {
     if (planned == null) {
+      List<ObjectRange> objects = listed();
+      long start = System.nanoTime();
       CompressionCodecFactory codecs = new CompressionCodecFactory(new Configuration(false));
-      planned = SparkSplits.plan(listed(), partitions, readPartitionSchema, options.splitBytes,
+      planned = SparkSplits.plan(objects, partitions, readPartitionSchema, options.splitBytes,
           url -> switch (options.format) {
             case PARQUET -> true;
             case TEXT -> !isWholeText() && splittable(codecs.getCodec(MetaflowS3FileSystem.pathOf(url)));
             case BINARY -> false;
           });
+      planningNanos += System.nanoTime() - start;
     }
     return planned;
   }
@@ -254,6 +261,17 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics, Sup
 
   @Override
   public CustomMetric[] supportedCustomMetrics() {
-    return S3TaskMetrics.supported();
+    return S3TaskMetrics.ofReads();
+  }
+
+  /**
+   * Files and partitions read, and the time spent pruning the listing and planning tasks, as Spark's file scans
+   * report theirs.
+   */
+  @Override
+  public synchronized CustomTaskMetric[] reportDriverMetrics() {
+    List<ObjectRange> read = listed().stream().filter(o -> o.size() > 0).toList();
+    long partitionsRead = read.stream().map(ObjectRange::partitionValues).distinct().count();
+    return S3TaskMetrics.driver(read.size(), partitionsRead, planningNanos / 1_000_000);
   }
 }

@@ -16,9 +16,29 @@ final class S3TaskMetrics {
 
   private S3TaskMetrics() {}
 
+  static final String FILES = "filesRead";
+  static final String PARTITIONS = "partitionsRead";
+  static final String PLANNING = "planningMillis";
+
   static CustomMetric[] supported() {
     return new CustomMetric[] {new Sum(OBJECTS, "S3 objects"), new Sum(BYTES, "S3 bytes"),
         new Sum(REQUESTS, "S3 requests"), new Sum(RETRIES, "S3 retries")};
+  }
+
+  /** A read's metrics: the tasks' and the driver's (files and partitions read, time to prune and plan). */
+  static CustomMetric[] ofReads() {
+    CustomMetric[] tasks = supported();
+    CustomMetric[] all = java.util.Arrays.copyOf(tasks, tasks.length + 3);
+    all[tasks.length] = new Sum(FILES, "files read");
+    all[tasks.length + 1] = new Sum(PARTITIONS, "partitions read");
+    all[tasks.length + 2] = new Sum(PLANNING, "pruning and planning time (ms)");
+    return all;
+  }
+
+  /** The driver's part of a read's metrics, as {@link #ofReads} names them. */
+  static CustomTaskMetric[] driver(long files, long partitions, long planningMillis) {
+    return new CustomTaskMetric[] {task(FILES, files), task(PARTITIONS, partitions),
+        task(PLANNING, planningMillis)};
   }
 
   /**

@@ -337,17 +337,20 @@ class TableDifferentialTest {
 
   /** Files a query read: Spark's parquet scan counts them ("numFiles"), ours its objects ("s3Objects"). */
   private static long filesScanned(Dataset<Row> query) {
+    return metric(query, "numFiles") + metric(query, S3TaskMetrics.OBJECTS);
+  }
+
+  /** A SQL metric of a query's scans, summed, after running it. */
+  private static long metric(Dataset<Row> query, String name) {
     query.collectAsList();
-    long files = 0;
+    long sum = 0;
     for (org.apache.spark.sql.execution.SparkPlan leaf : scala.jdk.javaapi.CollectionConverters.asJava(
         query.queryExecution().executedPlan().collectLeaves())) {
-      for (String metric : List.of("numFiles", S3TaskMetrics.OBJECTS)) {
-        if (leaf.metrics().contains(metric)) {
-          files += leaf.metrics().apply(metric).value();
-        }
+      if (leaf.metrics().contains(name)) {
+        sum += leaf.metrics().apply(name).value();
       }
     }
-    return files;
+    return sum;
   }
 
   /**
@@ -374,6 +377,9 @@ class TableDifferentialTest {
         long parquetFiles = filesScanned(reference.where(f));
         assertTrue(parquetFiles < 60, f + ": Spark's parquet prunes (" + parquetFiles + " files)");
         assertEquals(parquetFiles, filesScanned(ours.where(f)), "files scanned where " + f);
+        assertEquals(parquetFiles, metric(ours.where(f), S3TaskMetrics.FILES), "files read, as planned");
+        assertEquals(metric(reference.where(f), "numPartitions"), metric(ours.where(f), S3TaskMetrics.PARTITIONS),
+            "partitions read where " + f);
       }
       // A dimension table with a selective filter (not a literal relation, which Spark would fold away).
       spark.sql("SELECT * FROM VALUES (5, 'x'), (7, 'y') AS d(k, name)").write()
