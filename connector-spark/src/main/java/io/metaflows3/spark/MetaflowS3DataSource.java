@@ -35,6 +35,8 @@ import org.apache.spark.sql.connector.catalog.Table;
 import org.apache.spark.sql.connector.catalog.TableCapability;
 import org.apache.spark.sql.connector.catalog.TableCatalog;
 import org.apache.spark.sql.connector.catalog.TableProvider;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.SortOrder;
 import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
 import org.apache.spark.sql.catalyst.util.QuotingUtils;
 import org.apache.spark.sql.connector.expressions.Expressions;
@@ -164,8 +166,12 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
       List<String> columns = partitionColumns == null ? List.of()
           : CollectionConverters.asJava(DataSourceUtils.decodePartitioningColumns(partitionColumns)).stream()
               .map(MetaflowS3DataSource::partitionColumnName).toList();
+      Map<String, String> inner = new HashMap<>(options);
+      if (!columns.isEmpty() && sortedBy(data, columns)) {
+        inner.put(ROWS_SORTED, "true");
+      }
       data.write().format(Writes.class.getName()).mode(mode == SaveMode.Overwrite ? SaveMode.Overwrite
-          : SaveMode.Append).options(options).partitionBy(columns.stream().map(QuotingUtils::quoteIdentifier)
+          : SaveMode.Append).options(inner).partitionBy(columns.stream().map(QuotingUtils::quoteIdentifier)
               .toArray(String[]::new)).save();
     }
     StructType schema = data.schema();
@@ -180,6 +186,26 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
         return schema;
       }
     };
+  }
+
+  /** Tells {@link Writes}' write that the rows come sorted by the partition columns; set by this class only. */
+  static final String ROWS_SORTED = "__metaflowS3RowsSortedByPartitionColumns";
+
+  /**
+   * Whether the query's rows come sorted by {@code columns} first (a user's sortWithinPartitions or orderBy), as
+   * Spark's own file writer checks before adding its sort.
+   */
+  private static boolean sortedBy(Dataset<Row> data, List<String> columns) {
+    List<SortOrder> ordering = CollectionConverters.asJava(data.queryExecution().optimizedPlan().outputOrdering());
+    if (ordering.size() < columns.size()) {
+      return false;
+    }
+    for (int i = 0; i < columns.size(); i++) {
+      if (!(ordering.get(i).child() instanceof Attribute a) || !a.name().equals(columns.get(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -111,8 +111,10 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite, SupportsMeta
 
   @Override
   public WriteBuilder newWriteBuilder(LogicalWriteInfo info) {
-    return new MetaflowS3WriteBuilder(SourceOptions.parse(withTableOptions(info.options())), info.schema(),
-        partitions);
+    Map<String, String> given = new HashMap<>(withTableOptions(info.options()).asCaseSensitiveMap());
+    boolean sorted = given.remove(MetaflowS3DataSource.ROWS_SORTED) != null;
+    return new MetaflowS3WriteBuilder(SourceOptions.parse(new CaseInsensitiveStringMap(given)), info.schema(),
+        partitions, sorted);
   }
 
   /**

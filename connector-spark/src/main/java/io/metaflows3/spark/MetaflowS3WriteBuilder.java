@@ -43,10 +43,16 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate, Su
   private final SourceOptions options;
   private final StructType schema;
   private final PartitionColumns partitions;
+  private final boolean rowsSorted;
   private boolean replace;
   private boolean dynamic;
 
-  MetaflowS3WriteBuilder(SourceOptions options, StructType schema, PartitionColumns partitions) {
+  /**
+   * {@code rowsSorted}: the rows come sorted by the partition columns already (a user's sortWithinPartitions),
+   * so the write asks for no sort of its own, which would make Spark drop the user's.
+   */
+  MetaflowS3WriteBuilder(SourceOptions options, StructType schema, PartitionColumns partitions, boolean rowsSorted) {
+    this.rowsSorted = rowsSorted;
     if (options.locations.size() != 1) {
       throw new IllegalArgumentException("metaflow-s3 writes to one location, got " + options.locations);
     }
@@ -173,7 +179,7 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate, Su
 
     @Override
     public SortOrder[] requiredOrdering() {
-      return java.util.Arrays.stream(partitions.schema().fieldNames())
+      return rowsSorted ? new SortOrder[0] : java.util.Arrays.stream(partitions.schema().fieldNames())
           .map(name -> Expressions.sort(Expressions.column(QuotingUtils.quoteIdentifier(name)),
               SortDirection.ASCENDING))
           .toArray(SortOrder[]::new);

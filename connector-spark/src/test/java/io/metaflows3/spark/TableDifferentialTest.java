@@ -472,6 +472,36 @@ class TableDifferentialTest {
     }
   }
 
+  /** A user's sort within the query's tasks is kept in each file, as Spark's writer keeps it. */
+  @Test
+  void aPartitionedWriteKeepsTheUsersSortOrder() throws IOException {
+    Dataset<Row> rows = spark.range(0, 90).selectExpr("CAST(id AS INT) AS x", "CAST(id % 3 AS STRING) AS p")
+        .repartition(3).sortWithinPartitions("p", "x");
+    Path reference = local.resolve("sorted");
+    String url = LocalS3.root(server, "differential/sorted/");
+    rows.write().partitionBy("p").parquet(reference.toString());
+    ourWriter(rows).partitionBy("p").save(url);
+    List<String> sparksFiles;
+    try (Stream<Path> files = Files.walk(reference)) {
+      sparksFiles = files.filter(f -> f.toString().endsWith(".parquet")).map(Path::toString).toList();
+    }
+    for (String file : sparksFiles) {
+      List<Integer> xs = spark.read().parquet(file).collectAsList().stream().map(r -> r.<Integer>getAs("x")).toList();
+      assertEquals(xs.stream().sorted().toList(), xs, "Spark's " + file + " in the user's order");
+    }
+    List<String> ourFiles;
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      ourFiles = s3.listRecursive(List.of(url)).stream().map(S3Object::url).filter(u -> u.endsWith(".parquet"))
+          .toList();
+    }
+    assertEquals(sparksFiles.size(), ourFiles.size());
+    for (String file : ourFiles) {
+      List<Integer> xs = ours(url).where("_metadata.file_path = '" + file + "'").collectAsList().stream()
+          .map(r -> r.<Integer>getAs("x")).toList();
+      assertEquals(xs.stream().sorted().toList(), xs, file + " in the user's order");
+    }
+  }
+
   /** Option maxRecordsPerFile as Spark's writers read it: rows per file, 0 or less for no limit. */
   @Test
   void maxRecordsPerFileAsSparkReadsIt() throws IOException {
