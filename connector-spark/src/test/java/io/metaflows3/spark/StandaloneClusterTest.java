@@ -91,6 +91,14 @@ class StandaloneClusterTest {
           assertEquals(60, reader(spark, "text").load(LocalS3.root(server, "cluster/logs/")).count());
           assertEquals(30, reader(spark, "binary").load(LocalS3.root(server, "cluster/logs/")).select("content")
               .collectAsList().size());
+          // A partitioned SQL insert into a table of the catalog, and a query of it.
+          spark.sql("CREATE TABLE cluster_sql (id BIGINT, country STRING) USING `metaflow-s3` PARTITIONED BY "
+              + "(country) LOCATION '" + LocalS3.root(server, "cluster/sql/") + "' OPTIONS (endpoint '"
+              + server.endpoint() + "', accessKeyId '" + LocalS3Server.ACCESS_KEY_ID + "', secretAccessKey '"
+              + LocalS3Server.SECRET_ACCESS_KEY + "')");
+          spark.sql("INSERT INTO cluster_sql SELECT id, CAST(id % 3 AS STRING) FROM range(300)");
+          assertEquals(List.of("[0,100]", "[1,100]", "[2,100]"), spark.sql("SELECT country, count(*) FROM "
+              + "cluster_sql GROUP BY country").collectAsList().stream().map(Row::toString).sorted().toList());
           assertTrue(spark.sparkContext().getExecutorMemoryStatus().size() > 1, "an executor besides the driver");
         }, cluster::executorLogs);
       } finally {
