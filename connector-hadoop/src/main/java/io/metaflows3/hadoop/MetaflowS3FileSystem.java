@@ -131,6 +131,9 @@ public final class MetaflowS3FileSystem extends FileSystem {
     try {
       for (S3Object o : s3.listPaths(List.of(url))) {
         Path child = pathOf(o.url());
+        if (child.equals(p)) {
+          continue; // an object named like the folder itself (a key ending in '/' with data): the folder, here
+        }
         if (o.exists()) {
           entries.add(file(child, o.size(), o.lastModified().map(t -> t.toEpochMilli()).orElse(0L)));
         } else {

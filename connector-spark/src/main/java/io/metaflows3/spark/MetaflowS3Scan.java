@@ -151,8 +151,8 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics, Sup
         runtimePushed.add(p);
         continue;
       }
-      Filter v1 = MetaflowS3ScanBuilder.exactV1(p);
-      PartitionFilter translated = v1 == null ? null : PartitionFilters.translate(v1, partitions::contains);
+      Filter v1 = MetaflowS3ScanBuilder.exactV1(p, partitions.schema());
+      PartitionFilter translated = v1 == null ? null : PartitionFilters.translate(v1, partitions::typedInCore);
       if (translated != null) {
         partitionFilter = partitionFilter.and(translated);
         runtimePushed.add(p);
@@ -194,7 +194,7 @@ final class MetaflowS3Scan implements Scan, Batch, SupportsReportStatistics, Sup
   }
 
   private boolean isWholeText() {
-    return Boolean.parseBoolean(options.given.getOrDefault("wholetext", "false"));
+    return Boolean.parseBoolean(options.option("wholetext"));
   }
 
   /** Size from the listing, scaled to the columns read, as Spark's file scans estimate it. */

@@ -18,6 +18,10 @@ import org.apache.spark.sql.internal.LegacyBehaviorPolicy;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.internal.connector.PredicateUtils;
 import org.apache.spark.sql.sources.Filter;
+import org.apache.spark.sql.connector.expressions.LiteralValue;
+import org.apache.spark.sql.connector.expressions.NamedReference;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.Option;
@@ -68,7 +72,7 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownV2Filt
         pushed.add(p);
         continue;
       }
-      Filter v1 = exactV1(p);
+      Filter v1 = exactV1(p, tableSchema);
       if (v1 != null && push(v1)) {
         pushed.add(p);
       }
@@ -77,14 +81,21 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownV2Filt
   }
 
   /**
-   * Spark's V1 form of a predicate, or null where it is not the same condition: Spark's
-   * {@code PredicateUtils.toV1} keeps the one side of an OR it can convert, a stronger condition that would prune
-   * files that match, so a compound predicate is converted only when each part is.
+   * Spark's V1 form of a predicate, or null where it would not be the same condition: Spark's
+   * {@code PredicateUtils.toV1} keeps the one side of an OR it can convert (a stronger condition, which would
+   * prune files that match), so a compound predicate is converted only when each part is; and it drops a string's
+   * collation, so a comparison of collated strings ({@code UTF8_LCASE}, ...) is not converted (Spark evaluates it).
    */
-  static Filter exactV1(Predicate p) {
+  static Filter exactV1(Predicate p, StructType schema) {
     if (p.name().equals("AND") || p.name().equals("OR") || p.name().equals("NOT")) {
       for (var child : p.children()) {
-        if (!(child instanceof Predicate part) || exactV1(part) == null) {
+        if (!(child instanceof Predicate part) || exactV1(part, schema) == null) {
+          return null;
+        }
+      }
+    } else {
+      for (var child : p.children()) {
+        if (collated(child, schema)) {
           return null;
         }
       }
@@ -93,9 +104,18 @@ final class MetaflowS3ScanBuilder implements ScanBuilder, SupportsPushDownV2Filt
     return v1.isDefined() ? v1.get() : null;
   }
 
+  /** Whether an operand is a string of a collation other than binary UTF-8 (a column of one, or a literal). */
+  private static boolean collated(org.apache.spark.sql.connector.expressions.Expression operand, StructType schema) {
+    DataType type = operand instanceof LiteralValue<?> literal ? literal.dataType()
+        : operand instanceof NamedReference column && column.fieldNames().length == 1
+            && schema.getFieldIndex(column.fieldNames()[0]).isDefined()
+            ? schema.apply(column.fieldNames()[0]).dataType() : null;
+    return type instanceof StringType string && !string.isUTF8BinaryCollation();
+  }
+
   /** Whether a filter prunes partitions, goes to Parquet's reader, or skips a Delta table's files. */
   private boolean push(Filter f) {
-    PartitionFilter translated = PartitionFilters.translate(f, partitions::contains);
+    PartitionFilter translated = PartitionFilters.translate(f, partitions::typedInCore);
     if (translated != null) {
       partitionFilter = partitionFilter.and(translated);
       partitionFilters.add(f);

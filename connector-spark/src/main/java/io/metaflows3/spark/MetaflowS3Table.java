@@ -122,7 +122,7 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite, SupportsMeta
    * properties, and a query's options (a reader's or writer's, SQL's WITH) come on top.
    */
   private CaseInsensitiveStringMap withTableOptions(CaseInsensitiveStringMap given) {
-    Map<String, String> all = new HashMap<>(properties);
+    Map<String, String> all = new HashMap<>(SourceOptions.ofTable(properties));
     all.putAll(given.asCaseSensitiveMap());
     return new CaseInsensitiveStringMap(all);
   }

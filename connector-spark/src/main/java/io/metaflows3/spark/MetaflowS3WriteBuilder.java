@@ -147,7 +147,7 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate, Su
     try {
       Job hadoopJob = Job.getInstance(spark.sessionState().newHadoopConfWithOptions(options.forSpark()));
       // Our row group size (parquetRowGroupSize, 64m by default) unless Parquet's own key is given alone.
-      if (options.given.containsKey("parquetrowgroupsize") || !options.given.containsKey(ParquetOutputFormat.BLOCK_SIZE)) {
+      if (options.option("parquetRowGroupSize") != null || options.option(ParquetOutputFormat.BLOCK_SIZE) == null) {
         hadoopJob.getConfiguration().setLong(ParquetOutputFormat.BLOCK_SIZE, options.parquetRowGroupBytes);
       }
       StructType data = new StructType();

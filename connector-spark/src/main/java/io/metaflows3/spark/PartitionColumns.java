@@ -85,6 +85,15 @@ final class PartitionColumns implements Serializable {
     return new PartitionSchema(types);
   }
 
+  /**
+   * Whether core can compare a column's values as Spark does (its type is one of core's): only then is a filter
+   * on it evaluated while listing; any other (FLOAT, BOOLEAN, TIMESTAMP_NTZ, scaled decimals, ...) is left to
+   * Spark's own evaluation of the partition values.
+   */
+  boolean typedInCore(String name) {
+    return contains(name) && coreType(schema.apply(name).dataType()) != null;
+  }
+
   ZoneId zone() {
     return ZoneId.of(zone);
   }

@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import io.metaflows3.hadoop.FileSystemSettings;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.connector.catalog.CatalogV2Util;
 import org.apache.spark.sql.connector.catalog.TableCatalog;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataTypes;
@@ -56,7 +55,8 @@ final class SourceOptions implements Serializable {
   private SourceOptions(List<String> locations, Format format, Long splitBytes, String basePath,
       S3Settings settings, long parquetRowGroupBytes, String partitionOverwriteMode, Long maxRecordsPerFile,
       ReadPlanner.SnapshotChoice snapshot, Map<String, String> given) {
-    this.recursiveFileLookup = Boolean.parseBoolean(given.getOrDefault("recursivefilelookup", "false"));
+    this.recursiveFileLookup = Boolean.parseBoolean(new CaseInsensitiveStringMap(given)
+        .getOrDefault("recursiveFileLookup", "false"));
     this.maxRecordsPerFile = maxRecordsPerFile;
     this.given = given;
     this.snapshot = snapshot;
@@ -91,8 +91,6 @@ final class SourceOptions implements Serializable {
     Set<String> known = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     known.addAll(OWN);
     known.addAll(S3Settings.OPTION_NAMES);
-    // A catalog table's properties (owner, provider, location, ...) come with its options; they are not ours.
-    known.addAll(CollectionConverters.asJava(CatalogV2Util.TABLE_RESERVED_PROPERTIES()));
     for (String name : options.asCaseSensitiveMap().keySet()) {
       // Parquet's own keys (parquet.block.size, parquet.enable.dictionary, ...) go to its writer, as in Spark.
       if (!known.contains(name) && !name.startsWith("parquet.")) {
@@ -145,8 +143,9 @@ final class SourceOptions implements Serializable {
             + "limit), got '" + options.get("maxRecordsPerFile") + "'");
       }
     }
-    Map<String, String> all = new java.util.HashMap<>();
-    options.forEach(all::put);
+    // As given (Parquet's keys are case-sensitive, e.g. parquet.bloom.filter.enabled#userId); looked up
+    // case-insensitively through option(..).
+    Map<String, String> all = Map.copyOf(options.asCaseSensitiveMap());
     return new SourceOptions(List.copyOf(locations), format, splitBytes, basePath, settings, rowGroup,
         overwriteMode, maxRecords, snapshot(options), all);
   }
@@ -163,25 +162,31 @@ final class SourceOptions implements Serializable {
     return S3Settings.fromOptions(entries, S3Settings.defaults());
   }
 
-  /**
-   * The options as given, names as typed (Spark's case-insensitive map lists them lower-cased, and an error
-   * names an option as the user typed it). A catalog table's properties hold CREATE TABLE's OPTIONS also as
-   * {@code option.<name>}: those count as the option itself.
-   */
+  /** The options as given, names as typed (Spark's case-insensitive map lists them lower-cased). */
   private static CaseInsensitiveStringMap withCatalogOptions(Map<String, String> given) {
     Map<String, String> typed = given instanceof CaseInsensitiveStringMap spark ? spark.asCaseSensitiveMap() : given;
+    return new CaseInsensitiveStringMap(ofTable(typed));
+  }
+
+  /**
+   * The options among a table's properties. A table of Spark's catalog (its properties name a provider) holds
+   * CREATE TABLE's OPTIONS as {@code option.<name>}, its location as {@code path}, and beside them the catalog's
+   * own entries and the user's TBLPROPERTIES, which are no options of ours; a table of {@code spark.read()} has
+   * its options as its properties.
+   */
+  static Map<String, String> ofTable(Map<String, String> properties) {
+    if (!properties.containsKey(TableCatalog.PROP_PROVIDER)) {
+      return properties;
+    }
     Map<String, String> options = new java.util.HashMap<>();
-    typed.forEach((name, value) -> {
-      if (!name.startsWith(TableCatalog.OPTION_PREFIX)) {
+    properties.forEach((name, value) -> {
+      if (name.startsWith(TableCatalog.OPTION_PREFIX)) {
+        options.put(name.substring(TableCatalog.OPTION_PREFIX.length()), value);
+      } else if (name.equals("path")) {
         options.put(name, value);
       }
     });
-    typed.forEach((name, value) -> {
-      if (name.startsWith(TableCatalog.OPTION_PREFIX)) {
-        options.putIfAbsent(name.substring(TableCatalog.OPTION_PREFIX.length()), value);
-      }
-    });
-    return new CaseInsensitiveStringMap(options);
+    return options;
   }
 
   /** Options versionAsOf (a version number) or timestampAsOf (a timestamp or date, in the session's time zone). */
@@ -236,14 +241,18 @@ final class SourceOptions implements Serializable {
     return paths;
   }
 
+  /** An option as given, its name matched case-insensitively; null when it was not given. */
+  String option(String name) {
+    return new CaseInsensitiveStringMap(given).get(name);
+  }
+
   /**
    * The options as Spark's file code takes them (its {@code newHadoopConfWithOptions}, Parquet and text options):
    * those given, plus the entries that make {@code s3://} paths use connector-core with this read's settings.
    */
   scala.collection.immutable.Map<String, String> forSpark() {
     Map<String, String> all = new java.util.HashMap<>(given);
-    all.remove("path");
-    all.remove("paths");
+    all.keySet().removeIf(name -> name.equalsIgnoreCase("path") || name.equalsIgnoreCase("paths"));
     all.putAll(io.metaflows3.hadoop.FileSystemSettings.entries(settings));
     return scala.collection.immutable.Map$.MODULE$.from(scala.jdk.javaapi.CollectionConverters.asScala(all));
   }

@@ -81,6 +81,31 @@ class CatalogTablesTest {
   }
 
   /**
+   * A table's own properties are no options; a collated column's filters are not pushed as byte comparisons (each
+   * value in a file of its own, so that a row group or a file skipped by its statistics would show).
+   */
+  @Test
+  void tablePropertiesAndCollatedColumnsAsParquetTables() {
+    spark.sql("CREATE TABLE ours_collated (id INT, name STRING COLLATE UTF8_LCASE, p INT) USING `metaflow-s3` "
+        + "PARTITIONED BY (p) LOCATION '" + LocalS3.root(server, "catalog/collated/") + "' " + connection()
+        + " TBLPROPERTIES ('team' = 'ds')");
+    spark.sql("CREATE TABLE parquet_collated (id INT, name STRING COLLATE UTF8_LCASE, p INT) USING parquet "
+        + "PARTITIONED BY (p) LOCATION '" + local.resolve("collated").toUri() + "' TBLPROPERTIES ('team' = 'ds')");
+    sideBySide("ours_collated", "parquet_collated", List.of("INSERT INTO %s VALUES (1, 'A', 1)",
+        "INSERT INTO %s VALUES (2, 'b', 1)", "INSERT INTO %s VALUES (3, 'a', 2)"),
+        List.of("SELECT * FROM %s", "SELECT id FROM %s WHERE name = 'a'", "SELECT id FROM %s WHERE name IN ('B')",
+            "SELECT id FROM %s WHERE name > 'a'"));
+    // A partition column of a type core does not compare (FLOAT): its filters are Spark's to evaluate.
+    spark.sql("CREATE TABLE ours_float (id INT, f FLOAT) USING `metaflow-s3` PARTITIONED BY (f) LOCATION '"
+        + LocalS3.root(server, "catalog/float/") + "' " + connection());
+    spark.sql("CREATE TABLE parquet_float (id INT, f FLOAT) USING parquet PARTITIONED BY (f) LOCATION '"
+        + local.resolve("float").toUri() + "'");
+    sideBySide("ours_float", "parquet_float", List.of("INSERT INTO %s VALUES (1, 0.1F), (2, 2.5F)"),
+        List.of("SELECT id FROM %s WHERE f = 0.1F", "SELECT id FROM %s WHERE f IN (0.1F, 2.5F)",
+            "SELECT id FROM %s WHERE f > 0.1F"));
+  }
+
+  /**
    * {@code saveAsTable} and {@code insertInto}. Spark keeps no writer's options with a table a DataFrame saved:
    * the connection comes from the session ({@code metaflow.s3.*}), or metaflow's configuration.
    */

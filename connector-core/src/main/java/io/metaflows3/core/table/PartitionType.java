@@ -33,7 +33,10 @@ public record PartitionType(Kind kind, int precision) implements Serializable {
   private static final Pattern INFERRED_TIMESTAMP_FORM =
       Pattern.compile("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(\\.\\d)?");
   private static final Pattern TIMESTAMP_FORM = Pattern.compile("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?");
-  private static final DateTimeFormatter TIMESTAMP_PARSER = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSSSSSSSS][.SSSSSS][.SSS][.SS][.S]");
+  /** Seconds with any fraction of 1 to 9 digits, as Spark's cast reads a timestamp's text. */
+  private static final DateTimeFormatter TIMESTAMP_PARSER = new java.time.format.DateTimeFormatterBuilder()
+      .appendPattern("yyyy-MM-dd HH:mm:ss").optionalStart()
+      .appendFraction(java.time.temporal.ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd().toFormatter();
 
   /** A decimal of {@code precision} digits and scale 0 (Spark infers decimals only for integers). */
   public static PartitionType decimal(int precision) {

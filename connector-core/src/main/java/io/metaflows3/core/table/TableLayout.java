@@ -1,6 +1,9 @@
 package io.metaflows3.core.table;
 
 import io.delta.kernel.internal.types.DataTypeJsonSerDe;
+import io.delta.kernel.types.ArrayType;
+import io.delta.kernel.types.DataType;
+import io.delta.kernel.types.MapType;
 import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import java.io.Serializable;
@@ -57,11 +60,22 @@ public record TableLayout(String schemaJson, List<String> partitionColumns) impl
     return names.stream().map(n -> n.toLowerCase(Locale.ROOT)).toList();
   }
 
-  private static String withoutNullability(StructType schema) {
-    StringBuilder text = new StringBuilder();
-    for (StructField f : schema.fields()) {
-      text.append(f.getName().toLowerCase(Locale.ROOT)).append(':').append(f.getDataType()).append(';');
+  /** A type as text with no nullability at any depth, field names lower-cased. */
+  private static String withoutNullability(DataType type) {
+    if (type instanceof StructType struct) {
+      StringBuilder text = new StringBuilder("struct<");
+      for (StructField f : struct.fields()) {
+        text.append(f.getName().toLowerCase(Locale.ROOT)).append(':').append(withoutNullability(f.getDataType()))
+            .append(';');
+      }
+      return text.append('>').toString();
     }
-    return text.toString();
+    if (type instanceof ArrayType array) {
+      return "array<" + withoutNullability(array.getElementType()) + ">";
+    }
+    if (type instanceof MapType map) {
+      return "map<" + withoutNullability(map.getKeyType()) + "," + withoutNullability(map.getValueType()) + ">";
+    }
+    return type.toString();
   }
 }

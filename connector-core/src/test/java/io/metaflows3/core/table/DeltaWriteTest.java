@@ -224,6 +224,21 @@ class DeltaWriteTest {
     assertThrows(MetaflowS3Exception.class, () -> TableWrite.begin(settings, t, TableWrite.Mode.APPEND, other));
   }
 
+  /** Nullability may differ at any depth (a struct's fields, an array's elements), names in any case. */
+  @Test
+  void nullabilityAndCaseDoNotMakeAnotherLayout() {
+    String nested = "{\"type\":\"struct\",\"fields\":[{\"name\":\"%s\",\"type\":{\"type\":\"struct\","
+        + "\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":%s,\"metadata\":{}}]},\"nullable\":true,"
+        + "\"metadata\":{}},{\"name\":\"a\",\"type\":{\"type\":\"array\",\"elementType\":\"long\","
+        + "\"containsNull\":%s},\"nullable\":true,\"metadata\":{}}]}";
+    TableLayout strict = new TableLayout(String.format(nested, "st", "false", "false"), List.of());
+    TableLayout loose = new TableLayout(String.format(nested, "ST", "true", "true"), List.of());
+    assertTrue(strict.fits(loose));
+    assertTrue(loose.fits(strict));
+    assertFalse(strict.fits(new TableLayout(String.format(nested.replace("\"long\",\"nullable\"",
+        "\"string\",\"nullable\""), "st", "false", "false"), List.of())), "a nested type that differs does not fit");
+  }
+
   @Test
   void anAbortedWriteLeavesNothingAndAnEmptyTableReadsEmpty() {
     String t = table("aborted");

@@ -73,6 +73,10 @@ class PartitionRulesTest {
         ZoneOffset.UTC));
     assertEquals(Instant.parse("2021-01-31T10:00:00Z"), PartitionType.TIMESTAMP.parse("2021-01-31 10%3A00%3A00",
         ZoneOffset.UTC));
+    for (String fraction : List.of("1", "12", "123", "1234", "12345", "123456")) {
+      assertEquals(Instant.parse("2021-01-31T10:00:00." + fraction + "Z"), PartitionType.TIMESTAMP.parse(
+          "2021-01-31 10%3A00%3A00." + fraction, ZoneOffset.UTC), "any fraction Spark's cast reads: ." + fraction);
+    }
     assertThrows(IllegalArgumentException.class, () -> PartitionSchema.infer(List.of(Map.of("a", "1"),
         Map.of("b", "1"))), "files under different partition columns");
   }
