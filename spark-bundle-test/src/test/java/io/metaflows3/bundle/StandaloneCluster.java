@@ -1,4 +1,4 @@
-package io.metaflows3.spark;
+package io.metaflows3.bundle;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,22 +9,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
- * A Spark standalone cluster on 127.0.0.1 made of child JVMs started from the Spark jars on the test classpath:
- * a master and a worker, whose executors are further JVMs. Spark's worker takes the executors' jars from
- * {@code $SPARK_HOME/jars}: here an empty folder, the jars coming from {@code spark.executor.extraClassPath}.
+ * A Spark standalone cluster on 127.0.0.1 made of child JVMs on a {@link SparkDistribution}'s jars: a master and a
+ * worker, whose executors are further JVMs the worker starts with {@code $SPARK_HOME/jars} as their classpath.
  */
 final class StandaloneCluster implements AutoCloseable {
+  private final SparkDistribution spark;
   private final Path home;
   private final List<Process> processes = new ArrayList<>();
   private final int masterPort;
 
-  StandaloneCluster(Path home) {
-    this.home = home;
+  StandaloneCluster(SparkDistribution spark) {
+    this.spark = spark;
+    this.home = spark.home();
     try {
-      Files.createDirectories(home.resolve("jars"));
       masterPort = freePort();
       start("master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
           Integer.toString(masterPort), "--webui-port", Integer.toString(freePort())), masterPort);
@@ -44,16 +43,8 @@ final class StandaloneCluster implements AutoCloseable {
 
   /** Starts a daemon and waits until it listens on {@code port}. */
   private void start(String name, List<String> main, int port) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-cp", System.getProperty("java.class.path")));
-    command.addAll(main);
     Path log = home.resolve(name + ".log");
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    Map<String, String> env = builder.environment();
-    env.put("SPARK_HOME", home.toString());
-    env.put("SPARK_LOCAL_IP", "127.0.0.1");
-    env.put("SPARK_SCALA_VERSION", "2.13");
-    processes.add(builder.start());
+    processes.add(spark.sparkClass(main).redirectErrorStream(true).redirectOutput(log.toFile()).start());
     Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
     while (!listening(port)) {
       if (Instant.now().isAfter(deadline) || !processes.get(processes.size() - 1).isAlive()) {
