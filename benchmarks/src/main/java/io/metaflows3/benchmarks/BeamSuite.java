@@ -3,7 +3,7 @@ package io.metaflows3.benchmarks;
 import io.metaflows3.beam.MetaflowS3File;
 import io.metaflows3.beam.MetaflowS3IO;
 import io.metaflows3.benchmarks.Measurement.Tool;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.LocalS3Server;
 import java.io.IOException;
 import java.net.URI;

@@ -2,7 +2,7 @@ package io.metaflows3.benchmarks;
 
 import io.metaflows3.core.S3;
 import io.metaflows3.benchmarks.Measurement.Tool;
-import io.metaflows3.core.S3Object;
+import io.metaflows3.core.api.S3Object;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.metaflows3.benchmarks;
 
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.FaultProxy;
 import io.metaflows3.local.LocalS3Server;
 import java.io.IOException;

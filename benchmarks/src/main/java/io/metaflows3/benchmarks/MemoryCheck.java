@@ -1,8 +1,8 @@
 package io.metaflows3.benchmarks;
 
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.LocalS3Server;
 import java.nio.file.Path;
 import java.util.ArrayList;

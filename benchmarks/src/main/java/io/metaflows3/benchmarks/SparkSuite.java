@@ -9,8 +9,8 @@ import static org.apache.spark.sql.functions.sum;
 
 import io.metaflows3.benchmarks.Measurement.Tool;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.FaultProxy;
 import io.metaflows3.local.LocalS3Server;
 import java.io.IOException;

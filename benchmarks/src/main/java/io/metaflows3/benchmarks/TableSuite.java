@@ -3,7 +3,7 @@ package io.metaflows3.benchmarks;
 import io.metaflows3.benchmarks.Measurement.Tool;
 import io.metaflows3.benchmarks.Measurement.Work;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.table.AttemptWriter;
 import io.metaflows3.core.table.DeltaTable;
 import io.metaflows3.core.table.PartitionFilter;

@@ -1,6 +1,6 @@
 package io.metaflows3.beam;
 
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.table.TableLayout;
 import io.metaflows3.core.table.TableWrite;
 import org.apache.beam.sdk.transforms.DoFn;

@@ -1,7 +1,7 @@
 package io.metaflows3.beam;
 
-import io.metaflows3.core.ReadSplit;
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.ReadSplit;
+import io.metaflows3.core.api.S3Url;
 import org.apache.beam.sdk.transforms.DoFn;
 
 /** A handle for each object of a split, read by its consumer; a large object cut into ranges gets one. */

@@ -1,7 +1,7 @@
 package io.metaflows3.beam;
 
 import io.metaflows3.core.RangeStream;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.SharedClients;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,12 +1,12 @@
 package io.metaflows3.beam;
 
 import com.google.auto.value.AutoValue;
-import io.metaflows3.core.FlowRun;
-import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.ReadSplit;
+import io.metaflows3.core.metaflow.FlowRun;
+import io.metaflows3.core.api.ObjectRange;
+import io.metaflows3.core.api.ReadSplit;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.api.S3Url;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.ReadPlanner;
 import io.metaflows3.core.table.TableLayout;

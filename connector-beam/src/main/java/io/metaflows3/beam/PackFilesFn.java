@@ -1,8 +1,8 @@
 package io.metaflows3.beam;
 
-import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.ReadSplit;
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.ObjectRange;
+import io.metaflows3.core.api.ReadSplit;
+import io.metaflows3.core.api.S3Url;
 import io.metaflows3.core.table.PartitionPaths;
 import io.metaflows3.core.table.ReadPlanner;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.metaflows3.beam;
 
-import io.metaflows3.core.MetaflowS3NotFound;
-import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.metaflow.MetaflowS3NotFound;
+import io.metaflows3.core.api.ObjectRange;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.SharedClients;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.PartitionSchema;

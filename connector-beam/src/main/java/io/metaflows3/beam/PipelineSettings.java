@@ -1,7 +1,7 @@
 package io.metaflows3.beam;
 
-import io.metaflows3.core.S3Settings;
-import io.metaflows3.core.ServerSideEncryption;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.api.ServerSideEncryption;
 import org.apache.beam.sdk.io.aws2.options.AwsOptions;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.options.PipelineOptions;

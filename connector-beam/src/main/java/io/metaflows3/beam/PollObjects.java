@@ -1,11 +1,11 @@
 package io.metaflows3.beam;
 
-import io.metaflows3.core.GetOption;
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.api.GetOption;
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.SharedClients;
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.S3Url;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.ReadPlanner;
 import java.util.List;

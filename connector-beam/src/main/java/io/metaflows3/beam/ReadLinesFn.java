@@ -1,10 +1,10 @@
 package io.metaflows3.beam;
 
 import io.metaflows3.core.LineReader;
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.RangeStream;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,8 +1,8 @@
 package io.metaflows3.beam;
 
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.hadoop.ListedObjects;
 import io.metaflows3.hadoop.MetaflowS3FileSystem;
 import java.io.IOException;

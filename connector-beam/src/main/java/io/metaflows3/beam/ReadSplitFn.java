@@ -1,9 +1,9 @@
 package io.metaflows3.beam;
 
-import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.ReadSplit;
+import io.metaflows3.core.api.ObjectRange;
+import io.metaflows3.core.api.ReadSplit;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.io.range.OffsetRange;

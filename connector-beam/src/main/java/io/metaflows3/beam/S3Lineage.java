@@ -1,6 +1,6 @@
 package io.metaflows3.beam;
 
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.S3Url;
 import java.util.List;
 import org.apache.beam.sdk.metrics.Lineage;
 

@@ -1,6 +1,6 @@
 package io.metaflows3.beam;
 
-import io.metaflows3.core.TransferStats;
+import io.metaflows3.core.api.TransferStats;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 

@@ -1,7 +1,7 @@
 package io.metaflows3.beam;
 
-import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.ReadSplit;
+import io.metaflows3.core.api.ObjectRange;
+import io.metaflows3.core.api.ReadSplit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

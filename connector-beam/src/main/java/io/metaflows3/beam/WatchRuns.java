@@ -1,10 +1,11 @@
 package io.metaflows3.beam;
 
 import com.google.auto.value.AutoValue;
-import io.metaflows3.core.FlowRun;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.api.S3Url;
+import io.metaflows3.core.metaflow.FlowRun;
+import io.metaflows3.core.table.Runs;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Create;
@@ -162,7 +163,7 @@ public abstract class WatchRuns extends PTransform<PBegin, PCollection<MetaflowS
     public Watch.Growth.PollResult<String> apply(String flow, Context c) {
       Instant polled = Instant.now();
       try (S3 s3 = S3.builder().settings(settings).s3root(s3root).build()) {
-        List<TimestampedValue<String>> prefixes = s3.runs(flow).stream()
+        List<TimestampedValue<String>> prefixes = Runs.all(s3, flow).stream()
             .map(run -> TimestampedValue.of(S3.builder().s3root(s3root).run(run).locate(""),
                 BoundedWindow.TIMESTAMP_MIN_VALUE)).toList();
         return Watch.Growth.PollResult.incomplete(prefixes).withWatermark(polled.minus(interval));

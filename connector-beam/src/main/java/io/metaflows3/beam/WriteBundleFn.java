@@ -1,7 +1,7 @@
 package io.metaflows3.beam;
 
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.table.AttemptWriter;
 import io.metaflows3.core.table.TableWrite;
 import io.metaflows3.core.table.WrittenObject;

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.metaflows3.core.FlowRun;
+import io.metaflows3.core.metaflow.FlowRun;
 import io.metaflows3.core.LocalS3;
-import io.metaflows3.core.MetaflowS3NotFound;
-import io.metaflows3.core.MetaflowS3URLException;
+import io.metaflows3.core.metaflow.MetaflowS3NotFound;
+import io.metaflows3.core.metaflow.MetaflowS3URLException;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3PutObject;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.io.ByteArrayOutputStream;

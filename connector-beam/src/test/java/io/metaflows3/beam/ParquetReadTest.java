@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.nio.file.Files;
@@ -291,7 +291,7 @@ class ParquetReadTest {
     try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
       // A plain prefix (no commit log, so every object is visible): our file, and one that is not Parquet.
       int n = 0;
-      for (io.metaflows3.core.S3Object o : s3.getRecursive(List.of(table))) {
+      for (io.metaflows3.core.api.S3Object o : s3.getRecursive(List.of(table))) {
         if (o.url().endsWith(".parquet")) {
           s3.put(plain + "good-" + n++ + ".parquet", Files.readAllBytes(o.path().orElseThrow()));
         }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3PutObject;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.io.ByteArrayOutputStream;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.core.LocalS3;
-import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.ReadSplit;
+import io.metaflows3.core.api.ObjectRange;
+import io.metaflows3.core.api.ReadSplit;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.ReadPlanner;
 import io.metaflows3.local.LocalS3Extension;

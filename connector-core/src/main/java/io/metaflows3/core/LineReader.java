@@ -1,5 +1,7 @@
 package io.metaflows3.core;
 
+import io.metaflows3.core.S3;
+import io.metaflows3.core.api.ObjectRange;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,5 +1,9 @@
 package io.metaflows3.core;
 
+import io.metaflows3.core.S3;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3InvalidRange;
+import io.metaflows3.core.api.S3Url;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayDeque;

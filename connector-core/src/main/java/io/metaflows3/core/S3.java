@@ -1,29 +1,52 @@
 package io.metaflows3.core;
 
-import io.metaflows3.core.table.PartitionFilter;
-import io.metaflows3.core.table.ReadPlanner;
+import io.metaflows3.core.api.ByteRange;
+import io.metaflows3.core.api.GetOption;
+import io.metaflows3.core.api.ObjectBytes;
+import io.metaflows3.core.api.ObjectRange;
+import io.metaflows3.core.api.PutOption;
+import io.metaflows3.core.api.S3GetObject;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.api.S3Url;
+import io.metaflows3.core.api.StoredObject;
+import io.metaflows3.core.api.TransferStats;
+import io.metaflows3.core.api.UserAttributes;
+import io.metaflows3.core.metaflow.FlowRun;
+import io.metaflows3.core.metaflow.IncludedFile;
+import io.metaflows3.core.metaflow.Lineage;
+import io.metaflows3.core.metaflow.MetaflowConfig;
+import io.metaflows3.core.metaflow.MetaflowS3AccessDenied;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3InsufficientDiskSpace;
+import io.metaflows3.core.metaflow.MetaflowS3NotFound;
+import io.metaflows3.core.metaflow.MetaflowS3URLException;
+import io.metaflows3.core.metaflow.TaskContext;
+import io.metaflows3.core.transfer.Downloader;
+import io.metaflows3.core.transfer.Errors;
+import io.metaflows3.core.transfer.Lister;
+import io.metaflows3.core.transfer.MemoryReader;
+import io.metaflows3.core.transfer.ObjectHeaders;
+import io.metaflows3.core.transfer.TempDir;
+import io.metaflows3.core.transfer.TransferEngine;
+import io.metaflows3.core.transfer.Uploader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import java.util.function.IntFunction;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.Predicate;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -46,11 +69,6 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
  */
 public final class S3 implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(S3.class);
-  static final String META_FLOW = "metaflow-flow";
-  static final String META_RUN = "metaflow-run-id";
-  static final String META_STEP = "metaflow-step";
-  static final String META_TASK = "metaflow-task-id";
-  static final String META_ATTEMPT = "metaflow-attempt";
 
   private final S3Url root;
   private final S3Url datatoolsRoot;
@@ -82,6 +100,14 @@ public final class S3 implements AutoCloseable {
   }
 
   /** The root keys are resolved under, e.g. {@code s3://bucket/data/S3DemoFlow/3/}; empty without a context. */
+  /**
+   * The datatools root runs are stored under ({@code METAFLOW_DATATOOLS_S3ROOT} or the builder's {@code s3root}),
+   * if any; {@link io.metaflows3.core.table.Runs} finds a flow's runs there.
+   */
+  public Optional<String> datatoolsRoot() {
+    return Optional.ofNullable(datatoolsRoot).map(S3Url::toString);
+  }
+
   public Optional<String> root() {
     return Optional.ofNullable(root).map(S3Url::toString);
   }
@@ -533,7 +559,7 @@ public final class S3 implements AutoCloseable {
     checkOpen();
     Path gzip = temp.newFile();
     try {
-      String sha1 = gzip(file, gzip);
+      String sha1 = IncludedFile.gzip(file, gzip);
       S3Url url = datatoolsRoot.resolve(run.flow() + "/" + sha1);
       S3PutObject gzipped = S3PutObject.ofFile(url.toString(), gzip);
       join(uploader.upload(url, gzipped, new ObjectHeaders(null, Map.of(), settings().serverSideEncryption()), true),
@@ -554,36 +580,13 @@ public final class S3 implements AutoCloseable {
     S3Url url = S3Url.parse(included.url());
     S3Object object = join(download(url, null, null, -1, null, false), url);
     try (InputStream in = Files.newInputStream(object.path().orElseThrow())) {
-      return included.compressed() ? new GZIPInputStream(in).readAllBytes() : in.readAllBytes();
+      return included.content(in);
     } catch (IOException e) {
       throw new MetaflowS3Exception("cannot read the included file (" + e.getClass().getSimpleName() + ")",
           url.toString(), e);
     } finally {
       release(object);
     }
-  }
-
-  /** Gzips {@code file} into {@code gzip} (level 3, as metaflow) and returns the SHA-1 of the content. */
-  private static String gzip(Path file, Path gzip) throws IOException {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-1");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is part of every JVM", e);
-    }
-    try (InputStream in = Files.newInputStream(file);
-        GZIPOutputStream out = new GZIPOutputStream(Files.newOutputStream(gzip), 1 << 16) {
-          {
-            def.setLevel(3);
-          }
-        }) {
-      byte[] buffer = new byte[1 << 16];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, n);
-        out.write(buffer, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(digest.digest());
   }
 
   // ---- delete ----
@@ -627,71 +630,6 @@ public final class S3 implements AutoCloseable {
     });
     await("delete", batches);
   }
-
-  // ---- runs ----
-
-  /**
-   * The newest run of {@code flow} under the datatools root that shows data, found by listing its run prefixes
-   * (numeric run ids compare as numbers): a run whose only objects are writes still in flight or failed (the
-   * table contract hides them) is not a result yet. Empty when the flow has no such run. Lists each run it
-   * passes over, newest first.
-   */
-  public Optional<FlowRun> latestRun(String flow) {
-    S3Url flowRoot = flowRoot(flow);
-    List<String> ids = runIds(flowRoot);
-    // Runs lie beside this client's root, not below it: look with a client of the same settings and no root.
-    try (S3 urls = builder().settings(settings()).environment(Map.of()).build()) {
-      ReadPlanner planner = new ReadPlanner(urls);
-      for (int i = ids.size() - 1; i >= 0; i--) {
-        if (showsData(planner, flowRoot, ids.get(i))) {
-          return Optional.of(FlowRun.of(flow, ids.get(i)));
-        }
-      }
-      return Optional.empty();
-    }
-  }
-
-  /**
-   * Every run of {@code flow} under the datatools root that shows data, oldest first (numeric run ids compare
-   * as numbers); runs whose only objects are writes in flight or failed are left out, as in {@link #latestRun}.
-   */
-  public List<FlowRun> runs(String flow) {
-    S3Url flowRoot = flowRoot(flow);
-    try (S3 urls = builder().settings(settings()).environment(Map.of()).build()) {
-      ReadPlanner planner = new ReadPlanner(urls);
-      return runIds(flowRoot).stream().filter(id -> showsData(planner, flowRoot, id))
-          .map(id -> FlowRun.of(flow, id)).toList();
-    }
-  }
-
-  private S3Url flowRoot(String flow) {
-    if (datatoolsRoot == null) {
-      throw new MetaflowS3Exception("runs of a flow need an s3root (builder or METAFLOW_DATATOOLS_S3ROOT)", null);
-    }
-    return datatoolsRoot.resolve(FlowRun.of(flow, "0").flow() + "/");
-  }
-
-  /** The run ids below a flow's prefix, oldest first. */
-  private List<String> runIds(S3Url flowRoot) {
-    return await("list", List.of(lister.level(flowRoot))).get(0).stream()
-        .filter(Lister.Listed::isPrefix)
-        .map(e -> e.url().relativeTo(flowRoot).replaceAll("/$", ""))
-        .sorted(RUN_ORDER).toList();
-  }
-
-  private static boolean showsData(ReadPlanner planner, S3Url flowRoot, String id) {
-    return !planner.listPrefixes(List.of(flowRoot.resolve(id + "/").toString()), PartitionFilter.ALL).isEmpty();
-  }
-
-
-  private static final Comparator<String> RUN_ORDER = (a, b) -> {
-    boolean na = a.chars().allMatch(Character::isDigit);
-    boolean nb = b.chars().allMatch(Character::isDigit);
-    if (na && nb) {
-      return a.length() != b.length() ? Integer.compare(a.length(), b.length()) : a.compareTo(b);
-    }
-    return na != nb ? Boolean.compare(na, nb) : a.compareTo(b);
-  };
 
   /**
    * Deletes the temp file of a downloaded object now instead of at {@link #close()}: for long-lived clients
@@ -742,7 +680,7 @@ public final class S3 implements AutoCloseable {
   }
 
   /** Reads {@code length} bytes from {@code offset} of version {@code etag} (null: any) into memory. */
-  byte[] readBytes(S3Url url, long offset, long length, String etag) {
+  public byte[] readBytes(S3Url url, long offset, long length, String etag) {
     return join(readBytesAsync(url, offset, length, etag), url);
   }
 
@@ -851,15 +789,7 @@ public final class S3 implements AutoCloseable {
     if (!user.isEmpty()) {
       meta.put(UserAttributes.HEADER, UserAttributes.render(user));
     }
-    if (run != null) {
-      meta.put(META_FLOW, run.flow());
-      meta.put(META_RUN, run.runId());
-    }
-    if (task != null) {
-      meta.put(META_STEP, task.step());
-      meta.put(META_TASK, task.taskId());
-      meta.put(META_ATTEMPT, Integer.toString(task.attempt()));
-    }
+    meta.putAll(Lineage.headers(run, task));
     return meta;
   }
 
@@ -1013,7 +943,7 @@ public final class S3 implements AutoCloseable {
           throw new MetaflowS3Exception("a run context needs an s3root: set METAFLOW_DATATOOLS_S3ROOT or "
               + "METAFLOW_DATASTORE_SYSROOT_S3, or call s3root(..)", null);
         }
-        root = run.rootUnder(datatools);
+        root = datatools.resolve(run.folder());
       } else {
         root = explicit;
       }

@@ -1,5 +1,7 @@
 package io.metaflows3.core;
 
+import io.metaflows3.core.S3;
+import io.metaflows3.core.api.S3Settings;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

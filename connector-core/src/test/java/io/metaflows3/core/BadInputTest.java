@@ -6,6 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metaflows3.core.api.ByteRange;
+import io.metaflows3.core.metaflow.MetaflowS3AccessDenied;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3InvalidRange;
+import io.metaflows3.core.metaflow.MetaflowS3NotFound;
+import io.metaflows3.core.metaflow.MetaflowS3URLException;
+import io.metaflows3.core.api.S3GetObject;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.metaflow.FlowRun;
+import io.metaflows3.core.transfer.TempDir;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.nio.file.Files;

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.transfer.BandwidthLimit;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.util.ArrayList;

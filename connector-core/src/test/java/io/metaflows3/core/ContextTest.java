@@ -3,7 +3,13 @@ package io.metaflows3.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.metaflow.FlowRun;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.TaskContext;
 import io.metaflows3.core.table.AttemptWriter;
+import io.metaflows3.core.table.Runs;
 import io.metaflows3.core.table.TableWrite;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
@@ -73,10 +79,10 @@ class ContextTest {
   void latestRunComparesRunIdsAsNumbers() {
     try (S3 s3 = S3.builder().settings(LocalS3.settings(server).build()).s3root(LocalS3.root(server, "ctx/"))
         .build()) {
-      assertEquals(java.util.Optional.empty(), s3.latestRun("NoFlow"));
+      assertEquals(java.util.Optional.empty(), Runs.latest(s3, "NoFlow"));
       s3.putMany(List.of(S3PutObject.of("NumFlow/9/x", "a"), S3PutObject.of("NumFlow/10/x", "b"),
           S3PutObject.of("NumFlow/2/x", "c")));
-      assertEquals(FlowRun.of("NumFlow", "10"), s3.latestRun("NumFlow").orElseThrow());
+      assertEquals(FlowRun.of("NumFlow", "10"), Runs.latest(s3, "NumFlow").orElseThrow());
 
       // Run 11 has only a write in flight: not a result yet, so the latest run is still 10.
       String run11 = LocalS3.root(server, "ctx/NumFlow/11/models/");
@@ -84,10 +90,10 @@ class ContextTest {
       try (S3 worker = S3.builder().settings(s3.settings()).environment(Map.of()).build()) {
         AttemptWriter task = inFlight.openAttempt(worker, "t0");
         task.write("model.json", "{}".getBytes(), "application/json");
-        assertEquals(FlowRun.of("NumFlow", "10"), s3.latestRun("NumFlow").orElseThrow());
+        assertEquals(FlowRun.of("NumFlow", "10"), Runs.latest(s3, "NumFlow").orElseThrow());
         inFlight.commit(task.written());
       }
-      assertEquals(FlowRun.of("NumFlow", "11"), s3.latestRun("NumFlow").orElseThrow(), "committed: now it is");
+      assertEquals(FlowRun.of("NumFlow", "11"), Runs.latest(s3, "NumFlow").orElseThrow(), "committed: now it is");
     }
   }
 }

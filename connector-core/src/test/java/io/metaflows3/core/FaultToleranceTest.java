@@ -5,6 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metaflows3.core.metaflow.MetaflowS3AccessDenied;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3NotFound;
+import io.metaflows3.core.api.ObjectRange;
+import io.metaflows3.core.api.PutOption;
+import io.metaflows3.core.api.S3GetObject;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.transfer.TaskRequests;
 import io.metaflows3.local.FaultProxy;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;

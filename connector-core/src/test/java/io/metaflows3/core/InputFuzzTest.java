@@ -5,6 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.metaflows3.core.api.ByteRange;
+import io.metaflows3.core.api.GetOption;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.api.S3GetObject;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.api.S3Url;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.metaflows3.core;
 
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.LocalS3Server;
 import java.io.IOException;
 import java.io.UncheckedIOException;

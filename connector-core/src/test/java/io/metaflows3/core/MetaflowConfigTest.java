@@ -3,6 +3,11 @@ package io.metaflows3.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.api.ServerSideEncryption;
+import io.metaflows3.core.metaflow.FlowRun;
+import io.metaflows3.core.metaflow.MetaflowConfig;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.nio.file.Files;

@@ -7,6 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metaflows3.core.api.GetOption;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3InsufficientDiskSpace;
+import io.metaflows3.core.metaflow.MetaflowS3NotFound;
+import io.metaflows3.core.api.S3GetObject;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.api.StoredObject;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.io.ByteArrayInputStream;

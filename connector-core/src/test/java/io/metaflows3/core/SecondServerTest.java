@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.adobe.testing.s3mock.junit5.S3MockExtension;
+import io.metaflows3.core.api.ByteRange;
+import io.metaflows3.core.api.GetOption;
+import io.metaflows3.core.api.PutOption;
+import io.metaflows3.core.api.S3GetObject;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.ReadPlanner;
 import io.metaflows3.core.table.TableWrite;

@@ -6,6 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metaflows3.core.api.GetOption;
+import io.metaflows3.core.api.PutOption;
+import io.metaflows3.core.api.RangeInfo;
+import io.metaflows3.core.api.S3GetObject;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Url;
+import io.metaflows3.core.api.StoredObject;
+import io.metaflows3.core.metaflow.FlowRun;
+import io.metaflows3.core.metaflow.IncludedFile;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.table.Runs;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.nio.file.Files;
@@ -68,7 +80,7 @@ class SeedExamplesTest {
       assertEquals("weights of run 100", s3.get("model").text());
     }
     try (S3 s3 = S3.builder().settings(LocalS3.settings(server).build()).s3root(datatools).build()) {
-      FlowRun latest = s3.latestRun("TrainFlow").orElseThrow();
+      FlowRun latest = Runs.latest(s3, "TrainFlow").orElseThrow();
       assertEquals(FlowRun.of("TrainFlow", "101"), latest);
     }
   }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.LocalS3Server;
 import java.io.IOException;
 import java.nio.file.Files;

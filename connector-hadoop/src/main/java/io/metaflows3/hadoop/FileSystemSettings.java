@@ -1,6 +1,6 @@
 package io.metaflows3.hadoop;
 
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

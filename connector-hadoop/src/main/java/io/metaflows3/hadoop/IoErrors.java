@@ -1,7 +1,7 @@
 package io.metaflows3.hadoop;
 
-import io.metaflows3.core.MetaflowS3AccessDenied;
-import io.metaflows3.core.MetaflowS3NotFound;
+import io.metaflows3.core.metaflow.MetaflowS3AccessDenied;
+import io.metaflows3.core.metaflow.MetaflowS3NotFound;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -12,7 +12,7 @@ final class IoErrors {
 
   static IOException of(RuntimeException error, String url) {
     Throwable e = error;
-    while (e.getCause() != null && !(e instanceof io.metaflows3.core.MetaflowS3Exception)) {
+    while (e.getCause() != null && !(e instanceof io.metaflows3.core.metaflow.MetaflowS3Exception)) {
       e = e.getCause();
     }
     IOException io;

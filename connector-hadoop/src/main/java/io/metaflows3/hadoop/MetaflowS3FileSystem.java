@@ -1,11 +1,11 @@
 package io.metaflows3.hadoop;
 
-import io.metaflows3.core.GetOption;
-import io.metaflows3.core.MetaflowS3Exception;
-import io.metaflows3.core.PutOption;
+import io.metaflows3.core.api.GetOption;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.api.PutOption;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3PutObject;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3PutObject;
 import io.metaflows3.core.SharedClients;
 import java.io.FileNotFoundException;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.metaflows3.hadoop;
 
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.S3;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,6 +1,6 @@
 package io.metaflows3.hadoop;
 
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.S3;
 import java.io.EOFException;
 import java.io.IOException;
@@ -145,7 +145,7 @@ final class S3ObjectInputStream extends FSInputStream implements StreamCapabilit
   private byte[] await(CompletableFuture<byte[]> read) throws IOException {
     try {
       return read.join();
-    } catch (CompletionException | io.metaflows3.core.MetaflowS3Exception e) {
+    } catch (CompletionException | io.metaflows3.core.metaflow.MetaflowS3Exception e) {
       throw IoErrors.of(e, url);
     }
   }

@@ -1,11 +1,11 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.ObjectBytes;
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.api.ObjectBytes;
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3Settings;
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.api.S3Url;
 import io.metaflows3.core.SharedClients;
 import io.metaflows3.hadoop.MetaflowS3FileSystem;
 import java.util.ArrayDeque;

@@ -1,6 +1,6 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.hadoop.ListedObjects;
 import java.util.List;
 import org.apache.spark.sql.connector.read.InputPartition;

@@ -1,11 +1,11 @@
 package io.metaflows3.spark;
 
 import io.metaflows3.core.SharedClients;
-import io.metaflows3.core.MetaflowS3NotFound;
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.metaflow.MetaflowS3NotFound;
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.PartitionSchema;
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.S3Url;
 import io.metaflows3.core.table.ReadPlanner;
 import io.metaflows3.core.table.TableLayout;
 import java.time.ZoneId;

@@ -1,6 +1,6 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.SharedClients;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.ReadPlanner;

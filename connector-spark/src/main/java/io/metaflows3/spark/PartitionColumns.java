@@ -1,6 +1,6 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.table.PartitionSchema;
 import io.metaflows3.core.table.PartitionType;
 import java.io.Serializable;

@@ -1,6 +1,6 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.TaskRequests;
+import io.metaflows3.core.transfer.TaskRequests;
 import io.metaflows3.hadoop.MetaflowS3FileSystem;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.connector.metric.CustomMetric;

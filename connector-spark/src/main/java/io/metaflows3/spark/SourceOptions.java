@@ -2,10 +2,10 @@ package io.metaflows3.spark;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.metaflows3.core.FlowRun;
+import io.metaflows3.core.metaflow.FlowRun;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.api.S3Url;
 import io.metaflows3.core.table.ReadPlanner;
 import java.io.Serializable;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.metaflows3.spark;
 
 import io.metaflows3.core.SharedClients;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.hadoop.TailPrefetch;
 import java.util.List;
 import org.apache.spark.sql.catalyst.InternalRow;

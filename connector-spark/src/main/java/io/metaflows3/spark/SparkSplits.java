@@ -1,6 +1,6 @@
 package io.metaflows3.spark;
 
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.hadoop.MetaflowS3FileSystem;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.metaflows3.core.FlowRun;
+import io.metaflows3.core.metaflow.FlowRun;
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3PutObject;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.nio.file.Files;
@@ -284,7 +284,7 @@ class MetaflowS3SourceTest {
         () -> reader("text").option("run", "F/1").option("s3root", url("r")).load(url("absolute/")));
     assertThrows(IllegalArgumentException.class, () -> reader("text").option("run", "no-slash").load("x"));
     assertThrows(IllegalArgumentException.class, () -> reader("text").option("splitSize", "-5").load(url("bin/")));
-    assertThrows(io.metaflows3.core.MetaflowS3NotFound.class, () -> reader("text").load(url("nothing/here/")));
+    assertThrows(io.metaflows3.core.metaflow.MetaflowS3NotFound.class, () -> reader("text").load(url("nothing/here/")));
     assertThrows(IllegalArgumentException.class, () -> spark.range(3).write().format("metaflow-s3")
         .options(writeOptions()).option("format", "binary").mode(SaveMode.Append).save(url("w/")));
   }

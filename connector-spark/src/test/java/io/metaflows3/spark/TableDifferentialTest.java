@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.io.IOException;
@@ -841,7 +841,7 @@ class TableDifferentialTest {
     assertTrue(oursFailed.getMessage().contains("a-corrupt.parquet"), oursFailed.getMessage());
     org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
         () -> spark.read().option("ignoreCorruptFiles", "true").parquet(dir.toString()).schema());
-    org.junit.jupiter.api.Assertions.assertThrows(io.metaflows3.core.MetaflowS3NotFound.class,
+    org.junit.jupiter.api.Assertions.assertThrows(io.metaflows3.core.metaflow.MetaflowS3NotFound.class,
         () -> ours(url, "parquet", "ignoreCorruptFiles", "true").schema());
     StructType merged = spark.read().option("ignoreCorruptFiles", "true").option("mergeSchema", "true")
         .parquet(dir.toString()).schema();

@@ -1,8 +1,8 @@
 package io.metaflows3.samples;
 
 import io.metaflows3.beam.MetaflowS3IO;
-import io.metaflows3.core.FlowRun;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.metaflow.FlowRun;
+import io.metaflows3.core.api.S3Settings;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.StreamSupport;

@@ -1,6 +1,6 @@
 package io.metaflows3.samples;
 
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.LocalS3Server;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,12 @@
 package io.metaflows3.samples;
 
-import io.metaflows3.core.FlowRun;
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.api.ObjectRange;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.metaflow.FlowRun;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.ReadPlanner;
-import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.table.Runs;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,9 +51,9 @@ public final class MainJob {
     FlowRun training;
     FlowRun data;
     try (S3 s3 = S3.builder().settings(c.settings()).s3root(c.s3root()).build()) {
-      previous = s3.latestRun(FLOW);
+      previous = Runs.latest(s3, FLOW);
       training = FlowRun.of(FLOW, newRunId(previous));
-      data = FlowRun.of(SalesDataset.FLOW, newRunId(s3.latestRun(SalesDataset.FLOW)));
+      data = FlowRun.of(SalesDataset.FLOW, newRunId(Runs.latest(s3, SalesDataset.FLOW)));
     }
     out.println("Run " + training + " (s3root " + c.s3root() + ")");
 

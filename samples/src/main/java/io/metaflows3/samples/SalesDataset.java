@@ -1,8 +1,8 @@
 package io.metaflows3.samples;
 
-import io.metaflows3.core.FlowRun;
+import io.metaflows3.core.metaflow.FlowRun;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -93,9 +93,9 @@ public final class SalesDataset {
       for (Country c : countries) {
         s3.put(PREFIX + "country=" + c.code() + "/_SUCCESS", "");
       }
-      s3.put(io.metaflows3.core.S3PutObject.of(PREFIX + "_export.json", "{\"exporter\": \"sales-etl\", \"countries\": "
+      s3.put(io.metaflows3.core.api.S3PutObject.of(PREFIX + "_export.json", "{\"exporter\": \"sales-etl\", \"countries\": "
           + countries.size() + ", \"seed\": " + seed + "}").withContentType("application/json"));
-      s3.put(io.metaflows3.core.S3PutObject.of(PREFIX + "_schema.json", "{\"columns\": [\"id\", \"x1\", \"x2\", "
+      s3.put(io.metaflows3.core.api.S3PutObject.of(PREFIX + "_schema.json", "{\"columns\": [\"id\", \"x1\", \"x2\", "
           + "\"x3\", \"y\"], \"partitionedBy\": [\"country\"]}").withContentType("application/json"));
       return urls;
     }

@@ -2,13 +2,14 @@ package io.metaflows3.samples;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.metaflows3.core.FlowRun;
-import io.metaflows3.core.IncludedFile;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3GetObject;
-import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3PutObject;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3GetObject;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.metaflow.FlowRun;
+import io.metaflows3.core.metaflow.IncludedFile;
+import io.metaflows3.core.table.Runs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -76,7 +77,7 @@ public final class SeedExamples {
   public List<String> loadFromTheLatestRun() {
     FlowRun latest;
     try (S3 s3 = S3.builder().settings(settings).s3root(datatools).build()) {
-      latest = s3.latestRun("S3DemoFlow").orElseThrow();
+      latest = Runs.latest(s3, "S3DemoFlow").orElseThrow();
     }
     try (S3 s3 = S3.builder().settings(settings).s3root(datatools).run(latest).build()) {
       return List.of(s3.get("example_object").text());

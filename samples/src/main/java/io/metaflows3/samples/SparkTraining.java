@@ -5,7 +5,7 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
-import io.metaflows3.core.FlowRun;
+import io.metaflows3.core.metaflow.FlowRun;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,13 +3,14 @@ package io.metaflows3.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.metaflows3.core.FlowRun;
 import io.metaflows3.core.LocalS3;
+import io.metaflows3.core.S3;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.metaflow.FlowRun;
 import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.ReadPlanner;
-import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.table.Runs;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.io.ByteArrayOutputStream;
@@ -80,7 +81,7 @@ class MainJobTest {
     assertEquals(List.of("{\"message\": \"hello world!\"}"),
         second.examples().get("Load external objects produced by a Metaflow run"));
     try (S3 s3 = S3.builder().settings(settings).s3root(s3root).build()) {
-      assertEquals(second.training(), s3.latestRun(MainJob.FLOW).orElseThrow());
+      assertEquals(second.training(), Runs.latest(s3, MainJob.FLOW).orElseThrow());
     }
     // The first run's models are untouched and load by its FlowRun.
     try (S3 s3 = S3.builder().settings(settings).s3root(s3root).run(first.training()).build()) {

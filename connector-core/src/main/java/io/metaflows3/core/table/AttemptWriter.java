@@ -1,10 +1,10 @@
 package io.metaflows3.core.table;
 
-import io.metaflows3.core.MetaflowS3Exception;
-import io.metaflows3.core.PutOption;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.api.PutOption;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3PutObject;
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Url;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

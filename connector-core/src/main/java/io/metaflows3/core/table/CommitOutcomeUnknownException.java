@@ -1,6 +1,6 @@
 package io.metaflows3.core.table;
 
-import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
 
 /**
  * A commit was sent but its answer was lost, and the table's log could not be read afterwards to tell whether

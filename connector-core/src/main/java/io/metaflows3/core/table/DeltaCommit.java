@@ -25,7 +25,7 @@ import io.delta.kernel.internal.util.VectorUtils;
 import io.delta.kernel.statistics.DataFileStatistics;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
-import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import io.metaflows3.core.S3;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package io.metaflows3.core.table;
 
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
+import io.metaflows3.core.api.S3Object;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,6 +1,6 @@
 package io.metaflows3.core.table;
 
-import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
 
 /**
  * The text of a table log file (a version, a checkpoint): a header line naming the kind, then one fact per line,

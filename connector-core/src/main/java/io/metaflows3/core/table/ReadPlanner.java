@@ -1,12 +1,12 @@
 package io.metaflows3.core.table;
 
-import io.metaflows3.core.MetaflowS3Exception;
-import io.metaflows3.core.MetaflowS3NotFound;
-import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.ReadSplit;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3NotFound;
+import io.metaflows3.core.api.ObjectRange;
+import io.metaflows3.core.api.ReadSplit;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3Url;
 import io.delta.kernel.Snapshot;
 import java.time.ZoneId;
 import java.time.ZoneOffset;

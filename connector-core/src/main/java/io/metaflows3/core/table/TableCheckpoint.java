@@ -1,6 +1,6 @@
 package io.metaflows3.core.table;
 
-import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -1,11 +1,11 @@
 package io.metaflows3.core.table;
 
-import io.metaflows3.core.MetaflowS3AccessDenied;
-import io.metaflows3.core.MetaflowS3Exception;
-import io.metaflows3.core.MetaflowS3NotFound;
+import io.metaflows3.core.metaflow.MetaflowS3AccessDenied;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3NotFound;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3Url;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;

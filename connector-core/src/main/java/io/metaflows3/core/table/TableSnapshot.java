@@ -1,12 +1,11 @@
 package io.metaflows3.core.table;
 
-import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 

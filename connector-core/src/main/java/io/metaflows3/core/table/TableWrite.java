@@ -1,10 +1,10 @@
 package io.metaflows3.core.table;
 
-import io.metaflows3.core.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3Settings;
-import io.metaflows3.core.S3Url;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3Settings;
+import io.metaflows3.core.api.S3Url;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -27,7 +27,7 @@
  * <h2>Objects: the same commits, a record of their own</h2>
  * Objects that are not rows (Beam's {@code write()}, Spark's binary writes, model files) are not Delta data files,
  * so they are not made a Delta table a Delta reader would try to read: a write of them ({@link
- * io.metaflows3.core.table.TableWrite#begin(io.metaflows3.core.S3Settings, String,
+ * io.metaflows3.core.table.TableWrite#begin(io.metaflows3.core.api.S3Settings, String,
  * io.metaflows3.core.table.TableWrite.Mode)}) records them in a Delta log of their own in the hidden folder
  * {@code _metaflow_objects/} below the location, by URL, partitioned by folder. The commit, the transaction ids,
  * the logical removes, vacuum and nesting rules are the tables' own code.

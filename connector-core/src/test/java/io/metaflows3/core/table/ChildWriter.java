@@ -1,7 +1,7 @@
 package io.metaflows3.core.table;
 
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

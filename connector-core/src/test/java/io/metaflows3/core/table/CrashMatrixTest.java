@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.metaflows3.core.GetOption;
+import io.metaflows3.core.api.GetOption;
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.io.BufferedReader;
@@ -83,7 +83,7 @@ class CrashMatrixTest {
   private static TreeSet<String> read(S3 s3, String table) {
     try {
       return new TreeSet<>(TableReads.visible(s3, table));
-    } catch (io.metaflows3.core.MetaflowS3NotFound empty) {
+    } catch (io.metaflows3.core.metaflow.MetaflowS3NotFound empty) {
       return new TreeSet<>();
     }
   }
@@ -200,7 +200,7 @@ class CrashMatrixTest {
             // Every read is one snapshot: whole commits of three files, each file still there to read.
             assertEquals(0, read(s3, table).size() % 3, "a read of whole commits");
             reads.incrementAndGet();
-          } catch (io.metaflows3.core.MetaflowS3NotFound beforeTheFirstCommit) {
+          } catch (io.metaflows3.core.metaflow.MetaflowS3NotFound beforeTheFirstCommit) {
             // nothing there yet
           }
         }

@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.core.LineReader;
 import io.metaflows3.core.LocalS3;
-import io.metaflows3.core.MetaflowS3NotFound;
-import io.metaflows3.core.ObjectRange;
-import io.metaflows3.core.ReadSplit;
+import io.metaflows3.core.metaflow.MetaflowS3NotFound;
+import io.metaflows3.core.api.ObjectRange;
+import io.metaflows3.core.api.ReadSplit;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3PutObject;
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3PutObject;
 import io.metaflows3.local.FaultProxy;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;

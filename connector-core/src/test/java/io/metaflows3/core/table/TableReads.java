@@ -1,8 +1,8 @@
 package io.metaflows3.core.table;
 
-import io.metaflows3.core.ObjectRange;
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.S3Object;
+import io.metaflows3.core.api.S3Object;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -3,7 +3,7 @@ package io.metaflows3.samples.docs;
 // doc:beam-reference
 // doc:beam-quick
 import io.metaflows3.beam.*;
-import io.metaflows3.core.FlowRun;
+import io.metaflows3.core.metaflow.FlowRun;
 import java.util.List;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;

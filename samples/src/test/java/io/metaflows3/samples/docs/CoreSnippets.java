@@ -2,6 +2,8 @@ package io.metaflows3.samples.docs;
 
 // doc:core-client
 import io.metaflows3.core.*;
+import io.metaflows3.core.api.*;
+import io.metaflows3.core.metaflow.*;
 import java.util.List;
 // end:core-client
 

@@ -1,7 +1,7 @@
 package io.metaflows3.samples.docs;
 
 // doc:hadoop-filesystem
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.hadoop.FileSystemSettings;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;

@@ -1,7 +1,7 @@
 package io.metaflows3.samples.docs;
 
 // doc:tables-vacuum
-import io.metaflows3.core.S3Settings;
+import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.table.Vacuum;
 // end:tables-vacuum
 
