@@ -1,12 +1,20 @@
 package io.metaflows3.spark;
 
+import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.table.ReadPlanner;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.connector.catalog.MetadataColumn;
 import org.apache.spark.sql.connector.catalog.SupportsMetadataColumns;
+import org.apache.spark.sql.connector.catalog.SupportsPartitionManagement;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
 import org.apache.spark.sql.connector.catalog.SupportsWrite;
 import org.apache.spark.sql.connector.catalog.TableCapability;
@@ -21,7 +29,8 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
 /** A prefix (or several) of S3 as a Spark table: for batch reads, or (of {@link MetaflowS3DataSource.Writes}) appends and overwrites. */
-final class MetaflowS3Table implements SupportsRead, SupportsWrite, SupportsMetadataColumns {
+final class MetaflowS3Table implements SupportsRead, SupportsWrite, SupportsMetadataColumns,
+    SupportsPartitionManagement {
   private final StructType schema;
   private final Transform[] partitioning;
   private final PartitionColumns partitions;
@@ -127,4 +136,69 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite, SupportsMeta
     return new CaseInsensitiveStringMap(all);
   }
 
+  // ---- partitions (SHOW PARTITIONS): the values of the files a read would read, never a list of our own ----
+
+  @Override
+  public StructType partitionSchema() {
+    return partitions.schema();
+  }
+
+  /**
+   * Each distinct partition of the table's files (a Delta table's from its snapshot, folders' from the listing),
+   * in the order of the first file that has it; those whose columns {@code names} hold {@code ident}'s values.
+   */
+  @Override
+  public InternalRow[] listPartitionIdentifiers(String[] names, InternalRow ident) {
+    ReadPlanner.Listing files = listed != null ? listed
+        : MetaflowS3DataSource.listing(SourceOptions.parse(withTableOptions(CaseInsensitiveStringMap.empty())));
+    String[] columns = partitions.schema().fieldNames();
+    List<Integer> matched = Arrays.stream(names).map(n -> Arrays.asList(columns).indexOf(n)).toList();
+    Set<List<Object>> seen = new LinkedHashSet<>();
+    for (ObjectRange o : files.objects()) {
+      List<Object> values = new ArrayList<>(columns.length);
+      for (String column : columns) {
+        values.add(partitions.value(column, o.partitionValues()));
+      }
+      seen.add(values);
+    }
+    List<InternalRow> rows = new ArrayList<>();
+    for (List<Object> values : seen) {
+      InternalRow row = new GenericInternalRow(values.toArray());
+      boolean match = true;
+      for (int i = 0; i < matched.size() && match; i++) {
+        Object want = ident.isNullAt(i) ? null : ident.get(i, partitions.schema().fields()[matched.get(i)].dataType());
+        match = java.util.Objects.equals(want, values.get(matched.get(i)));
+      }
+      if (match) {
+        rows.add(row);
+      }
+    }
+    return rows.toArray(InternalRow[]::new);
+  }
+
+  @Override
+  public void createPartition(InternalRow ident, Map<String, String> properties) {
+    throw refused("ADD PARTITION");
+  }
+
+  @Override
+  public boolean dropPartition(InternalRow ident) {
+    throw refused("DROP PARTITION");
+  }
+
+  @Override
+  public void replacePartitionMetadata(InternalRow ident, Map<String, String> properties) {
+    throw refused("partition properties");
+  }
+
+  @Override
+  public Map<String, String> loadPartitionMetadata(InternalRow ident) {
+    return Map.of();
+  }
+
+  /** A table's partitions are the values its files hold (a Delta table's log names them): none are kept apart. */
+  private static UnsupportedOperationException refused(String what) {
+    return new UnsupportedOperationException("metaflow-s3 tables do not support " + what + ": a partition exists "
+        + "while files of it do; write rows to make one, and replace a partition's rows with INSERT OVERWRITE");
+  }
 }

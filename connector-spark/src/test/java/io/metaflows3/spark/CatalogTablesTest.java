@@ -1,6 +1,7 @@
 package io.metaflows3.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.local.LocalS3Extension;
@@ -73,9 +74,12 @@ class CatalogTablesTest {
         "INSERT INTO %s VALUES (1, 'a', 'x'), (2, 'b', 'y')",
         "INSERT INTO %s SELECT 3, 'c', 'x'",
         "INSERT INTO %s PARTITION (p = 'z') VALUES (4, 'd')"),
-        List.of("SELECT * FROM %s", "SELECT id FROM %s WHERE p = 'x'", "SELECT count(*) FROM %s"));
+        List.of("SELECT * FROM %s", "SELECT id FROM %s WHERE p = 'x'", "SELECT count(*) FROM %s",
+            "SHOW PARTITIONS %s", "SHOW PARTITIONS %s PARTITION (p = 'x')", "SHOW PARTITIONS %s PARTITION (p = 'v')"));
     sideBySide("ours_sql", "parquet_sql", List.of("INSERT OVERWRITE %s SELECT 5, 'e', 'w'"),
-        List.of("SELECT * FROM %s"));
+        List.of("SELECT * FROM %s", "SHOW PARTITIONS %s"));
+    assertThrows(UnsupportedOperationException.class,
+        () -> spark.sql("ALTER TABLE ours_sql ADD PARTITION (p = 'q')"));
     assertEquals(rows("DESCRIBE parquet_sql").stream().filter(r -> !r.contains("#")).toList(),
         rows("DESCRIBE ours_sql").stream().filter(r -> !r.contains("#")).toList());
   }
@@ -102,7 +106,7 @@ class CatalogTablesTest {
         + local.resolve("float").toUri() + "'");
     sideBySide("ours_float", "parquet_float", List.of("INSERT INTO %s VALUES (1, 0.1F), (2, 2.5F)"),
         List.of("SELECT id FROM %s WHERE f = 0.1F", "SELECT id FROM %s WHERE f IN (0.1F, 2.5F)",
-            "SELECT id FROM %s WHERE f > 0.1F"));
+            "SELECT id FROM %s WHERE f > 0.1F", "SHOW PARTITIONS %s", "SHOW PARTITIONS %s PARTITION (f = 2.5)"));
   }
 
   /**
