@@ -99,7 +99,6 @@ public final class S3 implements AutoCloseable {
     return new Builder();
   }
 
-  /** The root keys are resolved under, e.g. {@code s3://bucket/data/S3DemoFlow/3/}; empty without a context. */
   /**
    * The datatools root runs are stored under ({@code METAFLOW_DATATOOLS_S3ROOT} or the builder's {@code s3root}),
    * if any; {@link io.metaflows3.core.table.Runs} finds a flow's runs there.
@@ -108,6 +107,7 @@ public final class S3 implements AutoCloseable {
     return Optional.ofNullable(datatoolsRoot).map(S3Url::toString);
   }
 
+  /** The root keys are resolved under, e.g. {@code s3://bucket/data/S3DemoFlow/3/}; empty without a context. */
   public Optional<String> root() {
     return Optional.ofNullable(root).map(S3Url::toString);
   }

@@ -57,6 +57,41 @@ class CredentialsProviderTest {
     assertEquals(settings, S3Settings.fromOptions(settings.toOptions(), S3Settings.builder().build()));
   }
 
+  /**
+   * A provider of another copy of the SDK than the client's (a user's, beside the SDK relocated into the Spark
+   * bundle): not an {@code AwsCredentialsProvider} of the client's, but one by its {@code resolveCredentials()}.
+   */
+  public static final class KeysOfAnotherSdk {
+    public static KeysOfAnotherSdk create() {
+      return new KeysOfAnotherSdk();
+    }
+
+    public Keys resolveCredentials() {
+      return new Keys();
+    }
+
+    /** As the SDK's AwsSessionCredentials: keys and a token, here none. */
+    public static final class Keys {
+      public String accessKeyId() {
+        return LocalS3Server.ACCESS_KEY_ID;
+      }
+
+      public String secretAccessKey() {
+        return LocalS3Server.SECRET_ACCESS_KEY;
+      }
+    }
+  }
+
+  @Test
+  void aProviderOfAnotherCopyOfTheSdkIsAsked(LocalS3Server server) {
+    S3Settings settings = S3Settings.builder().endpoint(server.endpoint().toString())
+        .credentialsProvider(KeysOfAnotherSdk.class.getName()).build();
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      s3.put(LocalS3.root(server, "provider/other"), "signed with keys another SDK gave");
+      assertEquals("signed with keys another SDK gave", s3.get(LocalS3.root(server, "provider/other")).text());
+    }
+  }
+
   @Test
   void aClassThatIsNoProviderOrCannotBeMadeIsAClearError(LocalS3Server server) {
     for (String name : new String[] {"com.example.Missing", String.class.getName(), AbstractProvider.class.getName()}) {

@@ -29,9 +29,15 @@ class PackageLayersTest {
         "-verbose:package", "-filter:none", classes.toString());
     assertEquals(0, exit, out::toString);
     List<String> upward = new ArrayList<>();
+    List<String> unplaced = new ArrayList<>();
     int edges = 0;
     for (String line : out.toString().split("\n")) {
       String[] f = line.trim().split("\\s+");
+      for (String end : f.length >= 3 ? new String[] {f[0], f[2]} : new String[0]) {
+        if (end.startsWith("io.metaflows3.core") && !LAYERS.contains(end) && !unplaced.contains(end)) {
+          unplaced.add(end);
+        }
+      }
       if (f.length < 3 || !f[1].equals("->") || !LAYERS.contains(f[0]) || !LAYERS.contains(f[2])
           || f[0].equals(f[2])) {
         continue;
@@ -42,6 +48,7 @@ class PackageLayersTest {
       }
     }
     assertTrue(edges >= 4, () -> "jdeps named the layers' dependencies:\n" + out);
+    assertEquals(List.of(), unplaced, "packages of core in no layer");
     assertEquals(List.of(), upward, "dependencies on a layer above");
   }
 }

@@ -333,7 +333,7 @@ public class MetaflowS3DataSource implements TableProvider, DataSourceRegister, 
     return schema.get();
   }
 
-  private static String sessionZone() {
+  static String sessionZone() {
     return SQLConf.get().sessionLocalTimeZone();
   }
 

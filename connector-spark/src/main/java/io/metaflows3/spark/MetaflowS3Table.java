@@ -42,10 +42,11 @@ final class MetaflowS3Table implements SupportsRead, SupportsWrite, SupportsMeta
   static final Set<TableCapability> READS = Set.copyOf(EnumSet.of(TableCapability.BATCH_READ));
   /** What a table written with {@code df.write()} does: appends, overwrites, dynamic partition overwrites. */
   static final Set<TableCapability> WRITES = Set.copyOf(EnumSet.of(TableCapability.BATCH_WRITE,
-      TableCapability.TRUNCATE, TableCapability.OVERWRITE_DYNAMIC));
+      TableCapability.TRUNCATE, TableCapability.OVERWRITE_BY_FILTER, TableCapability.OVERWRITE_DYNAMIC));
   /** What a table of Spark's catalog does: both. */
   static final Set<TableCapability> READS_AND_WRITES = Set.copyOf(EnumSet.of(TableCapability.BATCH_READ,
-      TableCapability.BATCH_WRITE, TableCapability.TRUNCATE, TableCapability.OVERWRITE_DYNAMIC));
+      TableCapability.BATCH_WRITE, TableCapability.TRUNCATE, TableCapability.OVERWRITE_BY_FILTER,
+      TableCapability.OVERWRITE_DYNAMIC));
 
   /**
    * {@code capabilities}: one of the sets above. {@code listed}: the listing the schema was inferred from, which

@@ -1,8 +1,10 @@
 package io.metaflows3.spark;
 
+import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.TableLayout;
 import io.metaflows3.core.table.TableWrite;
 import io.metaflows3.core.table.WrittenObject;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.mapreduce.Job;
@@ -24,8 +26,10 @@ import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.connector.write.BatchWrite;
 import org.apache.spark.sql.connector.write.DataWriterFactory;
 import org.apache.spark.sql.connector.write.PhysicalWriteInfo;
+import org.apache.spark.sql.connector.expressions.filter.Predicate;
 import org.apache.spark.sql.connector.write.SupportsDynamicOverwrite;
-import org.apache.spark.sql.connector.write.SupportsTruncate;
+import org.apache.spark.sql.connector.write.SupportsOverwriteV2;
+import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.connector.write.Write;
 import org.apache.spark.sql.connector.write.WriteBuilder;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
@@ -36,16 +40,18 @@ import org.apache.spark.sql.types.StructType;
 /**
  * A batch write into one table: tasks write keys unique to their attempt; the job commit adds exactly the
  * committed tasks' files as the next version of the table's log, once (mode "overwrite" replaces what was
- * visible, or only the partitions written with partitionOverwriteMode=dynamic); an aborted job deletes what it
- * wrote. Parquet rows make a Delta table; binary objects keep core's log of objects.
+ * visible, only the partitions written with partitionOverwriteMode=dynamic, or those of a static partition spec);
+ * an aborted job deletes what it wrote. Parquet rows make a Delta table; binary objects keep core's log of objects.
  */
-final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate, SupportsDynamicOverwrite {
+final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsOverwriteV2, SupportsDynamicOverwrite {
   private final SourceOptions options;
   private final StructType schema;
   private final PartitionColumns partitions;
   private final boolean rowsSorted;
   private boolean replace;
   private boolean dynamic;
+  /** The partitions an overwrite by filter replaces (SQL's INSERT OVERWRITE .. PARTITION (p = ..)); else null. */
+  private PartitionFilter replaced;
 
   /**
    * {@code rowsSorted}: the rows come sorted by the partition columns already (a user's sortWithinPartitions),
@@ -87,6 +93,41 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate, Su
     return this;
   }
 
+  /**
+   * An overwrite of the rows {@code predicates} hold for is taken when they are over partition columns only and
+   * core evaluates them exactly on each file's partition values (a Delta table's, from the snapshot the commit
+   * reads): whole files are replaced, never part of one.
+   */
+  @Override
+  public boolean canOverwrite(Predicate[] predicates) {
+    return options.format == SourceOptions.Format.PARQUET && replacedBy(predicates) != null;
+  }
+
+  @Override
+  public WriteBuilder overwrite(Predicate[] predicates) {
+    replace = true;
+    replaced = replacedBy(predicates);
+    if (replaced == null || options.format != SourceOptions.Format.PARQUET) {
+      throw new IllegalArgumentException("metaflow-s3 overwrites by filters over partition columns of a parquet "
+          + "table only, not by " + java.util.Arrays.toString(predicates));
+    }
+    return this;
+  }
+
+  /** The predicates as one partition filter of core's, or null when one of them is not exactly that. */
+  private PartitionFilter replacedBy(Predicate[] predicates) {
+    PartitionFilter all = null;
+    for (Predicate p : predicates) {
+      Filter v1 = MetaflowS3ScanBuilder.exactV1(p, schema);
+      PartitionFilter f = v1 == null ? null : PartitionFilters.translate(v1, partitions::typedInCore);
+      if (f == null) {
+        return null;
+      }
+      all = all == null ? f : all.and(f);
+    }
+    return all;
+  }
+
   /** SQL's INSERT OVERWRITE with partitionOverwriteMode=dynamic: only the partitions written are replaced. */
   @Override
   public WriteBuilder overwriteDynamicPartitions() {
@@ -110,11 +151,16 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsTruncate, Su
   @Override
   public Write build() {
     // The write begins here, when the query runs, before any task writes: Parquet rows go to a Delta table.
-    TableWrite job = options.format == SourceOptions.Format.PARQUET
-        ? TableWrite.begin(options.settings, options.locations.get(0), mode(),
-            // Nullable, as Delta's own writer stores a DataFrame's schema (NOT NULL is a constraint it enforces).
-            new TableLayout(schema.asNullable().json(), java.util.Arrays.asList(partitions.schema().fieldNames())))
-        : TableWrite.begin(options.settings, options.locations.get(0), mode());
+    // Nullable, as Delta's own writer stores a DataFrame's schema (NOT NULL is a constraint it enforces).
+    TableLayout layout = new TableLayout(schema.asNullable().json(),
+        java.util.Arrays.asList(partitions.schema().fieldNames()));
+    String location = options.locations.get(0);
+    TableWrite job = options.format != SourceOptions.Format.PARQUET
+        ? TableWrite.begin(options.settings, location, mode())
+        : replaced != null && mode() == TableWrite.Mode.OVERWRITE
+            ? TableWrite.beginReplacing(options.settings, location, layout, replaced,
+                ZoneId.of(MetaflowS3DataSource.sessionZone()))
+            : TableWrite.begin(options.settings, location, mode(), layout);
     ParquetTaskWriter.Encoding parquet = options.format == SourceOptions.Format.PARQUET ? parquetEncoding() : null;
     return new ClusteredWrite() {
       @Override

@@ -85,6 +85,32 @@ class CatalogTablesTest {
   }
 
   /**
+   * Static partition overwrite (an overwrite by a filter over partition columns): only the partitions the spec
+   * names are replaced, a partial spec replacing every partition under it, as Spark's file tables do; an overwrite
+   * by a filter over data columns is refused, never done by rewriting part of a file.
+   */
+  @Test
+  void staticPartitionOverwritesAsParquetTables() {
+    spark.sql("CREATE TABLE ours_static (id INT, name STRING, p STRING, q INT) USING `metaflow-s3` PARTITIONED BY "
+        + "(p, q) LOCATION '" + LocalS3.root(server, "catalog/static/") + "' " + connection());
+    spark.sql("CREATE TABLE parquet_static (id INT, name STRING, p STRING, q INT) USING parquet PARTITIONED BY "
+        + "(p, q) LOCATION '" + local.resolve("static").toUri() + "'");
+    List<String> queries = List.of("SELECT * FROM %s", "SHOW PARTITIONS %s");
+    sideBySide("ours_static", "parquet_static", List.of(
+        "INSERT INTO %s VALUES (1, 'a', 'x', 1), (2, 'b', 'x', 2), (3, 'c', 'y', 1), (4, 'd', 'z', 1)",
+        "INSERT OVERWRITE %s PARTITION (p = 'x', q = 1) SELECT 5, 'e'"), queries);
+    sideBySide("ours_static", "parquet_static", List.of(
+        "INSERT OVERWRITE %s PARTITION (p = 'x', q) SELECT 6, 'f', 3"), queries);
+    sideBySide("ours_static", "parquet_static", List.of(
+        "INSERT OVERWRITE %s PARTITION (p = 'y', q = 1) SELECT 9, 'h' WHERE false"), List.of("SELECT * FROM %s"));
+    // A partition is there while files of it are: the catalog of a file table keeps the emptied one listed.
+    assertEquals(List.of("[p=x/q=3]", "[p=z/q=1]"), rows("SHOW PARTITIONS ours_static"));
+    assertThrows(Exception.class, () -> spark.table("ours_static").where("id > 100").writeTo("ours_static")
+        .overwrite(org.apache.spark.sql.functions.col("id").gt(3)));
+    assertEquals(rows("SELECT * FROM parquet_static"), rows("SELECT * FROM ours_static"));
+  }
+
+  /**
    * A table's own properties are no options; a collated column's filters are not pushed as byte comparisons (each
    * value in a file of its own, so that a row group or a file skipped by its statistics would show).
    */

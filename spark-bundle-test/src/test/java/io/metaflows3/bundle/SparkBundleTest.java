@@ -75,7 +75,8 @@ class SparkBundleTest {
     List<String> args = new ArrayList<>(master);
     args.addAll(List.of("--driver-memory", "1g", "--conf", "spark.driver.host=127.0.0.1", "--conf",
         "spark.driver.bindAddress=127.0.0.1", "--conf", "spark.ui.enabled=false", "--conf",
-        "spark.sql.shuffle.partitions=3", "--class", BundleApp.class.getName(), app.toString(),
+        "spark.sql.shuffle.partitions=3", "--conf", "spark.sql.warehouse.dir=" + home.resolve("warehouse").toUri(),
+        "--class", BundleApp.class.getName(), app.toString(),
         server.endpoint().toString(), LocalS3Server.ACCESS_KEY_ID, LocalS3Server.SECRET_ACCESS_KEY,
         "s3://" + server.bucket() + "/" + test + "/", Integer.toString(executors)));
     return args;

@@ -24,6 +24,11 @@ final class SparkDistribution {
     try {
       Path jars = Files.createDirectories(home.resolve("jars"));
       String classpath = Files.readString(Path.of(System.getProperty("spark.classpath.file"))).trim();
+      String core = "spark-core_2.13-" + System.getProperty("spark.version") + ".jar";
+      if (!classpath.contains(core)) {
+        throw new IllegalStateException("spark-distribution resolves another Spark than the build's (no " + core
+            + "): its pom's spark.version must be the parent's");
+      }
       for (String jar : classpath.split(java.io.File.pathSeparator)) {
         Path source = Path.of(jar);
         Files.createSymbolicLink(jars.resolve(source.getFileName()), source);

@@ -200,10 +200,16 @@ final class DeltaCommit {
         : builder.withTransactionId(engine, applicationId, TRANSACTION_VERSION);
   }
 
-  /** What the write's mode removes from the snapshot it read: nothing, everything, or the partitions it writes. */
+  /**
+   * What the write's mode removes from the snapshot it read: nothing, everything, the partitions it writes, or
+   * those its filter holds for.
+   */
   private List<Row> removes(Optional<Snapshot> read, List<WrittenObject> files) {
     if (read.isEmpty() || write.mode() == TableWrite.Mode.APPEND) {
       return List.of();
+    }
+    if (write.mode() == TableWrite.Mode.OVERWRITE_WHERE) {
+      return removesWhere(read.get());
     }
     Set<String> timestamps = new HashSet<>();
     write.recordLayout().schema().fields().stream()
@@ -216,6 +222,29 @@ final class DeltaCommit {
     List<Row> removes = new ArrayList<>();
     table.forEachScanFile(read.get(), Optional.empty(), row -> {
       if (all || written.contains(comparable(InternalScanFileUtils.getPartitionValues(row), timestamps))) {
+        AddFile add = new AddFile(row.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
+        removes.add(SingleAction.createRemoveFileSingleAction(add.toRemoveFileRow(true, Optional.of(now))));
+      }
+    });
+    return removes;
+  }
+
+  /**
+   * The files of the partitions the write's filter is true for. A partition it cannot decide for (a value of a
+   * type the filter cannot compare) fails the commit: replacing too much loses rows, too little keeps stale ones.
+   */
+  private List<Row> removesWhere(Snapshot read) {
+    DeltaPartitions partitions = new DeltaPartitions(DeltaTable.layout(read), write.zone());
+    long now = System.currentTimeMillis();
+    List<Row> removes = new ArrayList<>();
+    table.forEachScanFile(read, Optional.empty(), row -> {
+      Map<String, String> values = InternalScanFileUtils.getPartitionValues(row);
+      PartitionFilter.Truth truth = write.replaced().evaluate(partitions.typed(values), write.zone());
+      if (truth == PartitionFilter.Truth.UNKNOWN) {
+        throw new MetaflowS3Exception("cannot tell whether partition " + values + " is among those replaced ("
+            + write.replaced() + ")", write.record());
+      }
+      if (truth == PartitionFilter.Truth.TRUE) {
         AddFile add = new AddFile(row.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
         removes.add(SingleAction.createRemoveFileSingleAction(add.toRemoveFileRow(true, Optional.of(now))));
       }

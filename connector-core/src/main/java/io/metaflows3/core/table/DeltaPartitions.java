@@ -65,6 +65,23 @@ final class DeltaPartitions {
     return raw;
   }
 
+  /**
+   * A data file's partition values typed as readers type them, for the columns of types core compares (the
+   * others left out, so a filter over them cannot decide).
+   */
+  Map<String, Object> typed(Map<String, String> logValues) {
+    Map<String, PartitionType> types = new LinkedHashMap<>();
+    columns.forEach((column, type) -> {
+      PartitionType t = coreType(type);
+      if (t != null) {
+        types.put(column, t);
+      }
+    });
+    Map<String, String> raw = rawValues(logValues);
+    raw.keySet().retainAll(types.keySet());
+    return new PartitionSchema(types).typed(raw, zone);
+  }
+
   /** The partition columns' types for pruning, or null when one has a type pruning cannot compare. */
   PartitionSchema types() {
     Map<String, PartitionType> types = new LinkedHashMap<>();

@@ -8,6 +8,7 @@ import io.metaflows3.core.api.S3Url;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -52,7 +53,12 @@ public final class TableWrite implements Serializable {
     /** Replaces everything visible. */
     OVERWRITE,
     /** Replaces what is visible in the partitions this write writes to (Spark's dynamic overwrite). */
-    OVERWRITE_PARTITIONS
+    OVERWRITE_PARTITIONS,
+    /**
+     * Replaces what is visible in the partitions a filter over partition columns holds for (Spark's static
+     * partition overwrite, {@code INSERT OVERWRITE .. PARTITION (p = ..)}; Delta's {@code replaceWhere}).
+     */
+    OVERWRITE_WHERE
   }
 
   /**
@@ -68,13 +74,19 @@ public final class TableWrite implements Serializable {
   private final Mode mode;
   /** The Delta table's layout, or null for a write of objects. */
   private final TableLayout layout;
+  /** What {@link Mode#OVERWRITE_WHERE} replaces, and the zone its timestamps are local times of; else null. */
+  private final PartitionFilter replaced;
+  private final String zone;
 
-  private TableWrite(S3Settings settings, String table, String writeId, Mode mode, TableLayout layout) {
+  private TableWrite(S3Settings settings, String table, String writeId, Mode mode, TableLayout layout,
+      PartitionFilter replaced, ZoneId zone) {
     this.settings = settings;
     this.table = table;
     this.writeId = writeId;
     this.mode = mode;
     this.layout = layout;
+    this.replaced = replaced;
+    this.zone = zone == null ? null : zone.getId();
   }
 
   /**
@@ -92,9 +104,28 @@ public final class TableWrite implements Serializable {
    * holding one below it, is refused, as is a table of another layout.
    */
   public static TableWrite begin(S3Settings settings, String tableUrl, Mode mode, TableLayout layout) {
+    if (mode == Mode.OVERWRITE_WHERE) {
+      throw new IllegalArgumentException("an overwrite of some partitions names them: begin(.., replaced, zone)");
+    }
+    return begin(settings, tableUrl, mode, layout, null, null);
+  }
+
+  /**
+   * Begins a write of Parquet rows into the Delta table at {@code tableUrl} that replaces the rows of the
+   * partitions for which {@code replaced} is true (typed as the table's schema types them, timestamps as local
+   * times of {@code zone}); other partitions stay as they are.
+   */
+  public static TableWrite beginReplacing(S3Settings settings, String tableUrl, TableLayout layout,
+      PartitionFilter replaced, ZoneId zone) {
+    return begin(settings, tableUrl, Mode.OVERWRITE_WHERE, Objects.requireNonNull(layout, "layout"),
+        Objects.requireNonNull(replaced, "replaced"), Objects.requireNonNull(zone, "zone"));
+  }
+
+  private static TableWrite begin(S3Settings settings, String tableUrl, Mode mode, TableLayout layout,
+      PartitionFilter replaced, ZoneId zone) {
     String writeId = STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
     TableWrite write = new TableWrite(settings, S3Url.parse(tableUrl).asPrefix().toString(), writeId, mode,
-        layout);
+        layout, replaced, zone);
     try (S3 s3 = write.client()) {
       TableNesting.refuseNested(s3, write.table, layout != null ? DeltaTable.LOG_FOLDER : OBJECTS_FOLDER);
       DeltaCommit commit = new DeltaCommit(write, s3);
@@ -125,6 +156,16 @@ public final class TableWrite implements Serializable {
 
   public Mode mode() {
     return mode;
+  }
+
+  /** The partitions an {@link Mode#OVERWRITE_WHERE} write replaces; null for other modes. */
+  public PartitionFilter replaced() {
+    return replaced;
+  }
+
+  /** The zone an {@link Mode#OVERWRITE_WHERE} write's timestamps are local times of; null for other modes. */
+  ZoneId zone() {
+    return zone == null ? null : ZoneId.of(zone);
   }
 
   /** The Delta table's layout; null for a write of objects. */

@@ -54,25 +54,61 @@ public final class Credentials implements AutoCloseable {
         .refreshRequest(r -> r.roleArn(settings.role()).roleSessionName("metaflow-s3")).build(), sts);
   }
 
-  /** Makes the provider class {@code name} names, by its static {@code create()} or no-argument constructor. */
+  /**
+   * Makes the provider class {@code name} names, by its static {@code create()} or no-argument constructor. A class
+   * of another copy of the SDK (the caller's, beside the copy relocated into a runtime bundle) is adapted: its
+   * {@code resolveCredentials()} is asked each time, and the keys it gives are used.
+   */
   private static AwsCredentialsProvider provider(String name) {
+    Object made;
     try {
       Class<?> type = Class.forName(name, true, Thread.currentThread().getContextClassLoader());
-      if (!AwsCredentialsProvider.class.isAssignableFrom(type)) {
-        throw new IllegalArgumentException("credentialsProvider " + name + " is not an AwsCredentialsProvider");
-      }
-      try {
-        Method create = type.getMethod("create");
-        if (Modifier.isStatic(create.getModifiers()) && type.isAssignableFrom(create.getReturnType())) {
-          return (AwsCredentialsProvider) create.invoke(null);
-        }
-      } catch (NoSuchMethodException e) {
-        // no factory method: the constructor below
-      }
-      return (AwsCredentialsProvider) type.getConstructor().newInstance();
+      made = instantiate(type);
     } catch (ReflectiveOperationException e) {
       throw new IllegalArgumentException("credentialsProvider " + name + " cannot be made: it needs a public "
           + "static create() or a public no-argument constructor (" + e.getClass().getSimpleName() + ")", e);
+    }
+    if (made instanceof AwsCredentialsProvider provider) {
+      return provider;
+    }
+    Method resolve;
+    try {
+      resolve = made.getClass().getMethod("resolveCredentials");
+    } catch (NoSuchMethodException e) {
+      throw new IllegalArgumentException("credentialsProvider " + name + " is not an AwsCredentialsProvider", e);
+    }
+    return () -> {
+      try {
+        Object given = resolve.invoke(made);
+        String key = (String) given.getClass().getMethod("accessKeyId").invoke(given);
+        String secret = (String) given.getClass().getMethod("secretAccessKey").invoke(given);
+        Method token = sessionToken(given.getClass());
+        return token == null ? AwsBasicCredentials.create(key, secret)
+            : AwsSessionCredentials.create(key, secret, (String) token.invoke(given));
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("credentialsProvider " + name + " gave no credentials ("
+            + e.getClass().getSimpleName() + ")", e);
+      }
+    };
+  }
+
+  private static Object instantiate(Class<?> type) throws ReflectiveOperationException {
+    try {
+      Method create = type.getMethod("create");
+      if (Modifier.isStatic(create.getModifiers()) && type.isAssignableFrom(create.getReturnType())) {
+        return create.invoke(null);
+      }
+    } catch (NoSuchMethodException e) {
+      // no factory method: the constructor below
+    }
+    return type.getConstructor().newInstance();
+  }
+
+  private static Method sessionToken(Class<?> credentials) {
+    try {
+      return credentials.getMethod("sessionToken");
+    } catch (NoSuchMethodException e) {
+      return null;
     }
   }
 

@@ -110,6 +110,26 @@ class DeltaWriteTest {
   }
 
   @Test
+  void anOverwriteOfTheFilteredPartitionsReplacesThoseOnly() {
+    String t = table("replacing");
+    try (S3 s3 = client()) {
+      write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1", "country=DE/a", "DE1", "country=FR/a", "FR1"));
+      TableWrite w = TableWrite.beginReplacing(settings, t, LAYOUT,
+          PartitionFilter.in("country", List.of("US", "DE")), java.time.ZoneOffset.UTC);
+      assertEquals(TableWrite.Mode.OVERWRITE_WHERE, w.mode());
+      w.commit(attempt(w, s3, "t0", Map.of("country=US/b", "US2")));
+      assertEquals(Map.of("FR", List.of("FR1"), "US", List.of("US2")), read(s3, t),
+          "US and DE replaced (DE by nothing), FR kept");
+      TableWrite none = TableWrite.beginReplacing(settings, t, LAYOUT,
+          PartitionFilter.compare("country", PartitionFilter.Op.EQ, "IT"), java.time.ZoneOffset.UTC);
+      none.commit(attempt(none, s3, "t0", Map.of("country=IT/a", "IT1")));
+      assertEquals(Map.of("FR", List.of("FR1"), "IT", List.of("IT1"), "US", List.of("US2")), read(s3, t));
+      assertThrows(IllegalArgumentException.class, () -> TableWrite.begin(settings, t,
+          TableWrite.Mode.OVERWRITE_WHERE, LAYOUT), "an overwrite of some partitions names them");
+    }
+  }
+
+  @Test
   void aCommitReExecutedWithAnotherAttemptsFilesCommitsOnceAndDeletesNothing() {
     String t = table("reexecuted");
     try (S3 s3 = client()) {

@@ -2,10 +2,10 @@ package io.metaflows3.samples.docs;
 
 // doc:spark-read-write
 import static org.apache.spark.sql.functions.col;
-// end:spark-read-write
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+// end:spark-read-write
 import org.apache.spark.sql.SparkSession;
 
 /** The Spark snippet of README.md: compiled, taking the session and the rows to write as they read there. */
