@@ -1,6 +1,5 @@
 package io.metaflows3.core.transfer;
 
-import io.metaflows3.core.api.TransferStats;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.CompletionHandler;
@@ -16,9 +15,9 @@ import org.reactivestreams.Subscription;
 public final class PositionalFileTransformer extends BodyTransformer {
   private final AsynchronousFileChannel channel;
   private final long position;
-  private final TransferStats stats;
+  private final TransferCounters stats;
 
-  PositionalFileTransformer(AsynchronousFileChannel channel, long position, TransferStats stats) {
+  PositionalFileTransformer(AsynchronousFileChannel channel, long position, TransferCounters stats) {
     this.channel = channel;
     this.position = position;
     this.stats = stats;

@@ -43,7 +43,7 @@ public final class TransferEngine implements AutoCloseable {
   private final InFlightLimit queue;
   private final BandwidthLimit bandwidth;
   private final S3Settings settings;
-  private final TransferStats stats = new TransferStats();
+  private final TransferCounters stats = new TransferCounters();
 
   public TransferEngine(S3Settings settings) {
     this.settings = settings;
@@ -108,7 +108,7 @@ public final class TransferEngine implements AutoCloseable {
   }
 
   public TransferStats stats() {
-    return stats;
+    return stats.snapshot();
   }
 
   public CompletableFuture<HeadObjectResponse> head(S3Url url) {
