@@ -1,73 +1,128 @@
 package io.metaflows3.beam;
 
+import io.metaflows3.core.S3;
 import io.metaflows3.core.api.ObjectBytes;
 import io.metaflows3.core.api.ObjectRange;
-import io.metaflows3.core.S3;
 import io.metaflows3.core.api.S3Object;
 import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.api.S3Url;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * Emits each range as a {@link MetaflowS3Object}: a whole object, or a byte chunk of a large one, read into
- * memory in parallel parts (the element holds the bytes anyway, so a temp file would only add a copy). The
- * ranges of a restriction are fetched ahead, up to {@value #AHEAD} or {@value #AHEAD_BYTES} bytes in flight, so a
- * split of many small objects waits for one round trip, not one per object; emitted in order all the same.
+ * Emits each object as a {@link MetaflowS3Object}: whole when it is at most {@value #CHUNK_BYTES} bytes, else as
+ * chunks of that size, read into memory in parallel parts (the element holds the bytes anyway, so a temp file
+ * would only add a copy). Chunks lie on a grid from the start of their range, so whichever restriction holds a
+ * chunk's start reads all of it. Chunks are fetched ahead, up to {@value #AHEAD} or {@value #AHEAD_BYTES} bytes in
+ * flight, so a split of many small objects waits for one round trip, not one per object; emitted in order all the
+ * same. What a read holds is bounded by these, whatever the objects' sizes.
  */
 final class ReadObjectsFn extends ReadSplitFn<MetaflowS3Object> {
+  static final long CHUNK_BYTES = 8L << 20;
   static final int AHEAD = 32;
-  static final long AHEAD_BYTES = 128L << 20;
+  static final long AHEAD_BYTES = 32L << 20;
 
-  /** A range being fetched. */
-  private record Pending(ObjectRange range, CompletableFuture<ObjectBytes> bytes) {}
+  /** Bytes {@code [start, end)} of the object of {@code whole}; {@code part}: the ordinal of its part. */
+  private record Chunk(int part, ObjectRange whole, long start, long end) {
+    ObjectRange range() {
+      return whole.slice(start, end);
+    }
+  }
 
+  /** A chunk being fetched. */
+  private record Pending(Chunk chunk, CompletableFuture<ObjectBytes> bytes) {}
+
+  private final long chunkBytes;
   private transient Deque<Pending> pending;
-  private transient Iterator<ObjectRange> upcoming;
+  private transient List<Chunk> chunks;
+  private transient int nextToFetch;
   private transient long bytesInFlight;
+  private transient int part;
 
   ReadObjectsFn(S3Settings settings) {
+    this(settings, CHUNK_BYTES);
+  }
+
+  /** With chunks of another size (tests). */
+  ReadObjectsFn(S3Settings settings, long chunkBytes) {
     super(settings);
+    this.chunkBytes = chunkBytes;
   }
 
   @Override
-  void start(S3 s3, List<ObjectRange> ranges) {
+  void start(S3 s3, List<ObjectRange> parts, List<ObjectRange> wholes) {
+    List<Chunk> planned = new ArrayList<>();
+    for (int i = 0; i < parts.size(); i++) {
+      ObjectRange whole = wholes.get(i);
+      ObjectRange held = parts.get(i);
+      if (whole.length() == 0) {
+        planned.add(new Chunk(i, whole, whole.start(), whole.start()));
+        continue;
+      }
+      // The first grid point at or after the part's start: the bytes before it belong to the chunk before.
+      long from = whole.start() + (held.start() - whole.start() + chunkBytes - 1) / chunkBytes * chunkBytes;
+      for (long at = from; at < held.end(); at += chunkBytes) {
+        planned.add(new Chunk(i, whole, at, Math.min(whole.end(), at + chunkBytes)));
+      }
+    }
     pending = new ArrayDeque<>();
-    upcoming = ranges.iterator();
+    chunks = planned;
+    nextToFetch = 0;
     bytesInFlight = 0;
+    part = -1;
   }
 
   @Override
   boolean divisible() {
-    return false;
+    return true;
   }
 
   @Override
   boolean read(S3 s3, ObjectRange range, Claim claim, Consumer<MetaflowS3Object> emit) {
-    if (!claim.at(range.start())) {
-      return false;
+    part++;
+    try {
+      while (fetchAhead(s3) && pending.peek().chunk().part() == part) {
+        Chunk chunk = pending.peek().chunk();
+        if (!claim.at(chunk.start())) {
+          return false;
+        }
+        Pending head = pending.poll();
+        bytesInFlight -= chunk.end() - chunk.start();
+        ObjectBytes read = S3.await(head.bytes());
+        S3Object info = read.info();
+        ObjectRange whole = chunk.whole();
+        emit.accept(new MetaflowS3Object(whole.url(), S3Url.parse(whole.url()).key(), whole.size(), chunk.start(),
+            chunk.end() - chunk.start(), info.contentType().orElse(""), info.metadata(), info.lineage(),
+            read.bytes()));
+      }
+      return true;
+    } catch (RuntimeException e) {
+      // The part is a bad range as a whole: the rest of its chunks are not read.
+      while (!pending.isEmpty() && pending.peek().chunk().part() == part) {
+        Pending dropped = pending.poll();
+        dropped.bytes().cancel(false);
+        bytesInFlight -= dropped.chunk().end() - dropped.chunk().start();
+      }
+      while (nextToFetch < chunks.size() && chunks.get(nextToFetch).part() == part) {
+        nextToFetch++;
+      }
+      throw e;
     }
-    while (upcoming.hasNext() && (pending.isEmpty()
+  }
+
+  /** Starts fetching up to the in-flight limits; false when there is nothing left to read. */
+  private boolean fetchAhead(S3 s3) {
+    while (nextToFetch < chunks.size() && (pending.isEmpty()
         || pending.size() < AHEAD && bytesInFlight < AHEAD_BYTES)) {
-      ObjectRange next = upcoming.next();
-      pending.add(new Pending(next, s3.readRangeAsync(next)));
-      bytesInFlight += next.length();
+      Chunk next = chunks.get(nextToFetch++);
+      pending.add(new Pending(next, s3.readRangeAsync(next.range())));
+      bytesInFlight += next.end() - next.start();
     }
-    Pending head = pending.poll();
-    if (head == null || !head.range().equals(range)) {
-      throw new IllegalStateException("ranges claimed out of order: " + range);
-    }
-    bytesInFlight -= range.length();
-    ObjectBytes read = S3.await(head.bytes());
-    S3Object info = read.info();
-    emit.accept(new MetaflowS3Object(range.url(), S3Url.parse(range.url()).key(), range.size(), range.start(),
-        range.length(), info.contentType().orElse(""), info.metadata(), info.lineage(),
-        read.bytes()));
-    return true;
+    return !pending.isEmpty();
   }
 
   @Override

@@ -126,8 +126,11 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
     return restriction.getTo() - restriction.getFrom();
   }
 
-  /** Called before the ranges of a restriction are read, in order, with all of them; by default nothing. */
-  void start(S3 s3, List<ObjectRange> ranges) {}
+  /**
+   * Called before the ranges of a restriction are read, in order, with all of them: the parts the restriction
+   * holds, and the whole ranges they are parts of; by default nothing.
+   */
+  void start(S3 s3, List<ObjectRange> parts, List<ObjectRange> wholes) {}
 
   /** Called when a restriction is done or stopped early (a split, a failure); by default nothing. */
   void finish() {}
@@ -173,7 +176,8 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
       throws Exception {
     SplitPositions positions = new SplitPositions(split);
     List<SplitPositions.Part> parts = positions.parts(tracker.currentRestriction(), divisible());
-    start(s3, parts.stream().map(SplitPositions.Part::range).toList());
+    start(s3, parts.stream().map(SplitPositions.Part::range).toList(),
+        parts.stream().map(part -> positions.range(part.index())).toList());
     try {
       for (SplitPositions.Part part : parts) {
         ObjectRange range = part.range();

@@ -37,6 +37,11 @@ final class SplitPositions {
     return starts[ranges.size()];
   }
 
+  /** Range {@code index} of the split, whole. */
+  ObjectRange range(int index) {
+    return ranges.get(index);
+  }
+
   /** The position of byte {@code offset} of the object of range {@code index}. */
   long position(int index, long offset) {
     return starts[index] + offset - ranges.get(index).start();
@@ -44,7 +49,8 @@ final class SplitPositions {
 
   /**
    * What {@code restriction} reads: with {@code divisible} (readers claiming within ranges) the part of each
-   * range whose bytes' positions it holds; without, the whole ranges whose first position it holds.
+   * range whose bytes' positions it holds; without, the whole ranges whose first position it holds (so too an
+   * empty range, which has no bytes, with {@code divisible}).
    */
   List<Part> parts(OffsetRange restriction, boolean divisible) {
     List<Part> parts = new ArrayList<>();
@@ -52,7 +58,7 @@ final class SplitPositions {
     for (int i = first >= 0 ? first : Math.max(0, -first - 2);
         i < ranges.size() && starts[i] < restriction.getTo(); i++) {
       ObjectRange range = ranges.get(i);
-      if (divisible) {
+      if (divisible && range.length() > 0) {
         long from = Math.max(restriction.getFrom() - starts[i], 0);
         long to = Math.min(restriction.getTo() - starts[i], range.length());
         if (from < to) {

@@ -27,8 +27,8 @@ final class WithSourceUrlsFn<T> extends ReadSplitFn<KV<String, T>> {
   }
 
   @Override
-  void start(S3 s3, List<ObjectRange> ranges) {
-    reader.start(s3, ranges);
+  void start(S3 s3, List<ObjectRange> parts, List<ObjectRange> wholes) {
+    reader.start(s3, parts, wholes);
   }
 
   @Override

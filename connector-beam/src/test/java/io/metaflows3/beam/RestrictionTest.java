@@ -148,6 +148,32 @@ class RestrictionTest {
     }
   }
 
+  /**
+   * Objects larger than a chunk come as chunks on a grid from their range's start, each once wherever a
+   * restriction is split.
+   */
+  @Test
+  void chunksOfLargeObjectsAreReadOnceWhereverARestrictionIsSplit(LocalS3Server server) throws Exception {
+    S3Settings settings = LocalS3.settings(server).build();
+    String prefix = LocalS3.root(server, "restrict/chunks/");
+    List<String> expected = new ArrayList<>();
+    try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
+      for (int i = 0; i < 12; i++) {
+        s3.put(prefix + String.format("o%03d", i), new byte[i % 5 == 0 ? 0 : 517 * i]);
+      }
+      ReadSplit split = cut(new ReadPlanner(s3).listPrefixes(List.of(prefix), PartitionFilter.ALL), 2_000);
+      for (ObjectRange r : split.ranges()) {
+        long at = r.start();
+        do {
+          expected.add(r.url() + "@" + at + "+" + Math.min(300, r.end() - at));
+          at += 300;
+        } while (at < r.end());
+      }
+      assertReadOnce(new ReadObjectsFn(settings, 300), split, settings, expected,
+          (MetaflowS3Object o) -> o.url + "@" + o.offset + "+" + o.bytes.length);
+    }
+  }
+
   @Test
   void aFailureDownstreamOfTheReadFailsItAndIsNeverABadRange(LocalS3Server server) throws Exception {
     S3Settings settings = LocalS3.settings(server).build();

@@ -28,7 +28,7 @@ final class BeamSnippets {
   @SuppressWarnings("unused")
   static void quick(Pipeline p, PCollection<KV<String, byte[]>> models) {
     // doc:beam-quick
-    // Every object below a run's prefix, partition-limited; large objects come as byte chunks.
+    // Every object below a run's prefix, partition-limited; objects over 8 MiB come as 8 MiB chunks.
     PCollection<MetaflowS3Object> objects = p.apply(MetaflowS3IO.read()
         .withS3root("s3://bucket/data").withRun(FlowRun.of("SalesDataFlow", "42"))
         .withPrefixes(List.of("sales/")).withPartitions("country", List.of("US", "DE")));
@@ -44,7 +44,7 @@ final class BeamSnippets {
   @SuppressWarnings("unused")
   static void reference(Pipeline p, PCollection<KV<String, byte[]>> models, Schema schema) {
     // doc:beam-reference
-    // Every object below a run's prefix, partition-limited; large objects come as byte chunks.
+    // Every object below a run's prefix, partition-limited; objects over 8 MiB come as 8 MiB chunks.
     PCollection<MetaflowS3Object> objects = p.apply(MetaflowS3IO.read()
         .withS3root("s3://bucket/data").withRun(FlowRun.of("SalesDataFlow", "42"))
         .withPrefixes(List.of("sales/")).withPartitions("country", List.of("US", "DE")));
