@@ -36,6 +36,9 @@ final class ReadLinesFn extends ReadSplitFn<String> {
 
   @Override
   boolean read(S3 s3, ObjectRange range, Claim claim, Consumer<String> emit) {
+    if (range.size() == 0) {
+      return true; // an empty object holds no line, compressed or not (an empty .bz2 is no valid stream)
+    }
     Compression c = compression == Compression.AUTO ? Compression.detect(range.url()) : compression;
     if (c == Compression.UNCOMPRESSED) {
       try (LineReader lines = new LineReader(s3, range, delimiter)) {

@@ -6,18 +6,21 @@ import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.api.S3Object;
 import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.api.S3Url;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
  * Emits each object as a {@link MetaflowS3Object}: whole when it is at most {@value #CHUNK_BYTES} bytes, else as
- * chunks of that size, read into memory in parallel parts (the element holds the bytes anyway, so a temp file
- * would only add a copy). Chunks lie on a grid from the start of their range, so whichever restriction holds a
- * chunk's start reads all of it. Chunks are fetched ahead, up to {@value #AHEAD} or {@value #AHEAD_BYTES} bytes in
+ * chunks that start at multiples of that size (and at the start of a planned range), read into memory in parallel
+ * parts (the element holds the bytes anyway, so a temp file would only add a copy); whichever restriction holds a
+ * chunk's start reads all of it. A chunk that fails to read is a bad range of its own, and the read goes on. Chunks are fetched ahead, up to {@value #AHEAD} or {@value #AHEAD_BYTES} bytes in
  * flight, so a split of many small objects waits for one round trip, not one per object; emitted in order all the
  * same. What a read holds is bounded by these, whatever the objects' sizes.
  */
@@ -42,6 +45,9 @@ final class ReadObjectsFn extends ReadSplitFn<MetaflowS3Object> {
   private transient int nextToFetch;
   private transient long bytesInFlight;
   private transient int part;
+  /** The ETag each object was first read at in this restriction, for objects not listed with one. */
+  private transient Map<String, String> versions;
+  private transient List<Failure> failures;
 
   ReadObjectsFn(S3Settings settings) {
     this(settings, CHUNK_BYTES);
@@ -63,10 +69,11 @@ final class ReadObjectsFn extends ReadSplitFn<MetaflowS3Object> {
         planned.add(new Chunk(i, whole, whole.start(), whole.start()));
         continue;
       }
-      // The first grid point at or after the part's start: the bytes before it belong to the chunk before.
-      long from = whole.start() + (held.start() - whole.start() + chunkBytes - 1) / chunkBytes * chunkBytes;
-      for (long at = from; at < held.end(); at += chunkBytes) {
-        planned.add(new Chunk(i, whole, at, Math.min(whole.end(), at + chunkBytes)));
+      // The first chunk start at or after the part's start: the bytes before it belong to the chunk before.
+      long from = held.start() == whole.start() ? whole.start()
+          : (held.start() + chunkBytes - 1) / chunkBytes * chunkBytes;
+      for (long at = from; at < held.end(); at = (at / chunkBytes + 1) * chunkBytes) {
+        planned.add(new Chunk(i, whole, at, Math.min(whole.end(), (at / chunkBytes + 1) * chunkBytes)));
       }
     }
     pending = new ArrayDeque<>();
@@ -74,6 +81,8 @@ final class ReadObjectsFn extends ReadSplitFn<MetaflowS3Object> {
     nextToFetch = 0;
     bytesInFlight = 0;
     part = -1;
+    versions = new HashMap<>();
+    failures = new ArrayList<>();
   }
 
   @Override
@@ -84,34 +93,50 @@ final class ReadObjectsFn extends ReadSplitFn<MetaflowS3Object> {
   @Override
   boolean read(S3 s3, ObjectRange range, Claim claim, Consumer<MetaflowS3Object> emit) {
     part++;
-    try {
-      while (fetchAhead(s3) && pending.peek().chunk().part() == part) {
-        Chunk chunk = pending.peek().chunk();
-        if (!claim.at(chunk.start())) {
-          return false;
-        }
-        Pending head = pending.poll();
-        bytesInFlight -= chunk.end() - chunk.start();
-        ObjectBytes read = S3.await(head.bytes());
-        S3Object info = read.info();
-        ObjectRange whole = chunk.whole();
-        emit.accept(new MetaflowS3Object(whole.url(), S3Url.parse(whole.url()).key(), whole.size(), chunk.start(),
-            chunk.end() - chunk.start(), info.contentType().orElse(""), info.metadata(), info.lineage(),
-            read.bytes()));
+    while (fetchAhead(s3) && pending.peek().chunk().part() == part) {
+      Chunk chunk = pending.peek().chunk();
+      if (!claim.at(chunk.start())) {
+        return false;
       }
-      return true;
-    } catch (RuntimeException e) {
-      // The part is a bad range as a whole: the rest of its chunks are not read.
-      while (!pending.isEmpty() && pending.peek().chunk().part() == part) {
-        Pending dropped = pending.poll();
-        dropped.bytes().cancel(false);
-        bytesInFlight -= dropped.chunk().end() - dropped.chunk().start();
+      Pending head = pending.poll();
+      bytesInFlight -= chunk.end() - chunk.start();
+      ObjectBytes read;
+      try {
+        read = checkedVersion(chunk, S3.await(head.bytes()));
+      } catch (RuntimeException e) {
+        failures.add(new Failure(chunk.range(), e));
+        continue;
       }
-      while (nextToFetch < chunks.size() && chunks.get(nextToFetch).part() == part) {
-        nextToFetch++;
-      }
-      throw e;
+      S3Object info = read.info();
+      ObjectRange whole = chunk.whole();
+      emit.accept(new MetaflowS3Object(whole.url(), S3Url.parse(whole.url()).key(), whole.size(), chunk.start(),
+          chunk.end() - chunk.start(), info.contentType().orElse(""), info.metadata(), info.lineage(),
+          read.bytes()));
     }
+    return true;
+  }
+
+  /**
+   * The chunk as read, unless its object changed since another chunk of it was read here: an object listed with
+   * an ETag is read at that version anyway; one given without (a file matched by Beam) at its first chunk's.
+   */
+  private ObjectBytes checkedVersion(Chunk chunk, ObjectBytes read) {
+    String etag = read.info().etag().orElse(null);
+    if (chunk.whole().etag() == null && etag != null) {
+      String first = versions.putIfAbsent(chunk.whole().url(), etag);
+      if (first != null && !first.equals(etag)) {
+        throw new MetaflowS3Exception("object replaced while being read (ETag " + first + ", then " + etag + ")",
+            chunk.whole().url());
+      }
+    }
+    return read;
+  }
+
+  @Override
+  List<Failure> takeFailures() {
+    List<Failure> taken = failures;
+    failures = new ArrayList<>();
+    return taken;
   }
 
   /** Starts fetching up to the in-flight limits; false when there is nothing left to read. */
@@ -119,7 +144,13 @@ final class ReadObjectsFn extends ReadSplitFn<MetaflowS3Object> {
     while (nextToFetch < chunks.size() && (pending.isEmpty()
         || pending.size() < AHEAD && bytesInFlight < AHEAD_BYTES)) {
       Chunk next = chunks.get(nextToFetch++);
-      pending.add(new Pending(next, s3.readRangeAsync(next.range())));
+      CompletableFuture<ObjectBytes> bytes;
+      try {
+        bytes = s3.readRangeAsync(next.range());
+      } catch (RuntimeException e) {
+        bytes = CompletableFuture.failedFuture(e); // the chunk's own failure, met when it is its turn
+      }
+      pending.add(new Pending(next, bytes));
       bytesInFlight += next.end() - next.start();
     }
     return !pending.isEmpty();

@@ -132,6 +132,17 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
    */
   void start(S3 s3, List<ObjectRange> parts, List<ObjectRange> wholes) {}
 
+  /** A part of a range that failed to read while the rest of it was read. */
+  record Failure(ObjectRange range, RuntimeException error) {}
+
+  /**
+   * The parts of the range just read that failed, the read having gone on past them (a reader of chunks); they
+   * are bad ranges of their own. By default none: a reader's failure fails its whole range.
+   */
+  List<Failure> takeFailures() {
+    return List.of();
+  }
+
   /** Called when a restriction is done or stopped early (a split, a failure); by default nothing. */
   void finish() {}
 
@@ -198,6 +209,7 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
         } catch (DownstreamFailure e) {
           throw e.getCause();
         } catch (RuntimeException e) {
+          routeFailures(bad);
           // A bad record is output too, so it needs a claim: the part's start when the reader made none.
           if (!claimed[0] && !tracker.tryClaim(positions.position(part.index(), range.start()))) {
             return;
@@ -205,6 +217,7 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
           bad.take(range, e);
           continue;
         }
+        routeFailures(bad);
         if (!more) {
           return; // the rest of the restriction was split off to another worker
         }
@@ -216,6 +229,12 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
     } finally {
       finish();
       reported = S3Metrics.report(s3.stats(), reported);
+    }
+  }
+
+  private void routeFailures(BadRange bad) throws Exception {
+    for (Failure f : takeFailures()) {
+      bad.take(f.range(), f.error());
     }
   }
 

@@ -32,6 +32,11 @@ final class WithSourceUrlsFn<T> extends ReadSplitFn<KV<String, T>> {
   }
 
   @Override
+  List<Failure> takeFailures() {
+    return reader.takeFailures();
+  }
+
+  @Override
   void finish() {
     reader.finish();
   }

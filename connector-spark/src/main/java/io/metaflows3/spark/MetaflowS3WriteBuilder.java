@@ -105,7 +105,6 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsOverwriteV2,
 
   @Override
   public WriteBuilder overwrite(Predicate[] predicates) {
-    replace = true;
     replaced = replacedBy(predicates);
     if (replaced == null || options.format != SourceOptions.Format.PARQUET) {
       throw new IllegalArgumentException("metaflow-s3 overwrites by filters over partition columns of a parquet "
@@ -157,7 +156,9 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsOverwriteV2,
     String location = options.locations.get(0);
     TableWrite job = options.format != SourceOptions.Format.PARQUET
         ? TableWrite.begin(options.settings, location, mode())
-        : replaced != null && mode() == TableWrite.Mode.OVERWRITE
+        // Spark chose an overwrite by filter when it analysed the query (static partitions, REPLACE WHERE,
+        // writeTo(..).overwrite(..)): partitionOverwriteMode no longer applies, only the filter says what goes.
+        : replaced != null
             ? TableWrite.beginReplacing(options.settings, location, layout, replaced,
                 ZoneId.of(MetaflowS3DataSource.sessionZone()))
             : TableWrite.begin(options.settings, location, mode(), layout);

@@ -7,6 +7,7 @@ import io.metaflows3.core.LocalS3;
 import io.metaflows3.local.LocalS3Extension;
 import io.metaflows3.local.LocalS3Server;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -105,9 +106,20 @@ class CatalogTablesTest {
         "INSERT OVERWRITE %s PARTITION (p = 'y', q = 1) SELECT 9, 'h' WHERE false"), List.of("SELECT * FROM %s"));
     // A partition is there while files of it are: the catalog of a file table keeps the emptied one listed.
     assertEquals(List.of("[p=x/q=3]", "[p=z/q=1]"), rows("SHOW PARTITIONS ours_static"));
+    // With partitionOverwriteMode=dynamic an overwrite by filter is still one: the filter says what is replaced,
+    // not the partitions written (here a row of another partition, and none of the one replaced).
+    spark.conf().set("spark.sql.sources.partitionOverwriteMode", "dynamic");
+    try {
+      List<String> kept = rows("SELECT * FROM ours_static WHERE p <> 'z'");
+      spark.sql("INSERT INTO ours_static REPLACE WHERE p = 'z' SELECT 10, 'j', 'x', 7");
+      List<String> expected = new ArrayList<>(kept);
+      expected.add("[10,j,x,7]");
+      assertEquals(expected.stream().sorted().toList(), rows("SELECT * FROM ours_static"));
+    } finally {
+      spark.conf().unset("spark.sql.sources.partitionOverwriteMode");
+    }
     assertThrows(Exception.class, () -> spark.table("ours_static").where("id > 100").writeTo("ours_static")
         .overwrite(org.apache.spark.sql.functions.col("id").gt(3)));
-    assertEquals(rows("SELECT * FROM parquet_static"), rows("SELECT * FROM ours_static"));
   }
 
   /**

@@ -269,7 +269,10 @@ public sealed interface PartitionFilter extends Serializable {
         return null;
       }
       if (a instanceof Double || a instanceof Float || b instanceof Double || b instanceof Float) {
-        return Double.compare(((Number) a).doubleValue(), ((Number) b).doubleValue());
+        double x = ((Number) a).doubleValue();
+        double y = ((Number) b).doubleValue();
+        // As Spark compares doubles: -0.0 equals 0.0, NaN equals NaN and is above every other value.
+        return x == y ? 0 : Double.compare(x, y);
       }
       return new BigDecimal(a.toString()).compareTo(new BigDecimal(b.toString()));
     }

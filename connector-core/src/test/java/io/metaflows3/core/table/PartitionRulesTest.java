@@ -18,6 +18,16 @@ import org.junit.jupiter.api.Test;
  * differential test reads the same folders with both; these pin the cases the issues reported.
  */
 class PartitionRulesTest {
+  /** Doubles compare as Spark compares them: -0.0 equals 0.0, so a -0.0 partition is never pruned by d = 0.0. */
+  @Test
+  void negativeZeroEqualsZeroAsInSpark() {
+    Map<String, Object> values = Map.of("d", -0.0);
+    assertEquals(PartitionFilter.Truth.TRUE,
+        PartitionFilter.compare("d", PartitionFilter.Op.EQ, 0.0).evaluate(values, ZoneOffset.UTC));
+    assertEquals(PartitionFilter.Truth.FALSE,
+        PartitionFilter.compare("d", PartitionFilter.Op.LT, 0.0).evaluate(values, ZoneOffset.UTC));
+  }
+
   @Test
   void escapingRoundTripsEveryReservedCharacter() {
     assertEquals("x%3Dy", PartitionPaths.escape("x=y"));
