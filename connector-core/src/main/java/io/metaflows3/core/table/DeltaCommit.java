@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,9 +47,10 @@ import org.slf4j.LoggerFactory;
  * Commits a write's data files as the next version of a Delta table, through Delta Kernel, exactly once. The
  * write's transaction id (Delta's {@code txn} action: an application id and a version) goes into the commit,
  * so a commit re-executed by a retried bundle, a restarted job or a retried stage finds it and commits nothing.
- * Kernel is asked never to retry on its own (it would rebase an overwrite's removes on a table it did not
- * read): on a lost race or a lost answer this plans again from the newest snapshot, where its own transaction,
- * if it landed, settles the question. Removes are logical: nothing is deleted here (see {@link Vacuum}).
+ * Kernel is asked never to retry on its own: on a lost race or a lost answer this reads the newest snapshot,
+ * where its own transaction, if it landed, settles the question, and plans again. An overwrite removes what it
+ * replaces in the snapshot the write began from, unless a commit since conflicts ({@link ConcurrentCommits}).
+ * Removes are logical: nothing is deleted here (see {@link Vacuum}).
  */
 final class DeltaCommit {
   private static final Logger LOG = LoggerFactory.getLogger(DeltaCommit.class);
@@ -132,29 +134,32 @@ final class DeltaCommit {
     }
   }
 
+  /** The version a write begins from, and whether beginning it created the table (as its empty version 0). */
+  record Base(long version, boolean created) {}
+
   /**
    * Creates the table, empty, with the write's layout, unless it exists: from then on readers of the location read
    * its log, so files the write's tasks store are invisible until its commit names them. Losing the race to
-   * another writer's creation is fine. Returns whether this call created it.
+   * another writer's creation is fine. Returns the version the write begins from.
    */
-  boolean createIfAbsent() {
+  Base createIfAbsent() {
     Optional<Snapshot> existing = table.latest();
     if (existing.isPresent()) {
       checkFits(DeltaTable.layout(existing.get()));
-      return false;
+      return new Base(existing.get().getVersion(), false);
     }
     try {
       builder(false, null).build(engine).commit(engine, CloseableIterable.emptyIterable());
       LOG.info("created Delta table {} with columns {} partitioned by {}", write.record(),
           write.recordLayout().schema().fieldNames(), write.recordLayout().partitionColumns());
-      return true;
+      return new Base(0, true);
     } catch (KernelException | UncheckedIOException e) {
       Optional<Snapshot> created = table.latest();
       if (created.isEmpty()) {
         throw new MetaflowS3Exception("cannot create the Delta table (" + e.getMessage() + ")", write.record(), e);
       }
       checkFits(DeltaTable.layout(created.get()));
-      return false;
+      return new Base(created.get().getVersion(), false);
     }
   }
 
@@ -189,7 +194,10 @@ final class DeltaCommit {
   }
 
   private TransactionBuilder builder(boolean exists, String applicationId) {
-    TransactionBuilder builder = table.kernelTable().createTransactionBuilder(engine, ENGINE_INFO,
+    // An append says so in its engine info: Kernel states no commit a blind append (see ConcurrentCommits).
+    String engineInfo = applicationId != null && write.mode() == TableWrite.Mode.APPEND
+        ? ConcurrentCommits.APPEND_ENGINE_INFO : ENGINE_INFO;
+    TransactionBuilder builder = table.kernelTable().createTransactionBuilder(engine, engineInfo,
         exists ? Operation.WRITE : Operation.CREATE_TABLE);
     if (!exists) {
       builder = builder.withSchema(engine, write.recordLayout().schema())
@@ -201,15 +209,57 @@ final class DeltaCommit {
   }
 
   /**
-   * What the write's mode removes from the snapshot it read: nothing, everything, the partitions it writes, or
-   * those its filter holds for.
+   * What the write's mode removes: nothing for an append; else the files of what it replaces in the snapshot the
+   * write began from, once the commits since then are found not to conflict with it ({@link ConcurrentCommits}):
+   * an append that landed meanwhile keeps its rows, as with Delta's own writers.
    */
   private List<Row> removes(Optional<Snapshot> read, List<WrittenObject> files) {
     if (read.isEmpty() || write.mode() == TableWrite.Mode.APPEND) {
       return List.of();
     }
+    long readVersion = read.get().getVersion();
+    long baseVersion = write.baseVersion();
+    if (baseVersion > readVersion) {
+      throw new MetaflowS3Exception("the Delta log ends at version " + readVersion + ", before version " + baseVersion
+          + " this write began from (was the log deleted?): nothing was committed", write.record());
+    }
+    Snapshot base = baseVersion == readVersion ? read.get() : table.asOfVersion(baseVersion);
+    Predicate<Map<String, String>> replaced = replaced(base, files);
+    long now = System.currentTimeMillis();
+    List<Row> removes = new ArrayList<>();
+    Set<String> paths = new HashSet<>();
+    table.forEachScanFile(base, Optional.empty(), row -> {
+      if (replaced.test(InternalScanFileUtils.getPartitionValues(row))) {
+        AddFile add = new AddFile(row.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
+        paths.add(add.getPath());
+        removes.add(SingleAction.createRemoveFileSingleAction(add.toRemoveFileRow(true, Optional.of(now))));
+      }
+    });
+    if (readVersion > baseVersion) {
+      ConcurrentCommits.refuseConflicts(table, baseVersion, readVersion, replaced, paths, write.writeId());
+    }
+    return removes;
+  }
+
+  /**
+   * Which partitions (by the values Delta states) the write replaces: all, those it writes to, or those its
+   * filter is true for. A partition the filter cannot decide for (a value of a type it cannot compare) fails the
+   * commit: replacing too much loses rows, too little keeps stale ones.
+   */
+  private Predicate<Map<String, String>> replaced(Snapshot base, List<WrittenObject> files) {
+    if (write.mode() == TableWrite.Mode.OVERWRITE || write.recordLayout().partitionColumns().isEmpty()) {
+      return values -> true;
+    }
     if (write.mode() == TableWrite.Mode.OVERWRITE_WHERE) {
-      return removesWhere(read.get());
+      DeltaPartitions partitions = new DeltaPartitions(DeltaTable.layout(base), write.zone());
+      return values -> {
+        PartitionFilter.Truth truth = write.replaced().evaluate(partitions.typed(values), write.zone());
+        if (truth == PartitionFilter.Truth.UNKNOWN) {
+          throw new MetaflowS3Exception("cannot tell whether partition " + values + " is among those replaced ("
+              + write.replaced() + ")", write.record());
+        }
+        return truth == PartitionFilter.Truth.TRUE;
+      };
     }
     Set<String> timestamps = new HashSet<>();
     write.recordLayout().schema().fields().stream()
@@ -217,39 +267,7 @@ final class DeltaCommit {
         .forEach(f -> timestamps.add(f.getName().toLowerCase(Locale.ROOT)));
     Set<Map<String, String>> written = new HashSet<>();
     files.forEach(f -> written.add(comparable(f.partitionValues(), timestamps)));
-    boolean all = write.mode() == TableWrite.Mode.OVERWRITE || write.recordLayout().partitionColumns().isEmpty();
-    long now = System.currentTimeMillis();
-    List<Row> removes = new ArrayList<>();
-    table.forEachScanFile(read.get(), Optional.empty(), row -> {
-      if (all || written.contains(comparable(InternalScanFileUtils.getPartitionValues(row), timestamps))) {
-        AddFile add = new AddFile(row.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
-        removes.add(SingleAction.createRemoveFileSingleAction(add.toRemoveFileRow(true, Optional.of(now))));
-      }
-    });
-    return removes;
-  }
-
-  /**
-   * The files of the partitions the write's filter is true for. A partition it cannot decide for (a value of a
-   * type the filter cannot compare) fails the commit: replacing too much loses rows, too little keeps stale ones.
-   */
-  private List<Row> removesWhere(Snapshot read) {
-    DeltaPartitions partitions = new DeltaPartitions(DeltaTable.layout(read), write.zone());
-    long now = System.currentTimeMillis();
-    List<Row> removes = new ArrayList<>();
-    table.forEachScanFile(read, Optional.empty(), row -> {
-      Map<String, String> values = InternalScanFileUtils.getPartitionValues(row);
-      PartitionFilter.Truth truth = write.replaced().evaluate(partitions.typed(values), write.zone());
-      if (truth == PartitionFilter.Truth.UNKNOWN) {
-        throw new MetaflowS3Exception("cannot tell whether partition " + values + " is among those replaced ("
-            + write.replaced() + ")", write.record());
-      }
-      if (truth == PartitionFilter.Truth.TRUE) {
-        AddFile add = new AddFile(row.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
-        removes.add(SingleAction.createRemoveFileSingleAction(add.toRemoveFileRow(true, Optional.of(now))));
-      }
-    });
-    return removes;
+    return values -> written.contains(comparable(values, timestamps));
   }
 
   /**

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * committed attempts' files, once ({@link DeltaCommit}).
  */
 public final class TableWrite implements Serializable {
-  private static final long serialVersionUID = 4L;
+  private static final long serialVersionUID = 5L;
   /** The hidden folder, below a location written with objects, of the Delta log that records them. */
   public static final String OBJECTS_FOLDER = "_metaflow_objects/";
   /** The record of a write of objects: an object's name, partitioned by its folder ("" at the top). */
@@ -77,16 +77,19 @@ public final class TableWrite implements Serializable {
   /** What {@link Mode#OVERWRITE_WHERE} replaces, and the zone its timestamps are local times of; else null. */
   private final PartitionFilter replaced;
   private final String zone;
+  /** The table's version when the write began: what an overwrite replaces is taken from it. */
+  private final long baseVersion;
 
   private TableWrite(S3Settings settings, String table, String writeId, Mode mode, TableLayout layout,
-      PartitionFilter replaced, ZoneId zone) {
+      PartitionFilter replaced, String zone, long baseVersion) {
     this.settings = settings;
     this.table = table;
     this.writeId = writeId;
     this.mode = mode;
     this.layout = layout;
     this.replaced = replaced;
-    this.zone = zone == null ? null : zone.getId();
+    this.zone = zone;
+    this.baseVersion = baseVersion;
   }
 
   /**
@@ -125,11 +128,12 @@ public final class TableWrite implements Serializable {
       PartitionFilter replaced, ZoneId zone) {
     String writeId = STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
     TableWrite write = new TableWrite(settings, S3Url.parse(tableUrl).asPrefix().toString(), writeId, mode,
-        layout, replaced, zone);
+        layout, replaced, zone == null ? null : zone.getId(), -1);
     try (S3 s3 = write.client()) {
       TableNesting.refuseNested(s3, write.table, layout != null ? DeltaTable.LOG_FOLDER : OBJECTS_FOLDER);
       DeltaCommit commit = new DeltaCommit(write, s3);
-      if (commit.createIfAbsent()) {
+      DeltaCommit.Base base = commit.createIfAbsent();
+      if (base.created()) {
         try {
           TableNesting.refuseNestedCreated(s3, write.table);
         } catch (MetaflowS3Exception nested) {
@@ -137,8 +141,8 @@ public final class TableWrite implements Serializable {
           throw nested;
         }
       }
+      return new TableWrite(settings, write.table, writeId, mode, layout, replaced, write.zone, base.version());
     }
-    return write;
   }
 
   public S3Settings settings() {
@@ -166,6 +170,11 @@ public final class TableWrite implements Serializable {
   /** The zone an {@link Mode#OVERWRITE_WHERE} write's timestamps are local times of; null for other modes. */
   ZoneId zone() {
     return zone == null ? null : ZoneId.of(zone);
+  }
+
+  /** The version of the table (or of the objects' record) when the write began. */
+  public long baseVersion() {
+    return baseVersion;
   }
 
   /** The Delta table's layout; null for a write of objects. */
@@ -234,6 +243,9 @@ public final class TableWrite implements Serializable {
    * version and transaction; {@code part} names it uniquely within the write, the same on a retry.
    */
   public Committed commitPart(List<WrittenObject> committed, String part) {
+    if (mode != Mode.APPEND) {
+      throw new IllegalStateException("a write committed in parts appends; " + mode + " commits once");
+    }
     if (part == null || part.isEmpty()) {
       throw new IllegalArgumentException("a part needs a name, got '" + part + "'");
     }

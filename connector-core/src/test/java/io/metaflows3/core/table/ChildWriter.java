@@ -41,7 +41,8 @@ public final class ChildWriter {
           committed.add(delta ? inPartition(o, "C" + task) : o);
           reached(task == 0 ? "wrote-some" : task == 2 ? "wrote-all" : "wrote-more", stopAt);
         }
-        write.commit(committed, () -> reached("version-created", stopAt));
+        long version = write.commit(committed, () -> reached("version-created", stopAt)).version();
+        System.out.println("COMMITTED " + version + " " + write.baseVersion());
         reached("committed", stopAt);
       }
     }

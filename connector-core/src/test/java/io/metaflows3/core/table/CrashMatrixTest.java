@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -209,13 +210,16 @@ class CrashMatrixTest {
       }
     });
     reader.start();
-    race(table, delta);
+    Map<Long, Long> overwrites = race(table, delta);
     racing.set(false);
     reader.join();
     assertEquals(List.of(), failures);
     assertTrue(reads.get() > 0, "the reader read while the writers raced");
     try (S3 s3 = client()) {
-      // Replaying the log serially: the last overwrite's files (writer w0) and every append committed after it.
+      // The last overwrite (writer w0) replaced what the version it began from held: its files and those of every
+      // append committed after that version are visible, also appends that landed while it ran.
+      long last = overwrites.keySet().stream().max(Long::compare).orElseThrow();
+      long base = overwrites.get(last);
       TreeSet<String> expected = new TreeSet<>();
       ObjectMapper json = new ObjectMapper();
       int versions = 0;
@@ -225,35 +229,44 @@ class CrashMatrixTest {
           continue;
         }
         versions++;
-        List<String> adds = new ArrayList<>();
+        long version = Long.parseLong(f.url().substring(f.url().lastIndexOf('/') + 1, f.url().length() - 5));
         for (String line : s3.get(f.url()).text().split("\n")) {
           JsonNode add = json.readTree(line).get("add");
-          if (add != null) {
+          if (add != null && (version == last || version > base && !overwrites.containsKey(version))) {
             String path = URLDecoder.decode(add.get("path").asText(), StandardCharsets.UTF_8);
-            adds.add(path.substring(path.indexOf("country=")).replaceAll("-task\\d-.*", ".txt"));
+            expected.add(path.substring(path.indexOf("country=")).replaceAll("-task\\d-.*", ".txt"));
           }
         }
-        if (adds.stream().anyMatch(a -> a.contains("/w0-"))) {
-          expected.clear();
-        }
-        expected.addAll(adds);
       }
       assertEquals(1 + 3 * 4, versions, "the empty table and one version per commit");
       assertEquals(expected, read(s3, table));
     }
   }
 
-  /** Three writers in JVMs of their own, four writes each: the first overwrites, the others append. */
-  private void race(String table, boolean delta) throws Exception {
+  /**
+   * Three writers in JVMs of their own, four writes each: the first overwrites, the others append. Returns the
+   * overwrites' versions and the versions they began from.
+   */
+  private Map<Long, Long> race(String table, boolean delta) throws Exception {
     List<Process> writers = new ArrayList<>();
     for (int w = 0; w < 3; w++) {
       writers.add(child(table, w == 0 ? TableWrite.Mode.OVERWRITE : TableWrite.Mode.APPEND, "none", "w" + w, 4,
           delta));
     }
-    for (Process p : writers) {
+    Map<Long, Long> overwrites = new TreeMap<>();
+    for (int w = 0; w < writers.size(); w++) {
+      Process p = writers.get(w);
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(p.waitFor(120, TimeUnit.SECONDS));
       assertEquals(0, p.exitValue(), output);
+      for (String line : output.split("\n")) {
+        String[] fields = line.split(" ");
+        if (w == 0 && fields[0].equals("COMMITTED")) {
+          overwrites.put(Long.parseLong(fields[1]), Long.parseLong(fields[2]));
+        }
+      }
     }
+    assertEquals(4, overwrites.size(), "the overwriter reports each commit");
+    return overwrites;
   }
 }

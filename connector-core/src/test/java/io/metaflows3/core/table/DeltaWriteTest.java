@@ -130,6 +130,60 @@ class DeltaWriteTest {
   }
 
   @Test
+  void anOverwriteKeepsAnAppendThatLandedWhileItRanAndRefusesToMixWithAnotherOverwrite() {
+    String t = table("concurrent");
+    try (S3 s3 = client()) {
+      write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1", "country=DE/a", "DE1"));
+      // Each mode replaces what it replaces in the version it began from; an append committed meanwhile stays
+      // (Delta's WriteSerializable: the append comes after the overwrite).
+      for (TableWrite.Mode mode : List.of(TableWrite.Mode.OVERWRITE, TableWrite.Mode.OVERWRITE_PARTITIONS)) {
+        TableWrite overwrite = TableWrite.begin(settings, t, mode, LAYOUT);
+        List<WrittenObject> files = attempt(overwrite, s3, "t0", Map.of("country=US/o", "US-" + mode));
+        write(t, TableWrite.Mode.APPEND, Map.of("country=US/late", "US-late-" + mode));
+        overwrite.commit(files);
+        List<String> us = read(s3, t).get("US");
+        assertEquals(List.of("US-" + mode, "US-late-" + mode), us, mode + " keeps the append it never read");
+      }
+      TableWrite replacing = TableWrite.beginReplacing(settings, t, LAYOUT,
+          PartitionFilter.compare("country", PartitionFilter.Op.EQ, "US"), java.time.ZoneOffset.UTC);
+      List<WrittenObject> replacingFiles = attempt(replacing, s3, "t0", Map.of("country=US/r", "US-r"));
+      write(t, TableWrite.Mode.APPEND, Map.of("country=US/later", "US-later"));
+      replacing.commit(replacingFiles);
+      assertEquals(List.of("US-later", "US-r"), read(s3, t).get("US"));
+
+      // Two overwrites of the same partition begun from one version: the second to commit is refused, typed.
+      Map<String, List<String>> before = read(s3, t);
+      TableWrite first = TableWrite.begin(settings, t, TableWrite.Mode.OVERWRITE_PARTITIONS, LAYOUT);
+      TableWrite second = TableWrite.begin(settings, t, TableWrite.Mode.OVERWRITE_PARTITIONS, LAYOUT);
+      List<WrittenObject> secondFiles = attempt(second, s3, "t0", Map.of("country=US/s", "US-second"));
+      long won = first.commit(attempt(first, s3, "t0", Map.of("country=US/f", "US-first"))).version();
+      WriteConflictException conflict = assertThrows(WriteConflictException.class, () -> second.commit(secondFiles));
+      assertEquals(won, conflict.conflictingVersion());
+      assertTrue(conflict.getMessage().contains("removed rows it replaces"), conflict.getMessage());
+      Map<String, List<String>> expected = new TreeMap<>(before);
+      expected.put("US", List.of("US-first"));
+      assertEquals(expected, read(s3, t), "the first overwrite's rows, none of the refused one's");
+
+      // Into a partition neither saw (nothing to remove): the second is refused all the same.
+      TableWrite a = TableWrite.begin(settings, t, TableWrite.Mode.OVERWRITE_PARTITIONS, LAYOUT);
+      TableWrite b = TableWrite.begin(settings, t, TableWrite.Mode.OVERWRITE_PARTITIONS, LAYOUT);
+      a.commit(attempt(a, s3, "t0", Map.of("country=NL/a", "NL-a")));
+      List<WrittenObject> bFiles = attempt(b, s3, "t0", Map.of("country=NL/b", "NL-b"));
+      assertTrue(assertThrows(WriteConflictException.class, () -> b.commit(bFiles)).getMessage()
+          .contains("wrote rows into what it replaces"));
+      assertEquals(List.of("NL-a"), read(s3, t).get("NL"));
+
+      // Overwrites of other partitions do not conflict.
+      TableWrite de = TableWrite.begin(settings, t, TableWrite.Mode.OVERWRITE_PARTITIONS, LAYOUT);
+      TableWrite nl = TableWrite.begin(settings, t, TableWrite.Mode.OVERWRITE_PARTITIONS, LAYOUT);
+      de.commit(attempt(de, s3, "t0", Map.of("country=DE/b", "DE2")));
+      nl.commit(attempt(nl, s3, "t0", Map.of("country=NL/c", "NL-c")));
+      assertEquals(List.of("DE2"), read(s3, t).get("DE"));
+      assertEquals(List.of("NL-c"), read(s3, t).get("NL"));
+    }
+  }
+
+  @Test
   void aCommitReExecutedWithAnotherAttemptsFilesCommitsOnceAndDeletesNothing() {
     String t = table("reexecuted");
     try (S3 s3 = client()) {

@@ -1,0 +1,108 @@
+package io.metaflows3.core.table;
+
+import io.delta.kernel.data.ColumnVector;
+import io.delta.kernel.data.ColumnarBatch;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.exceptions.KernelException;
+import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
+import io.delta.kernel.internal.TableImpl;
+import io.delta.kernel.internal.actions.AddFile;
+import io.delta.kernel.internal.actions.CommitInfo;
+import io.delta.kernel.internal.actions.RemoveFile;
+import io.delta.kernel.internal.actions.SetTransaction;
+import io.delta.kernel.internal.data.StructRow;
+import io.delta.kernel.internal.util.VectorUtils;
+import io.delta.kernel.types.StructType;
+import io.delta.kernel.utils.CloseableIterator;
+import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * The commits that landed between the snapshot an overwrite began from and the one it commits on, judged as
+ * Delta's default isolation (WriteSerializable) judges them. A blind append, by any writer, serializes after the
+ * overwrite: its rows stay. Any other commit that removed a file the overwrite removes, or added a file to what it
+ * replaces, is a conflict: committing would drop rows the overwrite never read, or keep rows beside another
+ * overwrite's. Kernel states {@code isBlindAppend} false for every commit, so this library's appends say what
+ * they are in their {@code engineInfo} ({@link #APPEND_ENGINE_INFO}); other writers' are known by the flag.
+ */
+final class ConcurrentCommits {
+  /** The engine info of this library's appends (Kernel prefixes its own name and version). */
+  static final String APPEND_ENGINE_INFO = "metaflow-s3-connectors (blind append)";
+
+  /** What one commit did, as far as an overwrite cares. */
+  private static final class Commit {
+    String by = "an unnamed writer";
+    boolean blindAppend;
+    boolean removes;
+    boolean ofThisWrite;
+    boolean removedReplaced;
+    boolean addedReplaced;
+  }
+
+  private ConcurrentCommits() {}
+
+  /**
+   * Fails with a {@link WriteConflictException} when a commit after {@code base} up to {@code read} conflicts
+   * with an overwrite of {@code replaced} partitions (Delta's partition values) whose removes are
+   * {@code removedPaths} (paths as the log states them). Commits of the write's own transactions do not count.
+   */
+  static void refuseConflicts(DeltaTable table, long base, long read, Predicate<Map<String, String>> replaced,
+      Set<String> removedPaths, String writeId) {
+    Map<Long, Commit> commits = new TreeMap<>();
+    Engine engine = table.engine();
+    try (CloseableIterator<ColumnarBatch> batches = ((TableImpl) table.kernelTable()).getChanges(engine,
+        base + 1, read, EnumSet.of(DeltaAction.ADD, DeltaAction.REMOVE, DeltaAction.COMMITINFO, DeltaAction.TXN))) {
+      while (batches.hasNext()) {
+        ColumnarBatch batch = batches.next();
+        StructType schema = batch.getSchema();
+        ColumnVector versions = batch.getColumnVector(schema.indexOf("version"));
+        ColumnVector adds = batch.getColumnVector(schema.indexOf("add"));
+        ColumnVector removes = batch.getColumnVector(schema.indexOf("remove"));
+        ColumnVector infos = batch.getColumnVector(schema.indexOf("commitInfo"));
+        ColumnVector txns = batch.getColumnVector(schema.indexOf("txn"));
+        for (int i = 0; i < batch.getSize(); i++) {
+          Commit commit = commits.computeIfAbsent(versions.getLong(i), v -> new Commit());
+          if (!adds.isNullAt(i)) {
+            AddFile add = new AddFile(StructRow.fromStructVector(adds, i));
+            commit.addedReplaced |= replaced.test(VectorUtils.toJavaMap(add.getPartitionValues()));
+          }
+          if (!removes.isNullAt(i)) {
+            commit.removes = true;
+            commit.removedReplaced |= removedPaths.contains(new RemoveFile(StructRow.fromStructVector(removes, i))
+                .getPath());
+          }
+          if (!infos.isNullAt(i)) {
+            CommitInfo info = CommitInfo.fromColumnVector(infos, i);
+            commit.by = info.getEngineInfo().orElse(commit.by);
+            commit.blindAppend = info.getIsBlindAppend().orElse(false)
+                || info.getEngineInfo().filter(e -> e.endsWith("/" + APPEND_ENGINE_INFO)).isPresent();
+          }
+          if (!txns.isNullAt(i)) {
+            String app = SetTransaction.fromColumnVector(txns, i).getAppId();
+            commit.ofThisWrite |= app.equals(writeId) || app.startsWith(writeId + "/");
+          }
+        }
+      }
+    } catch (IOException | KernelException | UncheckedIOException e) {
+      throw new MetaflowS3Exception("cannot read the versions committed since version " + base + " began this "
+          + "write (" + e.getMessage() + ")", table.root(), e);
+    }
+    commits.forEach((version, commit) -> {
+      if (commit.ofThisWrite) {
+        return;
+      }
+      if (commit.removedReplaced) {
+        throw new WriteConflictException(table.root(), base, version, commit.by, "removed rows it replaces");
+      }
+      if (commit.addedReplaced && !(commit.blindAppend && !commit.removes)) {
+        throw new WriteConflictException(table.root(), base, version, commit.by, "wrote rows into what it replaces");
+      }
+    });
+  }
+}
