@@ -14,16 +14,18 @@ final class BeginWriteFn extends DoFn<String, TableWrite> {
   private final TableWrite.Mode mode;
   /** The Delta table's layout for rows; null for objects. */
   private final TableLayout layout;
+  private final boolean mergeSchema;
 
-  BeginWriteFn(S3Settings settings, TableWrite.Mode mode, TableLayout layout) {
+  BeginWriteFn(S3Settings settings, TableWrite.Mode mode, TableLayout layout, boolean mergeSchema) {
     this.settings = settings;
     this.mode = mode;
     this.layout = layout;
+    this.mergeSchema = mergeSchema;
   }
 
   @ProcessElement
   public void process(@Element String table, OutputReceiver<TableWrite> out) {
     out.output(layout == null ? TableWrite.begin(settings, table, mode) : TableWrite.begin(settings, table, mode,
-        layout));
+        layout, mergeSchema));
   }
 }

@@ -697,7 +697,7 @@ public final class MetaflowS3IO {
 
     @Override
     public WriteResult expand(PCollection<KV<String, byte[]>> input) {
-      PCollectionView<TableWrite> job = begin(input, null);
+      PCollectionView<TableWrite> job = begin(input, null, false);
       return commit(job, input.apply("WriteObjects",
           ParDo.of(new WriteBundleFn(job, settings(input.getPipeline().getOptions()), getContentType()))
               .withSideInputs(job)));
@@ -716,9 +716,10 @@ public final class MetaflowS3IO {
     /**
      * Begins the write when the pipeline runs: one element, one write id per run, begun on the table before
      * any bundle writes; shared with the writers and the commit as a singleton side input. With a
-     * {@code layout} the write's files are a Delta table's; without, objects.
+     * {@code layout} the write's files are a Delta table's (with {@code mergeSchema}, columns it lacks are
+     * added); without, objects.
      */
-    PCollectionView<TableWrite> begin(PCollection<?> input, TableLayout layout) {
+    PCollectionView<TableWrite> begin(PCollection<?> input, TableLayout layout, boolean mergeSchema) {
       if (getPrefix() == null) {
         throw new IllegalArgumentException("MetaflowS3IO.write() needs to(..)");
       }
@@ -731,7 +732,8 @@ public final class MetaflowS3IO {
       TableWrite.Mode mode = getReplace() ? TableWrite.Mode.OVERWRITE : TableWrite.Mode.APPEND;
       return input.getPipeline()
           .apply("Begin", Create.of(target))
-          .apply("BeginWrite", ParDo.of(new BeginWriteFn(settings(input.getPipeline().getOptions()), mode, layout)))
+          .apply("BeginWrite", ParDo.of(new BeginWriteFn(settings(input.getPipeline().getOptions()), mode, layout,
+              mergeSchema)))
           .setCoder(SerializableCoder.of(TableWrite.class))
           .apply("WriteId", View.asSingleton());
     }

@@ -28,6 +28,8 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, WriteRes
 
   abstract long getRowGroupSize();
 
+  abstract boolean getMergeSchema();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -40,12 +42,14 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, WriteRes
 
     abstract Builder setRowGroupSize(long bytes);
 
+    abstract Builder setMergeSchema(boolean merge);
+
     abstract WriteParquet build();
   }
 
   static WriteParquet of(MetaflowS3IO.Write write, List<String> partitionColumns) {
     return new AutoValue_WriteParquet.Builder().setWrite(write).setPartitionColumns(List.copyOf(partitionColumns))
-        .setCodec(CompressionCodecName.SNAPPY).setRowGroupSize(ParquetWriter.DEFAULT_BLOCK_SIZE).build();
+        .setCodec(CompressionCodecName.SNAPPY).setRowGroupSize(ParquetWriter.DEFAULT_BLOCK_SIZE).setMergeSchema(false).build();
   }
 
   /** The compression of the files' pages (Parquet's codec names: SNAPPY, ZSTD, GZIP, UNCOMPRESSED, ...). */
@@ -64,6 +68,15 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, WriteRes
     return toBuilder().setRowGroupSize(bytes).build();
   }
 
+  /**
+   * Adds the rows' columns the table lacks to its schema at the commit, as Delta's {@code mergeSchema} does
+   * (columns both have must have the same types; a column the rows lack reads as null in them). Without it, rows
+   * of another schema than the table's are refused when the write begins.
+   */
+  public WriteParquet withMergeSchema() {
+    return toBuilder().setMergeSchema(true).build();
+  }
+
   @Override
   public WriteResult expand(PCollection<Row> input) {
     Schema schema = input.getSchema();
@@ -73,7 +86,8 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, WriteRes
       }
     }
     MetaflowS3IO.Write write = getWrite();
-    PCollectionView<TableWrite> job = write.begin(input, DeltaSchemas.layout(schema, getPartitionColumns()));
+    PCollectionView<TableWrite> job = write.begin(input, DeltaSchemas.layout(schema, getPartitionColumns()),
+        getMergeSchema());
     return write.commit(job, input.apply("WriteParquet", ParDo.of(new WriteParquetFn(job,
         write.settings(input.getPipeline().getOptions()),
         getPartitionColumns(), getCodec(), getRowGroupSize())).withSideInputs(job)));
@@ -85,6 +99,7 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, WriteRes
     getWrite().populateDisplayData(builder);
     builder.add(DisplayData.item("partitionColumns", String.join(", ", getPartitionColumns())))
         .add(DisplayData.item("codec", getCodec().name()))
-        .add(DisplayData.item("rowGroupSize", getRowGroupSize()));
+        .add(DisplayData.item("rowGroupSize", getRowGroupSize()))
+        .add(DisplayData.item("mergeSchema", getMergeSchema()));
   }
 }

@@ -111,6 +111,37 @@ class ParquetReadTest {
     }
   }
 
+  /** mergeSchema: rows with a column more are added to the table's schema; earlier rows read it as null. */
+  @Test
+  void withMergeSchemaRowsWithANewColumnWidenTheTable(LocalS3Server server) {
+    S3Settings settings = LocalS3.settings(server).build();
+    String table = LocalS3.root(server, "pq/merge/");
+    Schema wider = Schema.builder().addFields(ROW_SCHEMA.getFields())
+        .addNullableField("score", Schema.FieldType.INT32).build();
+    List<Row> first = List.of(Row.withSchema(ROW_SCHEMA).addValues(1L, 1.5, "a", "DE").build());
+    List<Row> second = List.of(Row.withSchema(wider).addValues(2L, 2.5, "b", "FR", 7).build());
+    MetaflowS3IO.Write write = MetaflowS3IO.write().withSettings(settings).to(table);
+    org.apache.beam.sdk.Pipeline p1 = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    p1.apply(org.apache.beam.sdk.transforms.Create.of(first).withRowSchema(ROW_SCHEMA))
+        .apply(write.asParquet("country"));
+    p1.run().waitUntilFinish();
+    org.apache.beam.sdk.Pipeline refused = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    refused.apply(org.apache.beam.sdk.transforms.Create.of(second).withRowSchema(wider))
+        .apply(write.asParquet("country"));
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        () -> refused.run().waitUntilFinish());
+    assertTrue(String.valueOf(e.getMessage()).contains("mergeSchema adds columns"), e.getMessage());
+    org.apache.beam.sdk.Pipeline p2 = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    p2.apply(org.apache.beam.sdk.transforms.Create.of(second).withRowSchema(wider))
+        .apply(write.asParquet("country").withMergeSchema());
+    p2.run().waitUntilFinish();
+    // The inferred schema is the table's (from its log); the first row has no score.
+    org.apache.beam.sdk.Pipeline read = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    PAssert.that(read.apply(MetaflowS3IO.read().withSettings(settings).from(table).asParquet(wider)))
+        .containsInAnyOrder(Row.withSchema(wider).addValues(1L, 1.5, "a", "DE", null).build(), second.get(0));
+    read.run().waitUntilFinish();
+  }
+
   /** The codec and row group size as asked, read back whole, each row with its file's URL. */
   @Test
   void writeOptionsShapeTheFilesAndRowsKeepTheirUrls(LocalS3Server server, @TempDir Path dir) throws Exception {

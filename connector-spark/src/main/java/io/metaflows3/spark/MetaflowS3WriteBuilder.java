@@ -147,6 +147,12 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsOverwriteV2,
     return dynamic.equalsIgnoreCase("dynamic") ? TableWrite.Mode.OVERWRITE_PARTITIONS : TableWrite.Mode.OVERWRITE;
   }
 
+  /** Option mergeSchema, as Delta's writer takes it: columns the table lacks are added to it. */
+  private boolean mergeSchema() {
+    String merge = options.option("mergeSchema");
+    return merge != null && Boolean.parseBoolean(merge.trim());
+  }
+
   @Override
   public Write build() {
     // The write begins here, when the query runs, before any task writes: Parquet rows go to a Delta table.
@@ -161,7 +167,7 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsOverwriteV2,
         : replaced != null
             ? TableWrite.beginReplacing(options.settings, location, layout, replaced,
                 ZoneId.of(MetaflowS3DataSource.sessionZone()))
-            : TableWrite.begin(options.settings, location, mode(), layout);
+            : TableWrite.begin(options.settings, location, mode(), layout, mergeSchema());
     ParquetTaskWriter.Encoding parquet = options.format == SourceOptions.Format.PARQUET ? parquetEncoding() : null;
     return new ClusteredWrite() {
       @Override

@@ -141,6 +141,50 @@ class DeltaReferenceTest {
   }
 
   @Test
+  void mergeSchemaAddsColumnsAsDeltasOwnWriterDoes() {
+    String ours = root + "merge-ours/";
+    String theirs = root + "merge-theirs/";
+    Dataset<Row> first = rows(0, 10).selectExpr("id", "s", "p");
+    Dataset<Row> wider = rows(10, 20).selectExpr("d", "id", "s", "st", "p"); // new columns, another order
+    Dataset<Row> narrower = rows(20, 25).selectExpr("id", "p"); // columns missing: null in its rows
+    for (String[] target : new String[][] {{ours, "metaflow-s3"}, {theirs, "delta"}}) {
+      for (Dataset<Row> data : List.of(first, wider, narrower)) {
+        data.write().format(target[1]).options(settings.toOptions()).mode("append").option("mergeSchema", "true")
+            .partitionBy("p").save(target[0]);
+      }
+    }
+    assertEquals(delta(theirs).schema().toDDL(), ours(ours).schema().toDDL(), "the merged schema, as Delta merges");
+    assertEquals(sorted(delta(theirs), delta(theirs).schema()), sorted(ours(ours), delta(theirs).schema()));
+    assertSameTable(ours, "merged schema");
+    assertEquals(25, ours(ours).count());
+    Exception mismatch = assertThrows(Exception.class, () -> rows(30, 31).selectExpr("id", "cast(id as int) as s", "p")
+        .write().format("metaflow-s3").options(settings.toOptions()).mode("append").option("mergeSchema", "true")
+        .partitionBy("p").save(ours));
+    assertTrue(String.valueOf(mismatch.getMessage()).contains("does not fit"), mismatch.getMessage());
+    Exception unmerged = assertThrows(Exception.class, () -> rows(30, 31).selectExpr("id", "s", "p", "1 as more")
+        .write().format("metaflow-s3").options(settings.toOptions()).mode("append").partitionBy("p").save(ours));
+    assertTrue(String.valueOf(unmerged.getMessage()).contains("mergeSchema"), unmerged.getMessage());
+    assertEquals(25, ours(ours).count(), "refused writes left nothing");
+  }
+
+  @Test
+  void aTableMappingColumnsToOtherNamesIsRefusedNotMisread() {
+    String t = root + "mapped/";
+    // Created with column mapping on, Delta names each column's values col-<uuid> in the files.
+    String defaultMapping = "spark.databricks.delta.properties.defaults.columnMapping.mode";
+    spark.conf().set(defaultMapping, "name");
+    try {
+      rows(0, 5).selectExpr("id", "s").write().format("delta").save(t);
+    } finally {
+      spark.conf().unset(defaultMapping);
+    }
+    assertEquals(5, delta(t).count());
+    Exception e = assertThrows(Exception.class, () -> ours(t).collectAsList());
+    assertTrue(String.valueOf(e.getMessage()).contains("delta.columnMapping.mode=name with columns stored under "
+        + "other names"), e.getMessage());
+  }
+
+  @Test
   void aTableWithDeletionVectorsIsRefusedNotMisread() {
     String t = root + "dv/";
     rows(0, 20).write().format("delta").save(t);

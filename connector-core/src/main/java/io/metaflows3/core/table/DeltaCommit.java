@@ -94,12 +94,12 @@ final class DeltaCommit {
         if (table.transactionVersion(read.get(), applicationId).isPresent()) {
           return committedEarlier(read.get().getVersion(), applicationId);
         }
-        checkFits(DeltaTable.layout(read.get()));
+        checkFits(read.get());
       }
       long readVersion = read.map(Snapshot::getVersion).orElse(-1L);
       Transaction txn;
       try {
-        txn = builder(read.isPresent(), applicationId).build(engine);
+        txn = builder(read, applicationId).build(engine);
       } catch (ConcurrentTransactionException e) {
         return committedEarlier(readVersion, applicationId);
       }
@@ -145,11 +145,11 @@ final class DeltaCommit {
   Base createIfAbsent() {
     Optional<Snapshot> existing = table.latest();
     if (existing.isPresent()) {
-      checkFits(DeltaTable.layout(existing.get()));
-      return new Base(existing.get().getVersion(), false);
+      checkFits(existing.get());
+      return new Base(readyToAddColumns(existing.get()).getVersion(), false);
     }
     try {
-      builder(false, null).build(engine).commit(engine, CloseableIterable.emptyIterable());
+      builder(Optional.empty(), null).build(engine).commit(engine, CloseableIterable.emptyIterable());
       LOG.info("created Delta table {} with columns {} partitioned by {}", write.record(),
           write.recordLayout().schema().fieldNames(), write.recordLayout().partitionColumns());
       return new Base(0, true);
@@ -158,8 +158,8 @@ final class DeltaCommit {
       if (created.isEmpty()) {
         throw new MetaflowS3Exception("cannot create the Delta table (" + e.getMessage() + ")", write.record(), e);
       }
-      checkFits(DeltaTable.layout(created.get()));
-      return new Base(created.get().getVersion(), false);
+      checkFits(created.get());
+      return new Base(readyToAddColumns(created.get()).getVersion(), false);
     }
   }
 
@@ -184,24 +184,80 @@ final class DeltaCommit {
     return new Outcome(foundIn, true);
   }
 
-  private void checkFits(TableLayout existing) {
-    if (!write.recordLayout().fits(existing)) {
+  private void checkFits(Snapshot existing) {
+    TableLayout layout = DeltaTable.layout(existing);
+    if (write.mergeSchema()
+        ? write.recordLayout().mergedInto(existing.getSchema(), existing.getPartitionColumnNames()).isEmpty()
+        : !write.recordLayout().fits(layout)) {
       throw new MetaflowS3Exception("the data does not fit the Delta table: it has columns "
           + write.recordLayout().schema().fieldNames() + " partitioned by " + write.recordLayout().partitionColumns()
-          + ", the table " + existing.schema().fieldNames() + " partitioned by " + existing.partitionColumns()
-          + " (with the same types); write to a new location", write.table());
+          + ", the table " + layout.schema().fieldNames() + " partitioned by " + layout.partitionColumns()
+          + (write.mergeSchema() ? " (columns both have must have the same types)"
+              : " (with the same types; mergeSchema adds columns the table lacks)")
+          + "; write to a new location", write.table());
     }
   }
 
-  private TransactionBuilder builder(boolean exists, String applicationId) {
+  /**
+   * The table's schema with the columns it lacks added, when the write merges schemas and the data has such
+   * columns; else empty.
+   */
+  private Optional<StructType> added(Snapshot existing) {
+    if (!write.mergeSchema()) {
+      return Optional.empty();
+    }
+    return write.recordLayout().mergedInto(existing.getSchema(), existing.getPartitionColumnNames())
+        .filter(merged -> merged.length() > existing.getSchema().length());
+  }
+
+  /**
+   * Before a write that adds columns begins: Kernel changes a schema only with column mapping on, so it is turned
+   * on (mode name: every column keeps its name as its physical name, see {@link PhysicalNames}) as a version of
+   * its own, which changes nothing a reader sees. Returns the snapshot the write begins from.
+   */
+  private Snapshot readyToAddColumns(Snapshot existing) {
+    if (added(existing).isEmpty()) {
+      return existing;
+    }
+    PhysicalNames.refuseUnlessAddable(existing, write.record());
+    if (!PhysicalNames.mode(existing).equals("none")) {
+      return existing;
+    }
+    try {
+      TransactionCommitResult result = table.kernelTable()
+          .createTransactionBuilder(engine, ENGINE_INFO, Operation.MANUAL_UPDATE)
+          .withTableProperties(engine, Map.of(PhysicalNames.MODE, "name"))
+          .build(engine).commit(engine, CloseableIterable.emptyIterable());
+      LOG.info("turned on column mapping (by name) in {} at version {}, to add columns", write.record(),
+          result.getVersion());
+      runHooks(result);
+    } catch (KernelException | UncheckedIOException e) {
+      // Another writer may have turned it on first: the log says.
+      LOG.info("turning on column mapping in {} did not land ({}): reading the log again", write.record(),
+          e.getMessage());
+    }
+    Snapshot now = table.latest().orElseThrow();
+    if (PhysicalNames.mode(now).equals("none")) {
+      throw new MetaflowS3Exception("cannot turn on column mapping, which adding columns needs", write.record());
+    }
+    PhysicalNames.refuseUnlessAddable(now, write.record());
+    return now;
+  }
+
+  private TransactionBuilder builder(Optional<Snapshot> read, String applicationId) {
     // An append says so in its engine info: Kernel states no commit a blind append (see ConcurrentCommits).
     String engineInfo = applicationId != null && write.mode() == TableWrite.Mode.APPEND
         ? ConcurrentCommits.APPEND_ENGINE_INFO : ENGINE_INFO;
     TransactionBuilder builder = table.kernelTable().createTransactionBuilder(engine, engineInfo,
-        exists ? Operation.WRITE : Operation.CREATE_TABLE);
-    if (!exists) {
+        read.isPresent() ? Operation.WRITE : Operation.CREATE_TABLE);
+    if (read.isEmpty()) {
       builder = builder.withSchema(engine, write.recordLayout().schema())
           .withPartitionColumns(engine, write.recordLayout().partitionColumns());
+    } else {
+      Optional<StructType> added = added(read.get());
+      if (added.isPresent()) {
+        builder = builder.withSchema(engine, added.get());
+      }
     }
     builder = builder.withMaxRetries(0);
     return applicationId == null ? builder

@@ -35,7 +35,6 @@ public final class DeltaTable {
   /** The log's folder below a table's root. */
   public static final String LOG_FOLDER = "_delta_log/";
   /** Table properties that change how files must be read, which this library's readers do not apply. */
-  private static final List<String> UNREADABLE_PROPERTIES = List.of("delta.columnMapping.mode");
   private final String root;
   private final Engine engine;
   private final Table table;
@@ -102,9 +101,10 @@ public final class DeltaTable {
     }
   }
 
-  /** The layout (schema and partition columns) of a snapshot. */
+  /** The layout (schema and partition columns) of a snapshot, as readers show it (no column mapping metadata). */
   public static TableLayout layout(Snapshot snapshot) {
-    return new TableLayout(snapshot.getSchema().toJson(), snapshot.getPartitionColumnNames());
+    return new TableLayout(PhysicalNames.withoutMapping(snapshot.getSchema()).toJson(),
+        snapshot.getPartitionColumnNames());
   }
 
   /** The version of a write's transaction ({@code txn} action) that a snapshot shows committed, if any. */
@@ -114,8 +114,8 @@ public final class DeltaTable {
 
   /**
    * The data files of a snapshot, in the log's order. A table whose files this library cannot read as they
-   * are (rows deleted by deletion vectors, columns renamed by column mapping) is refused, naming the feature:
-   * never a wrong answer.
+   * are (rows deleted by deletion vectors, columns stored under other names: {@link PhysicalNames}) is refused,
+   * naming the feature: never a wrong answer.
    */
   public List<DataFile> files(Snapshot snapshot) {
     return files(snapshot, Optional.empty());
@@ -126,13 +126,7 @@ public final class DeltaTable {
    * partition values and column statistics of their {@code add} actions (files without statistics are kept).
    */
   public List<DataFile> files(Snapshot snapshot, Optional<Predicate> filter) {
-    for (String property : UNREADABLE_PROPERTIES) {
-      String value = snapshot.getTableProperties().get(property);
-      if (value != null && !value.equalsIgnoreCase("none")) {
-        throw new MetaflowS3Exception("the Delta table uses " + property + "=" + value + ", which this reader does "
-            + "not support; read it with Delta's own reader", root);
-      }
-    }
+    PhysicalNames.refuseMapped(snapshot, root);
     List<DataFile> files = new ArrayList<>();
     forEachScanFile(snapshot, filter, row -> {
       FileStatus status = InternalScanFileUtils.getAddFileStatus(row);

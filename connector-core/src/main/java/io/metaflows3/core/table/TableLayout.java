@@ -56,6 +56,29 @@ public record TableLayout(String schemaJson, List<String> partitionColumns) impl
         && withoutNullability(schema()).equals(withoutNullability(other.schema()));
   }
 
+  /**
+   * The schema of a table ({@code tableSchema}, partitioned by {@code tablePartitions}) with the columns of this
+   * layout it lacks added at its end, nullable: Delta's {@code mergeSchema}. The table's own fields stay as they
+   * are, metadata (column mapping's ids and physical names) included. Empty when a column both have differs in
+   * type (nested fields included: only top-level columns are added) or the partition columns differ.
+   */
+  java.util.Optional<StructType> mergedInto(StructType tableSchema, List<String> tablePartitions) {
+    if (!lower(partitionColumns).equals(lower(tablePartitions))) {
+      return java.util.Optional.empty();
+    }
+    StructType merged = tableSchema;
+    for (StructField f : schema().fields()) {
+      java.util.Optional<StructField> existing = tableSchema.fields().stream()
+          .filter(t -> t.getName().equalsIgnoreCase(f.getName())).findFirst();
+      if (existing.isEmpty()) {
+        merged = merged.add(new StructField(f.getName(), f.getDataType(), true, f.getMetadata()));
+      } else if (!withoutNullability(existing.get().getDataType()).equals(withoutNullability(f.getDataType()))) {
+        return java.util.Optional.empty();
+      }
+    }
+    return java.util.Optional.of(merged);
+  }
+
   private static List<String> lower(List<String> names) {
     return names.stream().map(n -> n.toLowerCase(Locale.ROOT)).toList();
   }

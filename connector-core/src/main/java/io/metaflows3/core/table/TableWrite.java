@@ -79,9 +79,11 @@ public final class TableWrite implements Serializable {
   private final String zone;
   /** The table's version when the write began: what an overwrite replaces is taken from it. */
   private final long baseVersion;
+  /** Whether columns of the layout the table lacks are added to it (Delta's mergeSchema). */
+  private final boolean mergeSchema;
 
   private TableWrite(S3Settings settings, String table, String writeId, Mode mode, TableLayout layout,
-      PartitionFilter replaced, String zone, long baseVersion) {
+      PartitionFilter replaced, String zone, long baseVersion, boolean mergeSchema) {
     this.settings = settings;
     this.table = table;
     this.writeId = writeId;
@@ -90,6 +92,7 @@ public final class TableWrite implements Serializable {
     this.replaced = replaced;
     this.zone = zone;
     this.baseVersion = baseVersion;
+    this.mergeSchema = mergeSchema;
   }
 
   /**
@@ -107,10 +110,24 @@ public final class TableWrite implements Serializable {
    * holding one below it, is refused, as is a table of another layout.
    */
   public static TableWrite begin(S3Settings settings, String tableUrl, Mode mode, TableLayout layout) {
+    return begin(settings, tableUrl, mode, layout, false);
+  }
+
+  /**
+   * {@link #begin(S3Settings, String, Mode, TableLayout)}, and with {@code mergeSchema} columns of {@code layout}
+   * the table lacks are added to it at the commit (Delta's {@code mergeSchema}; columns both have must have the
+   * same types, and a column the data lacks reads as null in its rows). Adding columns turns Delta's column
+   * mapping on in the table (by name: its files keep naming columns as the schema does), as Kernel requires.
+   */
+  public static TableWrite begin(S3Settings settings, String tableUrl, Mode mode, TableLayout layout,
+      boolean mergeSchema) {
     if (mode == Mode.OVERWRITE_WHERE) {
       throw new IllegalArgumentException("an overwrite of some partitions names them: begin(.., replaced, zone)");
     }
-    return begin(settings, tableUrl, mode, layout, null, null);
+    if (mergeSchema && layout == null) {
+      throw new IllegalArgumentException("a write of objects has no schema to merge");
+    }
+    return begin(settings, tableUrl, mode, layout, null, null, mergeSchema);
   }
 
   /**
@@ -121,14 +138,14 @@ public final class TableWrite implements Serializable {
   public static TableWrite beginReplacing(S3Settings settings, String tableUrl, TableLayout layout,
       PartitionFilter replaced, ZoneId zone) {
     return begin(settings, tableUrl, Mode.OVERWRITE_WHERE, Objects.requireNonNull(layout, "layout"),
-        Objects.requireNonNull(replaced, "replaced"), Objects.requireNonNull(zone, "zone"));
+        Objects.requireNonNull(replaced, "replaced"), Objects.requireNonNull(zone, "zone"), false);
   }
 
   private static TableWrite begin(S3Settings settings, String tableUrl, Mode mode, TableLayout layout,
-      PartitionFilter replaced, ZoneId zone) {
+      PartitionFilter replaced, ZoneId zone, boolean mergeSchema) {
     String writeId = STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
     TableWrite write = new TableWrite(settings, S3Url.parse(tableUrl).asPrefix().toString(), writeId, mode,
-        layout, replaced, zone == null ? null : zone.getId(), -1);
+        layout, replaced, zone == null ? null : zone.getId(), -1, mergeSchema);
     try (S3 s3 = write.client()) {
       TableNesting.refuseNested(s3, write.table, layout != null ? DeltaTable.LOG_FOLDER : OBJECTS_FOLDER);
       DeltaCommit commit = new DeltaCommit(write, s3);
@@ -141,7 +158,8 @@ public final class TableWrite implements Serializable {
           throw nested;
         }
       }
-      return new TableWrite(settings, write.table, writeId, mode, layout, replaced, write.zone, base.version());
+      return new TableWrite(settings, write.table, writeId, mode, layout, replaced, write.zone, base.version(),
+          mergeSchema);
     }
   }
 
@@ -175,6 +193,11 @@ public final class TableWrite implements Serializable {
   /** The version of the table (or of the objects' record) when the write began. */
   public long baseVersion() {
     return baseVersion;
+  }
+
+  /** Whether the write adds columns the table lacks (Delta's mergeSchema). */
+  public boolean mergeSchema() {
+    return mergeSchema;
   }
 
   /** The Delta table's layout; null for a write of objects. */

@@ -183,6 +183,58 @@ class DeltaWriteTest {
     }
   }
 
+  private static TableLayout layout(String... columns) {
+    StringBuilder json = new StringBuilder("{\"type\":\"struct\",\"fields\":[");
+    for (int i = 0; i < columns.length; i++) {
+      String[] nameType = columns[i].split(" ");
+      json.append(i > 0 ? "," : "").append("{\"name\":\"").append(nameType[0]).append("\",\"type\":\"")
+          .append(nameType[1]).append("\",\"nullable\":true,\"metadata\":{}}");
+    }
+    return new TableLayout(json.append("]}").toString(), List.of("country"));
+  }
+
+  @Test
+  void mergeSchemaAddsColumnsByTurningOnColumnMappingByName() {
+    String t = table("merge");
+    try (S3 s3 = client()) {
+      write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1"));
+      TableLayout wider = layout("extra string", "x long", "country string");
+      MetaflowS3Exception unmerged = assertThrows(MetaflowS3Exception.class,
+          () -> TableWrite.begin(settings, t, TableWrite.Mode.APPEND, wider));
+      assertTrue(unmerged.getMessage().contains("mergeSchema adds columns"), unmerged.getMessage());
+      TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, wider, true);
+      assertEquals(2, w.baseVersion(), "version 2 turned column mapping on");
+      assertEquals(3, w.commit(attempt(w, s3, "t0", Map.of("country=FR/a", "FR1"))).version());
+      io.delta.kernel.Snapshot merged = DeltaTable.at(s3, t).latest().orElseThrow();
+      assertEquals(List.of("x", "country", "extra"), merged.getSchema().fieldNames(), "added at the end");
+      assertEquals("name", merged.getTableProperties().get("delta.columnMapping.mode"));
+      merged.getSchema().fields().forEach(f -> assertEquals(f.getName(),
+          f.getMetadata().getString("delta.columnMapping.physicalName"), "files name columns as the schema does"));
+      assertEquals(Map.of("FR", List.of("FR1"), "US", List.of("US1")), read(s3, t));
+      // Narrower data merges into no change; a column of another type does not merge.
+      TableWrite narrower = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, layout("country string"), true);
+      assertEquals(4, narrower.commit(attempt(narrower, s3, "t0", Map.of("country=DE/a", "DE1"))).version());
+      assertEquals(3, DeltaTable.at(s3, t).latest().orElseThrow().getSchema().length());
+      assertTrue(assertThrows(MetaflowS3Exception.class, () -> TableWrite.begin(settings, t, TableWrite.Mode.APPEND,
+          layout("x string", "country string"), true)).getMessage().contains("must have the same types"));
+    }
+  }
+
+  @Test
+  void aTableWhoseFilesNameColumnsOtherwiseIsRefused() {
+    String t = table("mapped");
+    try (S3 s3 = client()) {
+      DeltaTable table = DeltaTable.at(s3, t);
+      // Created with column mapping on, Kernel names each column's values col-<uuid> in the files.
+      table.kernelTable().createTransactionBuilder(table.engine(), "test", io.delta.kernel.Operation.CREATE_TABLE)
+          .withSchema(table.engine(), LAYOUT.schema()).withPartitionColumns(table.engine(), List.of("country"))
+          .withTableProperties(table.engine(), Map.of("delta.columnMapping.mode", "name")).build(table.engine())
+          .commit(table.engine(), io.delta.kernel.utils.CloseableIterable.emptyIterable());
+      MetaflowS3Exception refused = assertThrows(MetaflowS3Exception.class, () -> read(s3, t));
+      assertTrue(refused.getMessage().contains("columns stored under other names (x as col-"), refused.getMessage());
+    }
+  }
+
   @Test
   void aCommitReExecutedWithAnotherAttemptsFilesCommitsOnceAndDeletesNothing() {
     String t = table("reexecuted");
