@@ -66,6 +66,17 @@ class FlinkRunnerTest {
     return Pipeline.create(options);
   }
 
+  /**
+   * The watch of runs on Flink in streaming mode: objects as they come, with their times, and windows that fire
+   * (when the watch ends: Flink's runner holds a splittable DoFn's watermark back until then, see WatchedRuns).
+   */
+  @Test
+  void watchedRunsAreReadAsTheyGrowWithTheirTimesAndWindowsFire(LocalS3Server server) throws Exception {
+    Pipeline p = flink();
+    p.getOptions().as(FlinkPipelineOptions.class).setStreaming(true);
+    WatchedRuns.check(p, LocalS3.settings(server).build(), LocalS3.root(server, "flink-watched"), false);
+  }
+
   @Test
   void writeWithAFailedFirstAttemptThenReadYieldsEachElementOnce(LocalS3Server server) {
     S3Settings settings = LocalS3.settings(server).build();

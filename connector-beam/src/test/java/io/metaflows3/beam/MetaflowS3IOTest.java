@@ -204,29 +204,6 @@ class MetaflowS3IOTest {
     lenient.run().waitUntilFinish();
   }
 
-  /** When each window of the watch test fired (wall-clock millis), by window end; static: DoFns are copies. */
-  private static final Map<Long, Long> FIRED = new java.util.concurrent.ConcurrentHashMap<>();
-  /** The timestamp each element of the watch test carried, by its object's place below the flow. */
-  private static final Map<String, Long> STAMPS = new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** Records each element's timestamp in {@link #STAMPS}; emits "place=text". */
-  private static final class StampFn extends DoFn<MetaflowS3Object, String> {
-    @ProcessElement
-    public void process(@Element MetaflowS3Object o, @Timestamp org.joda.time.Instant at, OutputReceiver<String> out) {
-      String key = o.url.replaceAll(".*/TrainFlow/", "");
-      STAMPS.put(key, at.getMillis());
-      out.output(key + "=" + new String(o.bytes, StandardCharsets.UTF_8));
-    }
-  }
-
-  /** Records in {@link #FIRED} when each window first fired. */
-  private static final class FiredFn extends DoFn<KV<String, Iterable<MetaflowS3Object>>, Void> {
-    @ProcessElement
-    public void process(org.apache.beam.sdk.transforms.windowing.BoundedWindow window) {
-      FIRED.putIfAbsent(window.maxTimestamp().getMillis() + 1, System.currentTimeMillis());
-    }
-  }
-
   @Test
   void emptyObjectsAreElementsAndFolderMarkersAreNot(TestPipeline p) {
     try (S3 s3 = client()) {
@@ -276,70 +253,11 @@ class MetaflowS3IOTest {
         "a marker without continuously(..)");
   }
 
-  /** Waits until the watch test has read the object at {@code place} below the flow. */
-  private static void awaitRead(String place) throws InterruptedException {
-    for (int i = 0; i < 600 && !STAMPS.containsKey(place); i++) {
-      Thread.sleep(50);
-    }
-  }
-
   @Test
   void runsAreReadObjectByObjectAsTheyAppearWithTheirTimesAndWindowsFireAsPollsGoOn() throws Exception {
-    String s3root = url("watched");
-    FlowRun one = FlowRun.of("TrainFlow", "1");
-    FlowRun two = FlowRun.of("TrainFlow", "2");
-    try (S3 s3 = S3.builder().settings(settings).s3root(s3root).run(one).build()) {
-      s3.put("data/a", "run one");
-    }
-    long[] secondRunStored = {0};
-    STAMPS.clear();
-    FIRED.clear();
-    Thread later = new Thread(() -> {
-      try (S3 s3 = S3.builder().settings(settings).s3root(s3root).run(one).build();
-          S3 next = S3.builder().settings(settings).s3root(s3root).run(two).build()) {
-        awaitRead("1/data/a");
-        s3.put("data/a2", "run one, later"); // a run writes over time: read though the run was seen before
-        awaitRead("1/data/a2");
-        Thread.sleep(3000); // polls go on meanwhile: the watermark passes the first run's windows
-        secondRunStored[0] = System.currentTimeMillis();
-        next.put("data/b", "run two");
-        Thread.sleep(500);
-        next.put("_done", ""); // run two's marker: it is read to the end, then no longer polled
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
     Pipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
     p.getOptions().as(org.apache.beam.sdk.options.StreamingOptions.class).setStreaming(true);
-    PCollection<MetaflowS3Object> read = p.apply(MetaflowS3IO.watchForNewRuns("TrainFlow").withSettings(settings)
-        .withS3root(s3root).withPollInterval(org.joda.time.Duration.millis(200))
-        .withRunCompletionMarker("_done")
-        .withRunTermination(org.apache.beam.sdk.transforms.Watch.Growth.afterTimeSinceNewOutput(
-            org.joda.time.Duration.standardSeconds(4)))
-        .withTermination(org.apache.beam.sdk.transforms.Watch.Growth.afterTimeSinceNewOutput(
-            org.joda.time.Duration.standardSeconds(4))));
-    PCollection<String> stamped = read.apply("Stamps", ParDo.of(new StampFn()));
-    PAssert.that(stamped).containsInAnyOrder("1/data/a=run one", "1/data/a2=run one, later", "2/data/b=run two");
-    read.apply(org.apache.beam.sdk.transforms.windowing.Window.into(
-            org.apache.beam.sdk.transforms.windowing.FixedWindows.of(org.joda.time.Duration.standardSeconds(1))))
-        .apply(org.apache.beam.sdk.transforms.WithKeys.of("all"))
-        .apply(org.apache.beam.sdk.transforms.GroupByKey.create())
-        .apply("Fired", ParDo.of(new FiredFn()));
-    later.start();
-    p.run().waitUntilFinish();
-    later.join();
-    try (S3 s3 = client()) {
-      Map<String, Long> modified = new java.util.HashMap<>();
-      s3.listRecursive(List.of(s3root + "/TrainFlow/")).forEach(o -> modified.put(
-          o.url().replaceAll(".*/TrainFlow/", ""), o.lastModified().orElseThrow().toEpochMilli()));
-      // Each element carries its object's last-modified time (read back here from a listing).
-      modified.remove("2/_done");
-      assertEquals(modified, STAMPS);
-      long firstWindowEnd = modified.get("1/data/a") / 1000 * 1000 + 1000;
-      assertTrue(FIRED.containsKey(firstWindowEnd), "the first run's window fired: " + FIRED);
-      assertTrue(FIRED.get(firstWindowEnd) < secondRunStored[0], "the first run's window fired as the polls went "
-          + "on, before the second run was stored, not when the watch ended");
-    }
+    WatchedRuns.check(p, settings, url("watched"), true);
   }
 
   @Test
