@@ -8,6 +8,7 @@ import io.metaflows3.core.table.PartitionFilter;
 import io.metaflows3.core.table.PartitionSchema;
 import io.metaflows3.core.table.PartitionType;
 import io.metaflows3.core.table.ReadPlanner;
+import io.metaflows3.core.table.TableLayout;
 import io.metaflows3.hadoop.FileSystemSettings;
 import io.metaflows3.hadoop.ListedObjects;
 import io.metaflows3.hadoop.MetaflowS3FileSystem;
@@ -127,10 +128,11 @@ final class ParquetRecords {
   }
 
   /**
-   * The Beam schema of the Parquet table at {@code locations} (full URLs), from the footer of its first object
-   * (as Spark infers a schema without mergeSchema) in {@code snapshot} where it is a Delta table, with the
-   * partition columns of its objects' prefixes typed as Spark types them: from a Delta table's log, else inferred
-   * from the folder names.
+   * The Beam schema of the Parquet table at {@code locations} (full URLs), with the partition columns of its
+   * objects' prefixes typed as Spark types them: from a Delta table's log, else inferred from the folder names.
+   * A plain table's columns are its first object's footer's (as Spark infers a schema without mergeSchema); a
+   * Delta table's are its log's, in its order, each typed as the footer of the first file in {@code snapshot}
+   * that has it (a column added by mergeSchema is in newer files only; one no file has yet is refused, named).
    */
   static Schema infer(S3Settings settings, List<String> locations, ReadPlanner.SnapshotChoice snapshot) {
     ReadPlanner.Listing listing = new ReadPlanner(SharedClients.get(settings)).at(snapshot).listing(locations, null,
@@ -146,14 +148,44 @@ final class ParquetRecords {
     for (ReadPlanner.TableRead table : listing.deltaTables().values()) {
       partitions.putAll(DeltaSchemas.partitionTypes(table.layout()));
     }
-    ObjectRange first = objects.get(0);
     Configuration conf = readConf(settings);
-    ListedObjects.remember(first.url(), new ListedObjects.Listed(first.size(), first.version(), 0L));
-    try (ParquetFileReader footer = ParquetFileReader.open(HadoopInputFile.fromStatus(new FileStatus(first.size(),
-        false, 1, 0, 0, MetaflowS3FileSystem.pathOf(first.url())), conf))) {
-      return beamSchema(footer.getFileMetaData().getSchema(), conf, partitions);
+    if (listing.deltaTables().size() != 1) {
+      return beamSchema(footer(objects.get(0), conf), conf, partitions);
+    }
+    TableLayout layout = listing.deltaTables().values().iterator().next().layout();
+    Map<String, Schema.Field> found = new java.util.HashMap<>();
+    java.util.Set<String> wanted = new java.util.LinkedHashSet<>();
+    layout.schema().fieldNames().stream().filter(n -> !partitions.containsKey(n))
+        .forEach(n -> wanted.add(n.toLowerCase(java.util.Locale.ROOT)));
+    for (ObjectRange file : objects) {
+      if (found.keySet().containsAll(wanted)) {
+        break;
+      }
+      beamSchema(footer(file, conf), conf, Map.of()).getFields().forEach(f ->
+          found.putIfAbsent(f.getName().toLowerCase(java.util.Locale.ROOT), f));
+    }
+    Schema.Builder schema = Schema.builder();
+    for (String column : layout.schema().fieldNames()) {
+      Schema.Field field = found.get(column.toLowerCase(java.util.Locale.ROOT));
+      if (partitions.containsKey(column)) {
+        schema.addNullableField(column, partitions.get(column));
+      } else if (field == null) {
+        throw new IllegalArgumentException("column '" + column + "' of the Delta table at " + locations
+            + " is in no file yet, so no file tells its Parquet type: give the schema, asParquet(schema)");
+      } else {
+        schema.addField(field.withName(column));
+      }
+    }
+    return schema.build();
+  }
+
+  private static MessageType footer(ObjectRange file, Configuration conf) {
+    ListedObjects.remember(file.url(), new ListedObjects.Listed(file.size(), file.version(), 0L));
+    try (ParquetFileReader footer = ParquetFileReader.open(HadoopInputFile.fromStatus(new FileStatus(file.size(),
+        false, 1, 0, 0, MetaflowS3FileSystem.pathOf(file.url())), conf))) {
+      return footer.getFileMetaData().getSchema();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the footer of " + first.url(), e);
+      throw new UncheckedIOException("cannot read the footer of " + file.url(), e);
     }
   }
 

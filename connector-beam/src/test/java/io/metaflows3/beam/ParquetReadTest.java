@@ -135,10 +135,15 @@ class ParquetReadTest {
     p2.apply(org.apache.beam.sdk.transforms.Create.of(second).withRowSchema(wider))
         .apply(write.asParquet("country").withMergeSchema());
     p2.run().waitUntilFinish();
-    // The inferred schema is the table's (from its log); the first row has no score.
+    // The first row has no score; without a schema given, the columns are the log's, typed by the files.
     org.apache.beam.sdk.Pipeline read = TestPipeline.create().enableAbandonedNodeEnforcement(false);
-    PAssert.that(read.apply(MetaflowS3IO.read().withSettings(settings).from(table).asParquet(wider)))
+    MetaflowS3IO.Read from = MetaflowS3IO.read().withSettings(settings).from(table);
+    PAssert.that(read.apply("Given", from.asParquet(wider)))
         .containsInAnyOrder(Row.withSchema(wider).addValues(1L, 1.5, "a", "DE", null).build(), second.get(0));
+    PAssert.that(read.apply("Inferred", from.asParquet()).apply(org.apache.beam.sdk.transforms.MapElements
+        .into(org.apache.beam.sdk.values.TypeDescriptors.strings())
+        .via(r -> r.getSchema().getFieldNames() + " " + r.getInt64("id") + ":" + r.getValue("score"))))
+        .containsInAnyOrder("[id, amount, label, country, score] 1:null", "[id, amount, label, country, score] 2:7");
     read.run().waitUntilFinish();
   }
 

@@ -160,6 +160,10 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsOverwriteV2,
     TableLayout layout = new TableLayout(schema.asNullable().json(),
         java.util.Arrays.asList(partitions.schema().fieldNames()));
     String location = options.locations.get(0);
+    if (replaced != null && mergeSchema()) {
+      throw new IllegalArgumentException("metaflow-s3 adds columns (mergeSchema) on appends and overwrites of whole "
+          + "tables or written partitions, not on an overwrite by filter (static partitions, REPLACE WHERE)");
+    }
     TableWrite job = options.format != SourceOptions.Format.PARQUET
         ? TableWrite.begin(options.settings, location, mode())
         // Spark chose an overwrite by filter when it analysed the query (static partitions, REPLACE WHERE,

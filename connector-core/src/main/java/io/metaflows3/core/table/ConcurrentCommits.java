@@ -3,7 +3,6 @@ package io.metaflows3.core.table;
 import io.delta.kernel.data.ColumnVector;
 import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.exceptions.KernelException;
 import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
 import io.delta.kernel.internal.TableImpl;
 import io.delta.kernel.internal.actions.AddFile;
@@ -16,7 +15,6 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
@@ -89,7 +87,7 @@ final class ConcurrentCommits {
           }
         }
       }
-    } catch (IOException | KernelException | UncheckedIOException e) {
+    } catch (IOException | RuntimeException e) { // Kernel's, its engine's, a log it cannot parse
       throw new MetaflowS3Exception("cannot read the versions committed since version " + base + " began this "
           + "write (" + e.getMessage() + ")", table.root(), e);
     }

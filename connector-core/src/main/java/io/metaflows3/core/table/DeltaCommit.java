@@ -15,6 +15,7 @@ import io.delta.kernel.exceptions.KernelException;
 import io.delta.kernel.exceptions.MaxCommitRetryLimitReachedException;
 import io.delta.kernel.hook.PostCommitHook;
 import io.delta.kernel.internal.InternalScanFileUtils;
+import io.delta.kernel.internal.SnapshotImpl;
 import io.delta.kernel.internal.actions.AddFile;
 import io.delta.kernel.internal.actions.SingleAction;
 import io.delta.kernel.internal.data.TransactionStateRow;
@@ -95,6 +96,11 @@ final class DeltaCommit {
           return committedEarlier(read.get().getVersion(), applicationId);
         }
         checkFits(read.get());
+        refuseRecreated(read.get());
+        if (added(read.get()).isPresent() && PhysicalNames.mode(read.get()).equals("none")) {
+          turnOnColumnMapping();
+          continue;
+        }
       }
       long readVersion = read.map(Snapshot::getVersion).orElse(-1L);
       Transaction txn;
@@ -134,33 +140,41 @@ final class DeltaCommit {
     }
   }
 
-  /** The version a write begins from, and whether beginning it created the table (as its empty version 0). */
-  record Base(long version, boolean created) {}
+  /**
+   * The version a write begins from, the id Delta gave the table (a table made anew where one was, after its log
+   * was deleted, has another), and whether beginning the write created the table (as its empty version 0).
+   */
+  record Base(long version, String tableId, boolean created) {}
 
   /**
    * Creates the table, empty, with the write's layout, unless it exists: from then on readers of the location read
    * its log, so files the write's tasks store are invisible until its commit names them. Losing the race to
-   * another writer's creation is fine. Returns the version the write begins from.
+   * another writer's creation is fine. Returns what the write begins from.
    */
   Base createIfAbsent() {
     Optional<Snapshot> existing = table.latest();
     if (existing.isPresent()) {
       checkFits(existing.get());
-      return new Base(readyToAddColumns(existing.get()).getVersion(), false);
+      return base(existing.get(), false);
     }
+    boolean created = false;
     try {
       builder(Optional.empty(), null).build(engine).commit(engine, CloseableIterable.emptyIterable());
       LOG.info("created Delta table {} with columns {} partitioned by {}", write.record(),
           write.recordLayout().schema().fieldNames(), write.recordLayout().partitionColumns());
-      return new Base(0, true);
+      created = true;
     } catch (KernelException | UncheckedIOException e) {
-      Optional<Snapshot> created = table.latest();
-      if (created.isEmpty()) {
+      if (table.latest().isEmpty()) {
         throw new MetaflowS3Exception("cannot create the Delta table (" + e.getMessage() + ")", write.record(), e);
       }
-      checkFits(created.get());
-      return new Base(readyToAddColumns(created.get()).getVersion(), false);
     }
+    Snapshot now = table.latest().orElseThrow();
+    checkFits(now);
+    return base(now, created);
+  }
+
+  private static Base base(Snapshot snapshot, boolean created) {
+    return new Base(snapshot.getVersion(), ((SnapshotImpl) snapshot).getMetadata().getId(), created);
   }
 
   /**
@@ -184,17 +198,40 @@ final class DeltaCommit {
     return new Outcome(foundIn, true);
   }
 
+  /**
+   * Refuses a table the write cannot go into: one whose files name columns otherwise than its schema (the write's
+   * files would name them by the schema), or of another layout; with mergeSchema, one whose columns the data's
+   * cannot be merged into, or that cannot take new columns.
+   */
   private void checkFits(Snapshot existing) {
+    PhysicalNames.refuseMapped(existing, write.record());
     TableLayout layout = DeltaTable.layout(existing);
-    if (write.mergeSchema()
-        ? write.recordLayout().mergedInto(existing.getSchema(), existing.getPartitionColumnNames()).isEmpty()
-        : !write.recordLayout().fits(layout)) {
+    boolean fits = write.mergeSchema()
+        ? write.recordLayout().mergedInto(existing.getSchema(), existing.getPartitionColumnNames()).isPresent()
+        : write.recordLayout().fits(layout);
+    if (!fits) {
       throw new MetaflowS3Exception("the data does not fit the Delta table: it has columns "
           + write.recordLayout().schema().fieldNames() + " partitioned by " + write.recordLayout().partitionColumns()
           + ", the table " + layout.schema().fieldNames() + " partitioned by " + layout.partitionColumns()
-          + (write.mergeSchema() ? " (columns both have must have the same types)"
-              : " (with the same types; mergeSchema adds columns the table lacks)")
-          + "; write to a new location", write.table());
+          + (write.mergeSchema() ? " (the same partition columns, and the same types where both have a column)"
+              : " (the same partition columns and types; mergeSchema adds columns the table lacks)")
+          + "; the table is as of version " + existing.getVersion() + ", which may have changed since the write "
+          + "began", write.table());
+    }
+    if (added(existing).isPresent()) {
+      PhysicalNames.refuseUnlessAddable(existing, write.record());
+    }
+  }
+
+  /**
+   * Refuses to commit an overwrite into another table than the one it began in (the log deleted and made anew
+   * meanwhile): what it replaces was taken from the version it began from, which the new table does not have.
+   */
+  private void refuseRecreated(Snapshot read) {
+    String id = ((SnapshotImpl) read).getMetadata().getId();
+    if (write.mode() != TableWrite.Mode.APPEND && write.tableId() != null && !write.tableId().equals(id)) {
+      throw new MetaflowS3Exception("the Delta table was made anew since this overwrite began (its log was "
+          + "deleted?): nothing was committed; run the write again", write.record());
     }
   }
 
@@ -211,18 +248,12 @@ final class DeltaCommit {
   }
 
   /**
-   * Before a write that adds columns begins: Kernel changes a schema only with column mapping on, so it is turned
-   * on (mode name: every column keeps its name as its physical name, see {@link PhysicalNames}) as a version of
-   * its own, which changes nothing a reader sees. Returns the snapshot the write begins from.
+   * Before the commit of a write that adds columns: Kernel changes a schema only with column mapping on, so it is
+   * turned on as a version of its own (mode name: every column keeps its name as its physical name, see
+   * {@link PhysicalNames}; readers of Delta's reader version 1 can no longer read the table). Losing the race to
+   * another commit is fine: the caller reads the log again.
    */
-  private Snapshot readyToAddColumns(Snapshot existing) {
-    if (added(existing).isEmpty()) {
-      return existing;
-    }
-    PhysicalNames.refuseUnlessAddable(existing, write.record());
-    if (!PhysicalNames.mode(existing).equals("none")) {
-      return existing;
-    }
+  private void turnOnColumnMapping() {
     try {
       TransactionCommitResult result = table.kernelTable()
           .createTransactionBuilder(engine, ENGINE_INFO, Operation.MANUAL_UPDATE)
@@ -232,16 +263,9 @@ final class DeltaCommit {
           result.getVersion());
       runHooks(result);
     } catch (KernelException | UncheckedIOException e) {
-      // Another writer may have turned it on first: the log says.
       LOG.info("turning on column mapping in {} did not land ({}): reading the log again", write.record(),
           e.getMessage());
     }
-    Snapshot now = table.latest().orElseThrow();
-    if (PhysicalNames.mode(now).equals("none")) {
-      throw new MetaflowS3Exception("cannot turn on column mapping, which adding columns needs", write.record());
-    }
-    PhysicalNames.refuseUnlessAddable(now, write.record());
-    return now;
   }
 
   private TransactionBuilder builder(Optional<Snapshot> read, String applicationId) {

@@ -48,7 +48,7 @@ final class PhysicalNames {
     if (!mode.equals("name") || !mapped.isEmpty()) {
       throw new MetaflowS3Exception("the Delta table uses " + MODE + "=" + mode + (mapped.isEmpty() ? ""
           : " with columns stored under other names (" + String.join(", ", mapped) + ")") + ", which this library "
-          + "does not support; read it with Delta's own reader", table);
+          + "neither reads nor writes; use Delta's own reader and writer", table);
     }
   }
 

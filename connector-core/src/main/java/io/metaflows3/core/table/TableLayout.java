@@ -67,7 +67,8 @@ public record TableLayout(String schemaJson, List<String> partitionColumns) impl
       return java.util.Optional.empty();
     }
     StructType merged = tableSchema;
-    for (StructField f : schema().fields()) {
+    // The data's own column mapping metadata (of a schema read elsewhere) is not the table's to take.
+    for (StructField f : PhysicalNames.withoutMapping(schema()).fields()) {
       java.util.Optional<StructField> existing = tableSchema.fields().stream()
           .filter(t -> t.getName().equalsIgnoreCase(f.getName())).findFirst();
       if (existing.isEmpty()) {

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * committed attempts' files, once ({@link DeltaCommit}).
  */
 public final class TableWrite implements Serializable {
-  private static final long serialVersionUID = 5L;
+  private static final long serialVersionUID = 6L;
   /** The hidden folder, below a location written with objects, of the Delta log that records them. */
   public static final String OBJECTS_FOLDER = "_metaflow_objects/";
   /** The record of a write of objects: an object's name, partitioned by its folder ("" at the top). */
@@ -79,11 +79,13 @@ public final class TableWrite implements Serializable {
   private final String zone;
   /** The table's version when the write began: what an overwrite replaces is taken from it. */
   private final long baseVersion;
+  /** The Delta id of the table (or record) when the write began; null before it began. */
+  private final String tableId;
   /** Whether columns of the layout the table lacks are added to it (Delta's mergeSchema). */
   private final boolean mergeSchema;
 
   private TableWrite(S3Settings settings, String table, String writeId, Mode mode, TableLayout layout,
-      PartitionFilter replaced, String zone, long baseVersion, boolean mergeSchema) {
+      PartitionFilter replaced, String zone, long baseVersion, String tableId, boolean mergeSchema) {
     this.settings = settings;
     this.table = table;
     this.writeId = writeId;
@@ -92,6 +94,7 @@ public final class TableWrite implements Serializable {
     this.replaced = replaced;
     this.zone = zone;
     this.baseVersion = baseVersion;
+    this.tableId = tableId;
     this.mergeSchema = mergeSchema;
   }
 
@@ -145,7 +148,7 @@ public final class TableWrite implements Serializable {
       PartitionFilter replaced, ZoneId zone, boolean mergeSchema) {
     String writeId = STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
     TableWrite write = new TableWrite(settings, S3Url.parse(tableUrl).asPrefix().toString(), writeId, mode,
-        layout, replaced, zone == null ? null : zone.getId(), -1, mergeSchema);
+        layout, replaced, zone == null ? null : zone.getId(), -1, null, mergeSchema);
     try (S3 s3 = write.client()) {
       TableNesting.refuseNested(s3, write.table, layout != null ? DeltaTable.LOG_FOLDER : OBJECTS_FOLDER);
       DeltaCommit commit = new DeltaCommit(write, s3);
@@ -159,7 +162,7 @@ public final class TableWrite implements Serializable {
         }
       }
       return new TableWrite(settings, write.table, writeId, mode, layout, replaced, write.zone, base.version(),
-          mergeSchema);
+          base.tableId(), mergeSchema);
     }
   }
 
@@ -193,6 +196,11 @@ public final class TableWrite implements Serializable {
   /** The version of the table (or of the objects' record) when the write began. */
   public long baseVersion() {
     return baseVersion;
+  }
+
+  /** The Delta id of the table when the write began (a table made anew at the location has another). */
+  String tableId() {
+    return tableId;
   }
 
   /** Whether the write adds columns the table lacks (Delta's mergeSchema). */

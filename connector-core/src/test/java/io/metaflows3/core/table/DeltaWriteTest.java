@@ -203,8 +203,11 @@ class DeltaWriteTest {
           () -> TableWrite.begin(settings, t, TableWrite.Mode.APPEND, wider));
       assertTrue(unmerged.getMessage().contains("mergeSchema adds columns"), unmerged.getMessage());
       TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, wider, true);
-      assertEquals(2, w.baseVersion(), "version 2 turned column mapping on");
-      assertEquals(3, w.commit(attempt(w, s3, "t0", Map.of("country=FR/a", "FR1"))).version());
+      assertEquals(1, w.baseVersion());
+      assertEquals("none", DeltaTable.at(s3, t).latest().orElseThrow().getTableProperties()
+          .getOrDefault("delta.columnMapping.mode", "none"), "nothing changes before the commit");
+      assertEquals(3, w.commit(attempt(w, s3, "t0", Map.of("country=FR/a", "FR1"))).version(),
+          "version 2 turned column mapping on");
       io.delta.kernel.Snapshot merged = DeltaTable.at(s3, t).latest().orElseThrow();
       assertEquals(List.of("x", "country", "extra"), merged.getSchema().fieldNames(), "added at the end");
       assertEquals("name", merged.getTableProperties().get("delta.columnMapping.mode"));
@@ -216,7 +219,23 @@ class DeltaWriteTest {
       assertEquals(4, narrower.commit(attempt(narrower, s3, "t0", Map.of("country=DE/a", "DE1"))).version());
       assertEquals(3, DeltaTable.at(s3, t).latest().orElseThrow().getSchema().length());
       assertTrue(assertThrows(MetaflowS3Exception.class, () -> TableWrite.begin(settings, t, TableWrite.Mode.APPEND,
-          layout("x string", "country string"), true)).getMessage().contains("must have the same types"));
+          layout("x string", "country string"), true)).getMessage().contains("the same types where both have"));
+    }
+  }
+
+  @Test
+  void anOverwriteIntoATableMadeAnewSinceItBeganIsRefused() {
+    String t = table("remade");
+    try (S3 s3 = client()) {
+      write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1"));
+      TableWrite overwrite = TableWrite.begin(settings, t, TableWrite.Mode.OVERWRITE, LAYOUT);
+      List<WrittenObject> files = attempt(overwrite, s3, "t0", Map.of("country=US/o", "US-o"));
+      s3.deleteMany(s3.listRecursive(List.of(t + "_delta_log/")).stream().map(S3Object::url).toList());
+      write(t, TableWrite.Mode.APPEND, Map.of("country=DE/a", "DE1"));
+      write(t, TableWrite.Mode.APPEND, Map.of("country=FR/a", "FR1")); // the new table reaches version 2 too
+      assertTrue(assertThrows(MetaflowS3Exception.class, () -> overwrite.commit(files)).getMessage()
+          .contains("made anew"));
+      assertEquals(Map.of("DE", List.of("DE1"), "FR", List.of("FR1")), read(s3, t), "the new table's rows stay");
     }
   }
 
@@ -232,6 +251,9 @@ class DeltaWriteTest {
           .commit(table.engine(), io.delta.kernel.utils.CloseableIterable.emptyIterable());
       MetaflowS3Exception refused = assertThrows(MetaflowS3Exception.class, () -> read(s3, t));
       assertTrue(refused.getMessage().contains("columns stored under other names (x as col-"), refused.getMessage());
+      // Nor written: our files would name the columns by the schema, where Delta's readers look for col-<uuid>.
+      assertTrue(assertThrows(MetaflowS3Exception.class, () -> TableWrite.begin(settings, t,
+          TableWrite.Mode.APPEND, LAYOUT)).getMessage().contains("neither reads nor writes"));
     }
   }
 
