@@ -54,7 +54,8 @@ final class DeltaSchemas {
     return types;
   }
 
-  private static Schema.FieldType beamType(String column, DataType type) {
+  /** The Beam type of a column of Delta's primitive {@code type}, as Beam's Avro mapping types it in a file. */
+  static Schema.FieldType beamType(String column, DataType type) {
     if (type instanceof ByteType || type instanceof ShortType || type instanceof IntegerType) {
       return Schema.FieldType.INT32;
     } else if (type instanceof LongType) {
@@ -74,8 +75,8 @@ final class DeltaSchemas {
     } else if (type instanceof TimestampType || type instanceof TimestampNTZType) {
       return Schema.FieldType.DATETIME;
     }
-    throw new IllegalArgumentException("partition column '" + column + "' has Delta type " + type
-        + ", which no Beam partition value is read as");
+    throw new IllegalArgumentException("column '" + column + "' has Delta type " + type
+        + ", which this reader types only from a file's footer (give the schema: asParquet(schema))");
   }
 
   private static StructType struct(Schema schema) {

@@ -132,8 +132,12 @@ final class ParquetRecords {
    * objects' prefixes typed as Spark types them: from a Delta table's log, else inferred from the folder names.
    * A plain table's columns are its first object's footer's (as Spark infers a schema without mergeSchema); a
    * Delta table's are its log's, in its order, each typed as the footer of the first file in {@code snapshot}
-   * that has it (a column added by mergeSchema is in newer files only; one no file has yet is refused, named).
+   * that has it (a column added by mergeSchema is in newer files only), or by the log where none of the first
+   * few files has it.
    */
+  /** Footers read at most to find a Delta table's columns' Parquet types (beyond, the log types them). */
+  private static final int MAX_FOOTERS = 16;
+
   static Schema infer(S3Settings settings, List<String> locations, ReadPlanner.SnapshotChoice snapshot) {
     ReadPlanner.Listing listing = new ReadPlanner(SharedClients.get(settings)).at(snapshot).listing(locations, null,
         PartitionSchema.NONE, PartitionFilter.ALL);
@@ -157,7 +161,7 @@ final class ParquetRecords {
     java.util.Set<String> wanted = new java.util.LinkedHashSet<>();
     layout.schema().fieldNames().stream().filter(n -> !partitions.containsKey(n))
         .forEach(n -> wanted.add(n.toLowerCase(java.util.Locale.ROOT)));
-    for (ObjectRange file : objects) {
+    for (ObjectRange file : objects.subList(0, Math.min(objects.size(), MAX_FOOTERS))) {
       if (found.keySet().containsAll(wanted)) {
         break;
       }
@@ -165,15 +169,17 @@ final class ParquetRecords {
           found.putIfAbsent(f.getName().toLowerCase(java.util.Locale.ROOT), f));
     }
     Schema.Builder schema = Schema.builder();
-    for (String column : layout.schema().fieldNames()) {
-      Schema.Field field = found.get(column.toLowerCase(java.util.Locale.ROOT));
-      if (partitions.containsKey(column)) {
-        schema.addNullableField(column, partitions.get(column));
-      } else if (field == null) {
-        throw new IllegalArgumentException("column '" + column + "' of the Delta table at " + locations
-            + " is in no file yet, so no file tells its Parquet type: give the schema, asParquet(schema)");
+    for (io.delta.kernel.types.StructField column : layout.schema().fields()) {
+      String name = column.getName();
+      Schema.Field field = found.get(name.toLowerCase(java.util.Locale.ROOT));
+      if (partitions.containsKey(name)) {
+        schema.addNullableField(name, partitions.get(name));
+      } else if (field != null) {
+        // Nullable where the log says so: a column added by mergeSchema is null in older files' rows.
+        schema.addField(field.withName(name).withNullable(field.getType().getNullable() || column.isNullable()));
       } else {
-        schema.addField(field.withName(column));
+        // In none of the files looked at (added, and not written since): typed by the log, as Delta's readers do.
+        schema.addNullableField(name, DeltaSchemas.beamType(name, column.getDataType()));
       }
     }
     return schema.build();

@@ -87,6 +87,8 @@ final class ConcurrentCommits {
           }
         }
       }
+    } catch (MetaflowS3Exception e) {
+      throw e; // the write's own refusal (a partition its filter cannot decide for)
     } catch (IOException | RuntimeException e) { // Kernel's, its engine's, a log it cannot parse
       throw new MetaflowS3Exception("cannot read the versions committed since version " + base + " began this "
           + "write (" + e.getMessage() + ")", table.root(), e);

@@ -57,6 +57,8 @@ final class DeltaCommit {
   private static final Logger LOG = LoggerFactory.getLogger(DeltaCommit.class);
   private static final String ENGINE_INFO = "metaflow-s3-connectors";
   private static final int MAX_TRIES = 100;
+  /** Tries to turn column mapping on (each lost only to another commit, or failing for good). */
+  private static final int COLUMN_MAPPING_TRIES = 5;
   /** A write's transaction is committed once: its version is always this. */
   private static final long TRANSACTION_VERSION = 0;
 
@@ -81,7 +83,12 @@ final class DeltaCommit {
    */
   Outcome commit(List<WrittenObject> files, String applicationId, Runnable afterVersion) {
     long tried = -1;
+    RuntimeException lastFailure = null;
     for (int attempt = 1; ; attempt++) {
+      if (attempt > MAX_TRIES) {
+        throw new MetaflowS3Exception("could not commit after " + MAX_TRIES + " tries (concurrent commits took "
+            + "each version first)", write.record(), lastFailure);
+      }
       Optional<Snapshot> read;
       try {
         read = table.latest();
@@ -98,7 +105,12 @@ final class DeltaCommit {
         checkFits(read.get());
         refuseRecreated(read.get());
         if (added(read.get()).isPresent() && PhysicalNames.mode(read.get()).equals("none")) {
-          turnOnColumnMapping();
+          if (attempt > COLUMN_MAPPING_TRIES) {
+            throw new MetaflowS3Exception("cannot turn on column mapping, which adding columns needs (tried "
+                + COLUMN_MAPPING_TRIES + " times)", write.record(), lastFailure);
+          }
+          lastFailure = turnOnColumnMapping();
+          sleepJittered(attempt);
           continue;
         }
       }
@@ -129,10 +141,7 @@ final class DeltaCommit {
         // Another writer took the version, or the answer was lost: the log tells which on the next round.
         LOG.info("commit of {} as version {} of {} did not land or was not confirmed ({}): reading the log again",
             applicationId, tried, write.record(), e.getMessage());
-        if (attempt == MAX_TRIES) {
-          throw new MetaflowS3Exception("could not commit after " + attempt + " tries (concurrent commits took "
-              + "each version first)", write.record(), e);
-        }
+        lastFailure = e;
         sleepJittered(attempt);
       } catch (KernelException e) {
         throw new MetaflowS3Exception("Delta Kernel refused the commit: " + e.getMessage(), write.record(), e);
@@ -168,9 +177,17 @@ final class DeltaCommit {
         throw new MetaflowS3Exception("cannot create the Delta table (" + e.getMessage() + ")", write.record(), e);
       }
     }
-    Snapshot now = table.latest().orElseThrow();
-    checkFits(now);
-    return base(now, created);
+    try {
+      Snapshot now = table.latest().orElseThrow(() -> new MetaflowS3Exception("the Delta table was deleted while "
+          + "the write began", write.record()));
+      checkFits(now);
+      return base(now, created);
+    } catch (RuntimeException e) {
+      if (created) {
+        dropIfEmpty(); // a creation whose write cannot begin leaves no table behind
+      }
+      throw e;
+    }
   }
 
   private static Base base(Snapshot snapshot, boolean created) {
@@ -250,10 +267,10 @@ final class DeltaCommit {
   /**
    * Before the commit of a write that adds columns: Kernel changes a schema only with column mapping on, so it is
    * turned on as a version of its own (mode name: every column keeps its name as its physical name, see
-   * {@link PhysicalNames}; readers of Delta's reader version 1 can no longer read the table). Losing the race to
-   * another commit is fine: the caller reads the log again.
+   * {@link PhysicalNames}; readers of Delta's reader version 1 can no longer read the table). Returns why it did
+   * not land, or null: the caller reads the log again, which tells whether another commit turned it on.
    */
-  private void turnOnColumnMapping() {
+  private RuntimeException turnOnColumnMapping() {
     try {
       TransactionCommitResult result = table.kernelTable()
           .createTransactionBuilder(engine, ENGINE_INFO, Operation.MANUAL_UPDATE)
@@ -262,9 +279,11 @@ final class DeltaCommit {
       LOG.info("turned on column mapping (by name) in {} at version {}, to add columns", write.record(),
           result.getVersion());
       runHooks(result);
-    } catch (KernelException | UncheckedIOException e) {
-      LOG.info("turning on column mapping in {} did not land ({}): reading the log again", write.record(),
+      return null;
+    } catch (RuntimeException e) { // a lost race, a lost answer, or Kernel's refusal: the log tells which
+      LOG.warn("turning on column mapping in {} did not land ({}): reading the log again", write.record(),
           e.getMessage());
+      return e;
     }
   }
 
