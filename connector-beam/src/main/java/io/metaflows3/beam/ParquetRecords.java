@@ -196,17 +196,27 @@ final class ParquetRecords {
   }
 
   /**
-   * A row of {@code schema} from a file's record: each field from the record's field of that name, else from
+   * The record's field for column {@code name}: of that name, else of that name in another case (Spark and Delta
+   * name columns case-insensitively, so a file may spell a table's column otherwise); null when there is none.
+   */
+  private static org.apache.avro.Schema.Field column(org.apache.avro.Schema record, String name) {
+    org.apache.avro.Schema.Field exact = record.getField(name);
+    return exact != null ? exact : record.getFields().stream().filter(f -> f.name().equalsIgnoreCase(name))
+        .findFirst().orElse(null);
+  }
+
+  /**
+   * A row of {@code schema} from a file's record: each field from the record's column of that name, else from
    * the object's partition values, else null.
    */
   static Row toRow(GenericRecord record, Schema schema, Map<String, String> partitionValues, RawColumns rawColumns) {
     Row.Builder row = Row.withSchema(schema);
     for (Schema.Field field : schema.getFields()) {
-      org.apache.avro.Schema.Field column = record.getSchema().getField(field.getName());
+      org.apache.avro.Schema.Field column = column(record.getSchema(), field.getName());
       Object value;
       if (column != null) {
         Object raw = record.get(column.pos());
-        value = raw == null ? null : rawColumns.contains(field.getName()) ? rawColumns.convert(field.getName(), raw)
+        value = raw == null ? null : rawColumns.contains(column.name()) ? rawColumns.convert(column.name(), raw)
             : AvroUtils.convertAvroFieldStrict(raw, column.schema(), isDecimal(field.getType())
                 ? Schema.FieldType.DECIMAL.withNullable(field.getType().getNullable()) : field.getType());
       } else {

@@ -81,7 +81,7 @@ final class ReadParquetFn extends ReadSplitFn<Row> {
       MessageType fileSchema = file.getSchema();
       // A projection at the Parquet level: an Avro one would turn INT96 into a fixed type the file does not have.
       MessageType projection = new MessageType(fileSchema.getName(), fileSchema.getFields().stream()
-          .filter(t -> schema.hasField(t.getName())).toList());
+          .filter(t -> schema.getFieldNames().stream().anyMatch(n -> n.equalsIgnoreCase(t.getName()))).toList());
       AvroReadSupport<GenericRecord> support = new AvroReadSupport<>();
       Map<String, Set<String>> keyValues = file.getKeyValueMetaData().entrySet().stream()
           .collect(Collectors.toMap(Map.Entry::getKey, e -> Set.of(e.getValue())));

@@ -313,6 +313,31 @@ class ParquetReadTest {
     p.run().waitUntilFinish();
   }
 
+  /** Spark and Delta name columns case-insensitively: a file's {@code Amount} is the schema's {@code amount}. */
+  @Test
+  void aFileSpellingAColumnInAnotherCaseReadsIntoTheSchemasColumn(LocalS3Server server, TestPipeline p,
+      @TempDir Path dir) throws Exception {
+    MessageType written = MessageTypeParser.parseMessageType(
+        "message spark_schema { required int64 ID; optional double Amount; optional binary other (STRING); }");
+    Path file = dir.resolve("part-0.parquet");
+    try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file)).withType(written)
+        .build()) {
+      writer.write(new SimpleGroupFactory(written).newGroup().append("ID", 1L).append("Amount", 2.5)
+          .append("other", "x"));
+      writer.write(new SimpleGroupFactory(written).newGroup().append("ID", 2L));
+    }
+    String prefix = LocalS3.root(server, "pq/cased/");
+    try (S3 s3 = S3.builder().settings(LocalS3.settings(server).build()).environment(Map.of()).build()) {
+      s3.putFiles(Map.of(prefix + "part-0.parquet", file));
+    }
+    Schema schema = Schema.builder().addInt64Field("id").addNullableField("amount", Schema.FieldType.DOUBLE).build();
+    PCollection<Row> rows = p.apply(MetaflowS3IO.read().withSettings(LocalS3.settings(server).build()).from(prefix)
+        .asParquet(schema));
+    PAssert.that(rows).containsInAnyOrder(Row.withSchema(schema).addValues(1L, 2.5).build(),
+        Row.withSchema(schema).addValues(2L, null).build());
+    p.run().waitUntilFinish();
+  }
+
   @Test
   void aCorruptObjectGoesToTheErrorHandlerAndTheRestIsRead(LocalS3Server server) throws Exception {
     S3Settings settings = LocalS3.settings(server).build();
