@@ -205,6 +205,13 @@ final class ParquetRecords {
         .findFirst().orElse(null);
   }
 
+  /** The partition value of column {@code name}, matched as {@link #column} matches a file's columns. */
+  private static String partitionText(Map<String, String> partitionValues, String name) {
+    String exact = partitionValues.get(name);
+    return exact != null || partitionValues.containsKey(name) ? exact : partitionValues.entrySet().stream()
+        .filter(e -> e.getKey().equalsIgnoreCase(name)).map(Map.Entry::getValue).findFirst().orElse(null);
+  }
+
   /**
    * A row of {@code schema} from a file's record: each field from the record's column of that name, else from
    * the object's partition values, else null.
@@ -220,7 +227,7 @@ final class ParquetRecords {
             : AvroUtils.convertAvroFieldStrict(raw, column.schema(), isDecimal(field.getType())
                 ? Schema.FieldType.DECIMAL.withNullable(field.getType().getNullable()) : field.getType());
       } else {
-        String text = partitionValues.get(field.getName());
+        String text = partitionText(partitionValues, field.getName());
         value = text == null ? null : partitionValue(text, field);
       }
       if (value == null && !field.getType().getNullable()) {

@@ -313,7 +313,10 @@ class ParquetReadTest {
     p.run().waitUntilFinish();
   }
 
-  /** Spark and Delta name columns case-insensitively: a file's {@code Amount} is the schema's {@code amount}. */
+  /**
+   * Spark and Delta name columns case-insensitively: a file's {@code Amount} is the schema's {@code amount}, and
+   * a folder's {@code Country=US} its {@code country}.
+   */
   @Test
   void aFileSpellingAColumnInAnotherCaseReadsIntoTheSchemasColumn(LocalS3Server server, TestPipeline p,
       @TempDir Path dir) throws Exception {
@@ -328,13 +331,14 @@ class ParquetReadTest {
     }
     String prefix = LocalS3.root(server, "pq/cased/");
     try (S3 s3 = S3.builder().settings(LocalS3.settings(server).build()).environment(Map.of()).build()) {
-      s3.putFiles(Map.of(prefix + "part-0.parquet", file));
+      s3.putFiles(Map.of(prefix + "Country=US/part-0.parquet", file));
     }
-    Schema schema = Schema.builder().addInt64Field("id").addNullableField("amount", Schema.FieldType.DOUBLE).build();
+    Schema schema = Schema.builder().addInt64Field("id").addNullableField("amount", Schema.FieldType.DOUBLE)
+        .addNullableField("country", Schema.FieldType.STRING).build();
     PCollection<Row> rows = p.apply(MetaflowS3IO.read().withSettings(LocalS3.settings(server).build()).from(prefix)
         .asParquet(schema));
-    PAssert.that(rows).containsInAnyOrder(Row.withSchema(schema).addValues(1L, 2.5).build(),
-        Row.withSchema(schema).addValues(2L, null).build());
+    PAssert.that(rows).containsInAnyOrder(Row.withSchema(schema).addValues(1L, 2.5, "US").build(),
+        Row.withSchema(schema).addValues(2L, null, "US").build());
     p.run().waitUntilFinish();
   }
 
