@@ -14,7 +14,7 @@ import io.metaflows3.core.table.TableWrite;
 import io.metaflows3.core.table.WrittenObject;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
@@ -24,11 +24,11 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Requirements;
@@ -36,10 +36,10 @@ import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.Watch;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.WithTimestamps;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -725,8 +725,9 @@ public final class MetaflowS3IO {
       }
       if (getReplace() && !isWholeWrite(input)) {
         throw new IllegalArgumentException("MetaflowS3IO.write().withReplace() replaces the table once, after all "
-            + "input: it takes bounded input in the global window, got " + input.isBounded() + " input windowed by "
-            + input.getWindowingStrategy().getWindowFn());
+            + "input: it takes bounded input in the global window with the default trigger, got "
+            + input.isBounded() + " input windowed by " + input.getWindowingStrategy().getWindowFn()
+            + " triggering " + input.getWindowingStrategy().getTrigger());
       }
       String target = context(getS3root(), getRun()).locate(getPrefix());
       TableWrite.Mode mode = getReplace() ? TableWrite.Mode.OVERWRITE : TableWrite.Mode.APPEND;
@@ -743,20 +744,27 @@ public final class MetaflowS3IO {
      * once for bounded input in the global window, else once per window and pane (a streaming job appends to
      * its run as it goes; keys must then be unique across windows).
      */
+    @SuppressWarnings("unchecked") // a window coder codes the windows of its strategy
     WriteResult commit(PCollectionView<TableWrite> job, PCollection<WrittenObject> written) {
       written.setCoder(SerializableCoder.of(WrittenObject.class));
+      boolean whole = isWholeWrite(written);
+      Combine.Globally<WrittenObject, List<WrittenObject>> collect = Combine.globally(new CommitFn.Collect());
       PCollection<String> urls = written
-          .apply("OneGroupPerPane", WithKeys.of("commit"))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(WrittenObject.class)))
-          .apply("CollectWritten", GroupByKey.create())
-          .apply("Commit", ParDo.of(new CommitFn(job, isWholeWrite(written))).withSideInputs(job));
+          // With defaults, a whole write commits even when nothing was written (other windows have no default).
+          .apply("CollectWritten", whole ? collect : collect.withoutDefaults())
+          .apply("Commit", ParDo.of(new CommitFn(job, whole, (Coder<BoundedWindow>) written.getWindowingStrategy()
+              .getWindowFn().windowCoder())).withSideInputs(job));
       return new WriteResult(urls);
     }
 
-    /** Whether the write commits once, after all input: bounded input in the global window. */
+    /**
+     * Whether the write commits once, after all input: bounded input in the global window with the default
+     * trigger (another trigger fires several panes, each then a part of its own).
+     */
     private static boolean isWholeWrite(PCollection<?> input) {
       return input.isBounded() == PCollection.IsBounded.BOUNDED
-          && input.getWindowingStrategy().getWindowFn() instanceof GlobalWindows;
+          && input.getWindowingStrategy().getWindowFn() instanceof GlobalWindows
+          && input.getWindowingStrategy().getTrigger() instanceof DefaultTrigger;
     }
 
     @Override

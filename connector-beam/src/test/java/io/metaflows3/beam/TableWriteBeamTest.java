@@ -22,7 +22,10 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -108,6 +111,43 @@ class TableWriteBeamTest {
     assertThrows(IllegalArgumentException.class, () -> Pipeline.create(PipelineOptionsFactory.create())
         .apply(Create.of(kv("x")).withCoder(CODER)).apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))))
         .apply(write(t).withReplace()), "replacing the table per window is refused");
+  }
+
+  /** Bounded input in the global window but another trigger: each pane is a commit of its own, none is lost. */
+  @Test
+  void everyPaneOfATriggeredGlobalWindowIsCommitted() {
+    String t = table("triggered");
+    List<KV<String, byte[]>> input = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      input.add(kv("k" + (100 + i)));
+    }
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    p.apply(Create.of(input).withCoder(CODER))
+        .apply(Window.<KV<String, byte[]>>into(new GlobalWindows())
+            .triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(1))).discardingFiredPanes()
+            .withAllowedLateness(Duration.ZERO))
+        .apply(write(t));
+    p.run().waitUntilFinish();
+    assertEquals(input.stream().map(KV::getKey).sorted().toList(), read(t));
+    assertThrows(IllegalArgumentException.class, () -> Pipeline.create(PipelineOptionsFactory.create())
+        .apply(Create.of(kv("x")).withCoder(CODER)).apply(Window.<KV<String, byte[]>>into(new GlobalWindows())
+            .triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(1))).discardingFiredPanes()
+            .withAllowedLateness(Duration.ZERO)).apply(write(t).withReplace()),
+        "replacing the table per pane is refused");
+  }
+
+  /** A replace by no input empties the table, as Spark's overwrite by an empty DataFrame does. */
+  @Test
+  void replacingByNothingEmptiesTheTable() {
+    String t = table("replace-by-nothing");
+    Pipeline first = Pipeline.create(PipelineOptionsFactory.create());
+    first.apply(Create.of(kv("a"), kv("b")).withCoder(CODER)).apply(write(t));
+    first.run().waitUntilFinish();
+    assertEquals(List.of("a", "b"), read(t));
+    Pipeline second = Pipeline.create(PipelineOptionsFactory.create());
+    second.apply(Create.empty(CODER)).apply(write(t).withReplace());
+    second.run().waitUntilFinish();
+    assertEquals(List.of(), read(t));
   }
 
   @Test

@@ -5,6 +5,8 @@ import io.delta.kernel.Snapshot;
 import io.delta.kernel.Transaction;
 import io.delta.kernel.TransactionBuilder;
 import io.delta.kernel.TransactionCommitResult;
+import io.delta.kernel.data.ColumnVector;
+import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.exceptions.CommitStateUnknownException;
@@ -14,10 +16,14 @@ import io.delta.kernel.exceptions.KernelEngineException;
 import io.delta.kernel.exceptions.KernelException;
 import io.delta.kernel.exceptions.MaxCommitRetryLimitReachedException;
 import io.delta.kernel.hook.PostCommitHook;
+import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
 import io.delta.kernel.internal.InternalScanFileUtils;
 import io.delta.kernel.internal.SnapshotImpl;
+import io.delta.kernel.internal.TableImpl;
 import io.delta.kernel.internal.actions.AddFile;
+import io.delta.kernel.internal.actions.SetTransaction;
 import io.delta.kernel.internal.actions.SingleAction;
+import io.delta.kernel.internal.data.StructRow;
 import io.delta.kernel.internal.data.TransactionStateRow;
 import io.delta.kernel.internal.fs.Path;
 import io.delta.kernel.internal.util.InternalUtils;
@@ -26,12 +32,14 @@ import io.delta.kernel.internal.util.VectorUtils;
 import io.delta.kernel.statistics.DataFileStatistics;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
+import io.delta.kernel.utils.CloseableIterator;
 import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import io.metaflows3.core.S3;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -74,8 +82,11 @@ final class DeltaCommit {
     this.engine = table.engine();
   }
 
-  /** What a commit did: the version it made, or ({@code earlier}) the version it found its transaction in. */
-  record Outcome(long version, boolean earlier) {}
+  /**
+   * What a commit did: the version it made, or ({@code earlier}) the version that held its transaction already;
+   * for an earlier one, the URLs of the files that version added (a fresh commit's are the files it was given).
+   */
+  record Outcome(long version, boolean earlier, List<String> earlierUrls) {}
 
   /**
    * Commits {@code files} under transaction {@code applicationId}; returns the version it became or was found in.
@@ -85,23 +96,25 @@ final class DeltaCommit {
     long tried = -1;
     RuntimeException lastFailure = null;
     for (int attempt = 1; ; attempt++) {
+      Optional<Snapshot> read;
+      boolean landed;
+      try {
+        read = table.latest();
+        landed = read.isPresent() && table.transactionVersion(read.get(), applicationId).isPresent();
+      } catch (RuntimeException e) {
+        if (tried >= 0) {
+          throw new CommitOutcomeUnknownException(write.record(), tried, e); // the log cannot settle it
+        }
+        throw e;
+      }
+      if (landed) {
+        return committedEarlier(read.get().getVersion(), applicationId);
+      }
       if (attempt > MAX_TRIES) {
         throw new MetaflowS3Exception("could not commit after " + MAX_TRIES + " tries (concurrent commits took "
             + "each version first)", write.record(), lastFailure);
       }
-      Optional<Snapshot> read;
-      try {
-        read = table.latest();
-      } catch (MetaflowS3Exception e) {
-        if (tried >= 0) {
-          throw new CommitOutcomeUnknownException(write.record(), tried, e);
-        }
-        throw e;
-      }
       if (read.isPresent()) {
-        if (table.transactionVersion(read.get(), applicationId).isPresent()) {
-          return committedEarlier(read.get().getVersion(), applicationId);
-        }
         checkFits(read.get());
         refuseRecreated(read.get());
         if (added(read.get()).isPresent() && PhysicalNames.mode(read.get()).equals("none")) {
@@ -133,7 +146,7 @@ final class DeltaCommit {
             CloseableIterable.inMemoryIterable(Utils.toCloseableIterator(actions.iterator())));
         afterVersion.run();
         runHooks(result);
-        return new Outcome(result.getVersion(), false);
+        return new Outcome(result.getVersion(), false, List.of());
       } catch (ConcurrentTransactionException e) {
         return committedEarlier(tried, applicationId);
       } catch (ConcurrentWriteException | MaxCommitRetryLimitReachedException | CommitStateUnknownException
@@ -209,10 +222,44 @@ final class DeltaCommit {
     }
   }
 
+  /**
+   * The outcome of a commit whose transaction a snapshot up to {@code foundIn} holds: the version that holds it
+   * and the URLs of the files that version added, read from the commits since the write began (a re-executed
+   * commit reports what the first one committed, not what it was given this time). A log that no longer holds
+   * those commits gives {@code foundIn} and no URLs.
+   */
   private Outcome committedEarlier(long foundIn, String applicationId) {
-    LOG.info("write {} was committed to {} before (found at version {}): nothing to commit again", applicationId,
-        write.record(), foundIn);
-    return new Outcome(foundIn, true);
+    Long holding = null;
+    Map<Long, List<String>> added = new HashMap<>();
+    URI root = URI.create(table.root());
+    try (CloseableIterator<ColumnarBatch> batches = ((TableImpl) table.kernelTable()).getChanges(engine,
+        write.baseVersion() + 1, foundIn, EnumSet.of(DeltaAction.ADD, DeltaAction.TXN))) {
+      while (batches.hasNext()) {
+        ColumnarBatch batch = batches.next();
+        StructType schema = batch.getSchema();
+        ColumnVector versions = batch.getColumnVector(schema.indexOf("version"));
+        ColumnVector adds = batch.getColumnVector(schema.indexOf("add"));
+        ColumnVector txns = batch.getColumnVector(schema.indexOf("txn"));
+        for (int i = 0; i < batch.getSize(); i++) {
+          if (!txns.isNullAt(i) && SetTransaction.fromColumnVector(txns, i).getAppId().equals(applicationId)) {
+            holding = versions.getLong(i);
+          }
+          if (!adds.isNullAt(i)) {
+            String path = new AddFile(StructRow.fromStructVector(adds, i)).getPath();
+            added.computeIfAbsent(versions.getLong(i), v -> new ArrayList<>())
+                .add(new Path(new Path(root), new Path(URI.create(path))).toString());
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("write {} was committed to {} before (found at version {}), but the commits since it began cannot "
+          + "be read ({}): its files are not reported again", applicationId, write.record(), foundIn, e.getMessage());
+      return new Outcome(foundIn, true, List.of());
+    }
+    long version = holding == null ? foundIn : holding;
+    LOG.info("write {} was committed to {} before, as version {}: nothing to commit again", applicationId,
+        write.record(), version);
+    return new Outcome(version, true, holding == null ? List.of() : added.getOrDefault(holding, List.of()));
   }
 
   /**

@@ -15,6 +15,7 @@ import io.delta.kernel.internal.util.Utils;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
 import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3URLException;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.api.S3Url;
 import io.metaflows3.core.SharedClients;
@@ -57,6 +58,19 @@ public final class DeltaTable {
   public static DeltaTable at(S3 s3, String rootUrl) {
     S3 byUrl = s3.root().isPresent() ? SharedClients.get(s3.settings()) : s3;
     return new DeltaTable(S3Url.parse(rootUrl).asPrefix().toString(), DefaultEngine.create(new S3FileIO(byUrl)));
+  }
+
+  /**
+   * The root of the table at {@code url}, ending with '/'. A location with an empty folder name ({@code a//t/}) is
+   * refused: Delta's log paths collapse it, so the log would be at {@code a/t/} while the data went to {@code a//t/}.
+   */
+  public static String tableRoot(String url) {
+    S3Url root = S3Url.parse(url).asPrefix();
+    if (root.key().startsWith("/") || root.key().contains("//")) {
+      throw new MetaflowS3URLException("a table's location cannot have an empty folder name ('//'), which Delta's log "
+          + "paths collapse", root.toString());
+    }
+    return root.toString();
   }
 
   /** The table's location, ending with '/'. */

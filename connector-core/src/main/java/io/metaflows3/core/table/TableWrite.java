@@ -63,8 +63,8 @@ public final class TableWrite implements Serializable {
 
   /**
    * A committed write: the version it became and its files' URLs; for a write committed before (a retried or
-   * re-executed commit), the version its transaction was found in and no URLs (the files given this time are not
-   * the ones committed, and the first commit reported those).
+   * re-executed commit), the version that holds its transaction and the files that version added (not the files
+   * given this time, which a re-executed write made anew).
    */
   public record Committed(long version, List<String> urls) {}
 
@@ -147,7 +147,7 @@ public final class TableWrite implements Serializable {
   private static TableWrite begin(S3Settings settings, String tableUrl, Mode mode, TableLayout layout,
       PartitionFilter replaced, ZoneId zone, boolean mergeSchema) {
     String writeId = STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
-    TableWrite write = new TableWrite(settings, S3Url.parse(tableUrl).asPrefix().toString(), writeId, mode,
+    TableWrite write = new TableWrite(settings, DeltaTable.tableRoot(tableUrl), writeId, mode,
         layout, replaced, zone == null ? null : zone.getId(), -1, null, mergeSchema);
     try (S3 s3 = write.client()) {
       TableNesting.refuseNested(s3, write.table, layout != null ? DeltaTable.LOG_FOLDER : OBJECTS_FOLDER);
@@ -271,7 +271,8 @@ public final class TableWrite implements Serializable {
 
   /**
    * Commits one part of a write that commits several times (a streaming job's windows and panes), as its own
-   * version and transaction; {@code part} names it uniquely within the write, the same on a retry.
+   * version and transaction; {@code part} names it uniquely within the write, the same on a retry. Two files of
+   * the same name fail this part only: the write is not aborted, as other parts' files wait to be committed.
    */
   public Committed commitPart(List<WrittenObject> committed, String part) {
     if (mode != Mode.APPEND) {
@@ -293,7 +294,9 @@ public final class TableWrite implements Serializable {
     List<WrittenObject> files = new ArrayList<>();
     for (WrittenObject o : committed) {
       if (!names.add(o.name())) {
-        abort();
+        if (transaction.equals(writeId)) {
+          abort();
+        }
         throw new MetaflowS3Exception("two objects named '" + o.name() + "' in one commit (two elements with the "
             + "same key?): nothing was committed", table + o.name());
       }
@@ -303,7 +306,7 @@ public final class TableWrite implements Serializable {
     try (S3 s3 = client()) {
       DeltaCommit.Outcome outcome = new DeltaCommit(this, s3).commit(files, transaction, afterVersion);
       if (outcome.earlier()) {
-        return new Committed(outcome.version(), List.of());
+        return new Committed(outcome.version(), outcome.earlierUrls());
       }
       LOG.info("committed write {} as version {} of {}: {} files", transaction, outcome.version(), record(),
           files.size());

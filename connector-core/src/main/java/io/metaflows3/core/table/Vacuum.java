@@ -8,6 +8,8 @@ import io.delta.kernel.TableManager;
 import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
+import io.delta.kernel.internal.SnapshotImpl;
+import io.delta.kernel.internal.TableConfig;
 import io.delta.kernel.internal.fs.Path;
 import io.delta.kernel.utils.CloseableIterator;
 import io.metaflows3.core.metaflow.MetaflowS3Exception;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -36,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * read planned before an overwrite, a time travel) keeps every file it needs. The log and hidden names stay.
  */
 public final class Vacuum {
-  /** Delta's default ({@code delta.deletedFileRetentionDuration}): 7 days. */
+  /** Delta's default ({@code delta.deletedFileRetentionDuration}) for a table that sets none: 7 days. */
   public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
   private static final Logger LOG = LoggerFactory.getLogger(Vacuum.class);
 
@@ -45,32 +48,34 @@ public final class Vacuum {
 
   private Vacuum() {}
 
-  /** {@link #vacuum(S3Settings, String, Duration)} with the default retention of 7 days. */
+  /**
+   * {@link #vacuum(S3Settings, String, Duration)} with the table's own retention: its
+   * {@code delta.deletedFileRetentionDuration}, 7 days when it sets none.
+   */
   public static Result vacuum(S3Settings settings, String tableUrl) {
-    return vacuum(settings, tableUrl, DEFAULT_RETENTION);
+    return vacuum(settings, tableUrl, null, false);
   }
 
   /**
    * Vacuums the Delta table at {@code tableUrl} (or the objects a write of objects recorded there), deleting what no
-   * snapshot younger than {@code retention} names. A retention under the default is refused, as Delta refuses it:
-   * it would delete the files of a write still running and what readers of recent snapshots need.
+   * snapshot younger than {@code retention} names. A retention under the table's own (its
+   * {@code delta.deletedFileRetentionDuration}, 7 days when it sets none) is refused, as Delta refuses it: it would
+   * delete the files of a write still running and what readers of recent snapshots need.
    */
   public static Result vacuum(S3Settings settings, String tableUrl, Duration retention) {
-    return vacuum(settings, tableUrl, retention, false);
+    return vacuum(settings, tableUrl, Objects.requireNonNull(retention, "retention"), false);
   }
 
   /**
    * {@link #vacuum(S3Settings, String, Duration)}, with {@code allowShortRetention} to allow a retention under the
-   * default: only when no write to the table runs and no read of an older snapshot is in flight.
+   * table's own: only when no write to the table runs and no read of an older snapshot is in flight. A null
+   * retention is the table's own.
    */
   public static Result vacuum(S3Settings settings, String tableUrl, Duration retention, boolean allowShortRetention) {
-    if (retention.isNegative() || retention.compareTo(DEFAULT_RETENTION) < 0 && !allowShortRetention) {
-      throw new IllegalArgumentException("a retention of " + retention + " is under the default " + DEFAULT_RETENTION
-          + ": it deletes the files of writes still running and what readers of recent snapshots need; allow it "
-          + "explicitly (allowShortRetention) only when neither runs, and never a negative one");
+    if (retention != null && retention.isNegative()) {
+      throw new IllegalArgumentException("a retention of " + retention + " is negative");
     }
-    String root = S3Url.parse(tableUrl).asPrefix().toString();
-    Instant cutoff = Instant.now().minus(retention);
+    String root = DeltaTable.tableRoot(tableUrl);
     try (S3 s3 = S3.builder().settings(settings).environment(Map.of()).build()) {
       // A table of rows, or a location written with objects, whose record is a Delta log of its own.
       DeltaTable table = DeltaTable.at(s3, root);
@@ -81,6 +86,16 @@ public final class Vacuum {
       }
       Snapshot latest = found.orElseThrow(() -> new MetaflowS3NotFound("no Delta table (nor a record of objects) "
           + "to vacuum", root + DeltaTable.LOG_FOLDER, null));
+      Duration own = Duration.ofMillis(TableConfig.TOMBSTONE_RETENTION.fromMetadata(
+          ((SnapshotImpl) latest).getMetadata()));
+      Duration kept = retention == null ? own : retention;
+      if (kept.compareTo(own) < 0 && !allowShortRetention) {
+        throw new IllegalArgumentException("a retention of " + kept + " is under the table's own " + own
+            + " (delta.deletedFileRetentionDuration, 7 days when the table sets none): it deletes the files of writes "
+            + "still running and what readers of recent snapshots need; allow it explicitly (allowShortRetention) "
+            + "only when neither runs");
+      }
+      Instant cutoff = Instant.now().minus(kept);
       if ("true".equalsIgnoreCase(latest.getTableProperties().get("delta.enableDeletionVectors"))) {
         // Their files are named by add and remove actions this vacuum does not read: Delta's own VACUUM knows them.
         throw new MetaflowS3Exception("the table uses deletion vectors: vacuum it with Delta's own VACUUM", root);
@@ -98,7 +113,7 @@ public final class Vacuum {
         }
       }
       s3.deleteMany(doomed);
-      LOG.info("vacuumed {}: {} files deleted, {} kept (retention {})", root, doomed.size(), keep.size(), retention);
+      LOG.info("vacuumed {}: {} files deleted, {} kept (retention {})", root, doomed.size(), keep.size(), kept);
       return new Result(doomed, keep.size());
     }
   }

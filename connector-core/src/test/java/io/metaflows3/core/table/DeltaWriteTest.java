@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metaflows3.core.LocalS3;
 import io.metaflows3.core.metaflow.MetaflowS3Exception;
+import io.metaflows3.core.metaflow.MetaflowS3URLException;
 import io.metaflows3.core.api.ObjectRange;
 import io.metaflows3.core.S3;
 import io.metaflows3.core.api.S3Object;
@@ -431,6 +432,39 @@ class DeltaWriteTest {
       assertEquals(List.of("FR1"), TableReads.plain(s3, t), "plain readers now see what the log shows");
       assertTrue(s3.listPaths(List.of(t + "_delta_log/")).size() >= 2, "the log stays");
     }
+  }
+
+  /** Delta's table property {@code delta.deletedFileRetentionDuration} is the retention, as in Delta's VACUUM. */
+  @Test
+  void vacuumHonoursTheTablesOwnRetention() {
+    String t = table("own-retention");
+    try (S3 s3 = client()) {
+      write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1"));
+      write(t, TableWrite.Mode.OVERWRITE, Map.of("country=DE/a", "DE1"));
+      setRetention(s3, t, "interval 30 days");
+      IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+          () -> Vacuum.vacuum(settings, t, java.time.Duration.ofDays(8)), "under the table's 30 days");
+      assertTrue(refused.getMessage().contains("PT720H"), refused.getMessage());
+      setRetention(s3, t, "interval 0 seconds");
+      assertEquals(1, Vacuum.vacuum(settings, t).deleted().size(), "the table's own retention is the default");
+      assertEquals(List.of("DE1"), TableReads.plain(s3, t));
+    }
+  }
+
+  private static void setRetention(S3 s3, String t, String interval) {
+    DeltaTable table = DeltaTable.at(s3, t);
+    table.kernelTable().createTransactionBuilder(table.engine(), "test", io.delta.kernel.Operation.MANUAL_UPDATE)
+        .withTableProperties(table.engine(), Map.of("delta.deletedFileRetentionDuration", interval))
+        .build(table.engine()).commit(table.engine(), io.delta.kernel.utils.CloseableIterable.emptyIterable());
+  }
+
+  /** Delta's log paths collapse an empty folder name, so a table's location with one is refused. */
+  @Test
+  void aTableLocationWithAnEmptyFolderNameIsRefused() {
+    String doubled = LocalS3.root(server, "delta//doubled/");
+    assertThrows(MetaflowS3URLException.class, () -> TableWrite.begin(settings, doubled, TableWrite.Mode.APPEND,
+        LAYOUT));
+    assertThrows(MetaflowS3URLException.class, () -> Vacuum.vacuum(settings, doubled));
   }
 
   @Test

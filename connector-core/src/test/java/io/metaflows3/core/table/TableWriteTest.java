@@ -113,11 +113,36 @@ class TableWriteTest {
       a.write("x", "x".getBytes(), null);
       AttemptWriter failedAttempt = committed.openAttempt(s3, "t1");
       failedAttempt.write("x", "debris".getBytes(), null);
-      long version = committed.commit(a.written()).version();
-      assertEquals(version, committed.commit(a.written()).version(), "a retried commit returns its version");
+      TableWrite.Committed first = committed.commit(a.written());
+      AttemptWriter again = committed.openAttempt(s3, "t2");
+      again.write("x", "x again".getBytes(), null);
+      assertEquals(first, committed.commit(again.written()),
+          "a re-executed commit returns the version and files its first execution committed");
       committed.abort();
       assertEquals(List.of("before", "x"), visible(s3, t), "abort after commit keeps the commit");
       assertEquals(visible(s3, t), plain(s3, t), "abort deleted the failed attempt's object");
+    }
+  }
+
+  /** A part of a streaming write failing on two files of one name loses no other part's files. */
+  @Test
+  void aPartWithTwoFilesOfOneNameFailsAloneAndTheOtherPartsCommit() {
+    String t = table("parts");
+    try (S3 s3 = client()) {
+      TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND);
+      AttemptWriter waiting = w.openAttempt(s3, "later-window");
+      waiting.write("later.txt", "later".getBytes(), null);
+      AttemptWriter one = w.openAttempt(s3, "b1");
+      AttemptWriter two = w.openAttempt(s3, "b2");
+      one.write("same.txt", "1".getBytes(), null);
+      two.write("same.txt", "2".getBytes(), null);
+      List<WrittenObject> both = new ArrayList<>(one.written());
+      both.addAll(two.written());
+      MetaflowS3Exception e = assertThrows(MetaflowS3Exception.class, () -> w.commitPart(both, "window 1"));
+      assertTrue(e.getMessage().contains("'same.txt'"), e.getMessage());
+      TableWrite.Committed later = w.commitPart(waiting.written(), "window 2");
+      assertEquals(List.of("later"), visible(s3, t), "the waiting part's file was not deleted");
+      assertEquals(later, w.commitPart(waiting.written(), "window 2"), "a retried part reports its version again");
     }
   }
 
