@@ -134,17 +134,22 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsOverwriteV2,
     return this;
   }
 
-  /** Overwrite replaces the table, or with partitionOverwriteMode=dynamic only the partitions written. */
+  /**
+   * Overwrite replaces the table, or with partitionOverwriteMode=dynamic only the partitions written; with no
+   * partition columns (binary objects too) a dynamic overwrite replaces the table, as Spark's file sources decide.
+   */
   private TableWrite.Mode mode() {
+    boolean partitioned = partitions.schema().fields().length > 0;
     if (dynamic) {
-      return TableWrite.Mode.OVERWRITE_PARTITIONS;
+      return partitioned ? TableWrite.Mode.OVERWRITE_PARTITIONS : TableWrite.Mode.OVERWRITE;
     }
     if (!replace) {
       return TableWrite.Mode.APPEND;
     }
     String dynamic = options.partitionOverwriteMode != null ? options.partitionOverwriteMode
         : SQLConf.get().getConfString("spark.sql.sources.partitionOverwriteMode", "static");
-    return dynamic.equalsIgnoreCase("dynamic") ? TableWrite.Mode.OVERWRITE_PARTITIONS : TableWrite.Mode.OVERWRITE;
+    return dynamic.equalsIgnoreCase("dynamic") && partitioned ? TableWrite.Mode.OVERWRITE_PARTITIONS
+        : TableWrite.Mode.OVERWRITE;
   }
 
   /** Option mergeSchema, as Delta's writer takes it: columns the table lacks are added to it. */

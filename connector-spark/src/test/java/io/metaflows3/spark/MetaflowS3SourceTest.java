@@ -274,6 +274,11 @@ class MetaflowS3SourceTest {
         .write().format("metaflow-s3").options(writeOptions()).option("format", "binary").mode(SaveMode.Overwrite)
         .save(url("retried/"));
     assertEquals(5, reader("binary").load(url("retried/")).count());
+    // Objects have no partition columns: a dynamic overwrite replaces them all, as Spark's rule has it.
+    spark.range(0, 2).selectExpr("concat('sub/dyn-', cast(id as string)) as key", "cast('y' as binary) as content")
+        .write().format("metaflow-s3").options(writeOptions()).option("format", "binary")
+        .option("partitionOverwriteMode", "dynamic").mode(SaveMode.Overwrite).save(url("retried/"));
+    assertEquals(2, reader("binary").load(url("retried/")).count());
   }
 
   @Test
