@@ -169,7 +169,7 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsOverwriteV2,
       throw new IllegalArgumentException("metaflow-s3 adds columns (mergeSchema) on appends and overwrites of whole "
           + "tables or written partitions, not on an overwrite by filter (static partitions, REPLACE WHERE)");
     }
-    TableWrite job = options.format != SourceOptions.Format.PARQUET
+    TableWrite begun = options.format != SourceOptions.Format.PARQUET
         ? TableWrite.begin(options.settings, location, mode())
         // Spark chose an overwrite by filter when it analysed the query (static partitions, REPLACE WHERE,
         // writeTo(..).overwrite(..)): partitionOverwriteMode no longer applies, only the filter says what goes.
@@ -177,6 +177,8 @@ final class MetaflowS3WriteBuilder implements WriteBuilder, SupportsOverwriteV2,
             ? TableWrite.beginReplacing(options.settings, location, layout, replaced,
                 ZoneId.of(MetaflowS3DataSource.sessionZone()))
             : TableWrite.begin(options.settings, location, mode(), layout, mergeSchema());
+    TableWrite job = options.transaction == null ? begun
+        : begun.withTransaction(options.transaction.appId(), options.transaction.version());
     ParquetTaskWriter.Encoding parquet = options.format == SourceOptions.Format.PARQUET ? parquetEncoding() : null;
     return new ClusteredWrite() {
       @Override

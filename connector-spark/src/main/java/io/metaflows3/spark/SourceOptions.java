@@ -7,6 +7,7 @@ import io.metaflows3.core.S3;
 import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.api.S3Url;
 import io.metaflows3.core.table.ReadPlanner;
+import io.metaflows3.core.table.TableWrite;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,14 +52,17 @@ final class SourceOptions implements Serializable {
   final ReadPlanner.SnapshotChoice snapshot;
   /** Every option as given: Spark's own Parquet and text options (mergeSchema, compression, ...) are read from it. */
   final Map<String, String> given;
+  /** A write's transaction id (options txnAppId and txnVersion, as Delta's writer takes them); null: none given. */
+  final TableWrite.Transaction transaction;
 
   private SourceOptions(List<String> locations, Format format, Long splitBytes, String basePath,
       S3Settings settings, long parquetRowGroupBytes, String partitionOverwriteMode, Long maxRecordsPerFile,
-      ReadPlanner.SnapshotChoice snapshot, Map<String, String> given) {
+      ReadPlanner.SnapshotChoice snapshot, Map<String, String> given, TableWrite.Transaction transaction) {
     this.recursiveFileLookup = Boolean.parseBoolean(new CaseInsensitiveStringMap(given)
         .getOrDefault("recursiveFileLookup", "false"));
     this.maxRecordsPerFile = maxRecordsPerFile;
     this.given = given;
+    this.transaction = transaction;
     this.snapshot = snapshot;
     this.parquetRowGroupBytes = parquetRowGroupBytes;
     this.partitionOverwriteMode = partitionOverwriteMode;
@@ -72,6 +76,7 @@ final class SourceOptions implements Serializable {
   /** The options of this source; with {@link S3Settings#OPTION_NAMES}, every name it accepts. */
   private static final Set<String> OWN = Set.of("path", "paths", "format", "splitSize", "basePath",
       "parquetRowGroupSize", "run", "s3root", "partitionOverwriteMode", "maxRecordsPerFile", "versionAsOf", "timestampAsOf",
+      "txnAppId", "txnVersion",
       // Spark's own, read by its Parquet and text readers and writers
       "mergeSchema", "compression", "datetimeRebaseMode", "int96RebaseMode", "wholetext", "lineSep",
       "ignoreCorruptFiles", "ignoreMissingFiles", "pathGlobFilter", "modifiedBefore", "modifiedAfter", "timeZone",
@@ -147,7 +152,25 @@ final class SourceOptions implements Serializable {
     // case-insensitively through option(..).
     Map<String, String> all = Map.copyOf(options.asCaseSensitiveMap());
     return new SourceOptions(List.copyOf(locations), format, splitBytes, basePath, settings, rowGroup,
-        overwriteMode, maxRecords, snapshot(options), all);
+        overwriteMode, maxRecords, snapshot(options), all, transaction(options));
+  }
+
+  /** Options txnAppId and txnVersion (Delta's idempotent writes): both or neither. */
+  private static TableWrite.Transaction transaction(CaseInsensitiveStringMap options) {
+    String appId = options.get("txnAppId");
+    String version = options.get("txnVersion");
+    if (appId == null && version == null) {
+      return null;
+    }
+    if (appId == null || version == null) {
+      throw new IllegalArgumentException("options txnAppId and txnVersion go together (a write's transaction id), "
+          + "got only " + (appId == null ? "txnVersion" : "txnAppId"));
+    }
+    try {
+      return new TableWrite.Transaction(appId, Long.parseLong(version.trim()));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("option txnVersion must be a whole number, got '" + version + "'");
+    }
   }
 
   /**

@@ -292,5 +292,12 @@ class MetaflowS3SourceTest {
     assertThrows(io.metaflows3.core.metaflow.MetaflowS3NotFound.class, () -> reader("text").load(url("nothing/here/")));
     assertThrows(IllegalArgumentException.class, () -> spark.range(3).write().format("metaflow-s3")
         .options(writeOptions()).option("format", "binary").mode(SaveMode.Append).save(url("w/")));
+    for (Map<String, String> txn : List.of(Map.of("txnAppId", "a"), Map.of("txnVersion", "1"),
+        Map.of("txnAppId", "a", "txnVersion", "x"), Map.of("txnAppId", "a", "txnVersion", "-1"),
+        Map.of("txnAppId", " ", "txnVersion", "1"))) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spark.range(3).write()
+          .format("metaflow-s3").options(writeOptions()).options(txn).mode(SaveMode.Append).save(url("txn/")), txn::toString);
+      assertTrue(e.getMessage().contains("txn") || e.getMessage().contains("transaction"), e.getMessage());
+    }
   }
 }

@@ -120,6 +120,30 @@ class DeltaReferenceTest {
     assertSameTable(empty, "empty");
   }
 
+  /** Delta's idempotent writes (options txnAppId and txnVersion): our writer and Delta's honour each other's. */
+  @Test
+  void transactionIdsSkipRerunsAsDeltasOwnWriterDoes() {
+    String t = root + "idempotent/";
+    java.util.function.BiConsumer<String, Long> ours = (app, version) -> rows(0, 10).selectExpr("id", "s").write()
+        .format("metaflow-s3").options(settings.toOptions()).option("txnAppId", app).option("txnVersion", version)
+        .mode("append").save(t);
+    java.util.function.BiConsumer<String, Long> theirs = (app, version) -> rows(0, 10).selectExpr("id", "s").write()
+        .format("delta").option("txnAppId", app).option("txnVersion", version).mode("append").save(t);
+    ours.accept("nightly", 1L);
+    ours.accept("nightly", 1L);
+    assertEquals(10, delta(t).count(), "our rerun of version 1 added nothing");
+    theirs.accept("nightly", 1L);
+    assertEquals(10, delta(t).count(), "Delta's writer skips the version we committed");
+    theirs.accept("nightly", 2L);
+    ours.accept("nightly", 2L);
+    ours.accept("nightly", 1L);
+    assertEquals(20, delta(t).count(), "we skip the version Delta's writer committed, and older ones");
+    ours.accept("nightly", 3L);
+    ours.accept("other-app", 1L);
+    assertSameTable(t, "idempotent appends");
+    assertEquals(40, ours(t).count());
+  }
+
   @Test
   void weReadDeltasOwnTablesAsItDoes() {
     String t = root + "theirs/";

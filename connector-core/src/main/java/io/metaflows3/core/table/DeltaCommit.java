@@ -67,8 +67,6 @@ final class DeltaCommit {
   private static final int MAX_TRIES = 100;
   /** Tries to turn column mapping on (each lost only to another commit, or failing for good). */
   private static final int COLUMN_MAPPING_TRIES = 5;
-  /** A write's transaction is committed once: its version is always this. */
-  private static final long TRANSACTION_VERSION = 0;
 
   private final TableWrite write;
   private final DeltaTable table;
@@ -89,10 +87,11 @@ final class DeltaCommit {
   record Outcome(long version, boolean earlier, List<String> earlierUrls) {}
 
   /**
-   * Commits {@code files} under transaction {@code applicationId}; returns the version it became or was found in.
+   * Commits {@code files} under transaction {@code txn} unless the table holds its application id at its version or
+   * a later one; returns the version it became or that holds the transaction.
    * {@code afterVersion} runs once the version exists, before Kernel's checkpoint (crash tests stop there).
    */
-  Outcome commit(List<WrittenObject> files, String applicationId, Runnable afterVersion) {
+  Outcome commit(List<WrittenObject> files, TableWrite.Transaction txn, Runnable afterVersion) {
     long tried = -1;
     RuntimeException lastFailure = null;
     for (int attempt = 1; ; attempt++) {
@@ -100,7 +99,8 @@ final class DeltaCommit {
       boolean landed;
       try {
         read = table.latest();
-        landed = read.isPresent() && table.transactionVersion(read.get(), applicationId).isPresent();
+        landed = read.isPresent() && table.transactionVersion(read.get(), txn.appId())
+            .filter(version -> version >= txn.version()).isPresent();
       } catch (RuntimeException e) {
         if (tried >= 0) {
           throw new CommitOutcomeUnknownException(write.record(), tried, e); // the log cannot settle it
@@ -108,7 +108,7 @@ final class DeltaCommit {
         throw e;
       }
       if (landed) {
-        return committedEarlier(read.get().getVersion(), applicationId);
+        return committedEarlier(read.get().getVersion(), txn);
       }
       if (attempt > MAX_TRIES) {
         throw new MetaflowS3Exception("could not commit after " + MAX_TRIES + " tries (concurrent commits took "
@@ -128,32 +128,32 @@ final class DeltaCommit {
         }
       }
       long readVersion = read.map(Snapshot::getVersion).orElse(-1L);
-      Transaction txn;
+      Transaction transaction;
       try {
-        txn = builder(read, applicationId).build(engine);
+        transaction = builder(read, txn).build(engine);
       } catch (ConcurrentTransactionException e) {
-        return committedEarlier(readVersion, applicationId);
+        return committedEarlier(readVersion, txn);
       }
-      if (txn.getReadTableVersion() != readVersion) {
+      if (transaction.getReadTableVersion() != readVersion) {
         sleepJittered(attempt); // a commit landed since the snapshot the removes would come from: plan again
         continue;
       }
       List<Row> actions = new ArrayList<>(removes(read, files));
-      actions.addAll(adds(txn.getTransactionState(engine), files));
+      actions.addAll(adds(transaction.getTransactionState(engine), files));
       tried = readVersion + 1;
       try {
-        TransactionCommitResult result = txn.commit(engine,
+        TransactionCommitResult result = transaction.commit(engine,
             CloseableIterable.inMemoryIterable(Utils.toCloseableIterator(actions.iterator())));
         afterVersion.run();
         runHooks(result);
         return new Outcome(result.getVersion(), false, List.of());
       } catch (ConcurrentTransactionException e) {
-        return committedEarlier(tried, applicationId);
+        return committedEarlier(tried, txn);
       } catch (ConcurrentWriteException | MaxCommitRetryLimitReachedException | CommitStateUnknownException
           | KernelEngineException | UncheckedIOException e) {
         // Another writer took the version, or the answer was lost: the log tells which on the next round.
         LOG.info("commit of {} as version {} of {} did not land or was not confirmed ({}): reading the log again",
-            applicationId, tried, write.record(), e.getMessage());
+            txn, tried, write.record(), e.getMessage());
         lastFailure = e;
         sleepJittered(attempt);
       } catch (KernelException e) {
@@ -228,7 +228,7 @@ final class DeltaCommit {
    * commit reports what the first one committed, not what it was given this time). A log that no longer holds
    * those commits gives {@code foundIn} and no URLs.
    */
-  private Outcome committedEarlier(long foundIn, String applicationId) {
+  private Outcome committedEarlier(long foundIn, TableWrite.Transaction txn) {
     Long holding = null;
     Map<Long, List<String>> added = new HashMap<>();
     URI root = URI.create(table.root());
@@ -241,8 +241,11 @@ final class DeltaCommit {
         ColumnVector adds = batch.getColumnVector(schema.indexOf("add"));
         ColumnVector txns = batch.getColumnVector(schema.indexOf("txn"));
         for (int i = 0; i < batch.getSize(); i++) {
-          if (!txns.isNullAt(i) && SetTransaction.fromColumnVector(txns, i).getAppId().equals(applicationId)) {
-            holding = versions.getLong(i);
+          if (!txns.isNullAt(i)) {
+            SetTransaction found = SetTransaction.fromColumnVector(txns, i);
+            if (found.getAppId().equals(txn.appId()) && found.getVersion() >= txn.version()) {
+              holding = holding == null ? versions.getLong(i) : holding;
+            }
           }
           if (!adds.isNullAt(i)) {
             String path = new AddFile(StructRow.fromStructVector(adds, i)).getPath();
@@ -253,11 +256,11 @@ final class DeltaCommit {
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("write {} was committed to {} before (found at version {}), but the commits since it began cannot "
-          + "be read ({}): its files are not reported again", applicationId, write.record(), foundIn, e.getMessage());
+          + "be read ({}): its files are not reported again", txn, write.record(), foundIn, e.getMessage());
       return new Outcome(foundIn, true, List.of());
     }
     long version = holding == null ? foundIn : holding;
-    LOG.info("write {} was committed to {} before, as version {}: nothing to commit again", applicationId,
+    LOG.info("write {} was committed to {} before, as version {}: nothing to commit again", txn,
         write.record(), version);
     return new Outcome(version, true, holding == null ? List.of() : added.getOrDefault(holding, List.of()));
   }
@@ -334,9 +337,9 @@ final class DeltaCommit {
     }
   }
 
-  private TransactionBuilder builder(Optional<Snapshot> read, String applicationId) {
+  private TransactionBuilder builder(Optional<Snapshot> read, TableWrite.Transaction txn) {
     // An append says so in its engine info: Kernel states no commit a blind append (see ConcurrentCommits).
-    String engineInfo = applicationId != null && write.mode() == TableWrite.Mode.APPEND
+    String engineInfo = txn != null && write.mode() == TableWrite.Mode.APPEND
         ? ConcurrentCommits.APPEND_ENGINE_INFO : ENGINE_INFO;
     TransactionBuilder builder = table.kernelTable().createTransactionBuilder(engine, engineInfo,
         read.isPresent() ? Operation.WRITE : Operation.CREATE_TABLE);
@@ -350,8 +353,7 @@ final class DeltaCommit {
       }
     }
     builder = builder.withMaxRetries(0);
-    return applicationId == null ? builder
-        : builder.withTransactionId(engine, applicationId, TRANSACTION_VERSION);
+    return txn == null ? builder : builder.withTransactionId(engine, txn.appId(), txn.version());
   }
 
   /**

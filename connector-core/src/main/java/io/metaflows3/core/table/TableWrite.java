@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * committed attempts' files, once ({@link DeltaCommit}).
  */
 public final class TableWrite implements Serializable {
-  private static final long serialVersionUID = 6L;
+  private static final long serialVersionUID = 7L;
   /** The hidden folder, below a location written with objects, of the Delta log that records them. */
   public static final String OBJECTS_FOLDER = "_metaflow_objects/";
   /** The record of a write of objects: an object's name, partitioned by its folder ("" at the top). */
@@ -64,9 +64,25 @@ public final class TableWrite implements Serializable {
   /**
    * A committed write: the version it became and its files' URLs; for a write committed before (a retried or
    * re-executed commit), the version that holds its transaction and the files that version added (not the files
-   * given this time, which a re-executed write made anew).
+   * given this time, which a re-executed write made anew); for a write whose transaction the table held before
+   * it began (the caller's, {@link #withTransaction}), the newest version and no URLs.
    */
   public record Committed(long version, List<String> urls) {}
+
+  /**
+   * A Delta transaction id ({@code txn}): an application id and a version. A commit whose table already holds
+   * its application id at that version or a later one commits nothing (Delta's idempotent writes).
+   */
+  public record Transaction(String appId, long version) implements Serializable {
+    public Transaction {
+      if (appId == null || appId.isBlank()) {
+        throw new IllegalArgumentException("a transaction needs an application id, got '" + appId + "'");
+      }
+      if (version < 0) {
+        throw new IllegalArgumentException("a transaction's version is at least 0, got " + version);
+      }
+    }
+  }
 
   private final S3Settings settings;
   private final String table;
@@ -83,9 +99,12 @@ public final class TableWrite implements Serializable {
   private final String tableId;
   /** Whether columns of the layout the table lacks are added to it (Delta's mergeSchema). */
   private final boolean mergeSchema;
+  /** The caller's transaction id the commit carries; null: the write's own ({@code writeId}, version 0). */
+  private final Transaction transaction;
 
   private TableWrite(S3Settings settings, String table, String writeId, Mode mode, TableLayout layout,
-      PartitionFilter replaced, String zone, long baseVersion, String tableId, boolean mergeSchema) {
+      PartitionFilter replaced, String zone, long baseVersion, String tableId, boolean mergeSchema,
+      Transaction transaction) {
     this.settings = settings;
     this.table = table;
     this.writeId = writeId;
@@ -96,6 +115,7 @@ public final class TableWrite implements Serializable {
     this.baseVersion = baseVersion;
     this.tableId = tableId;
     this.mergeSchema = mergeSchema;
+    this.transaction = transaction;
   }
 
   /**
@@ -148,7 +168,7 @@ public final class TableWrite implements Serializable {
       PartitionFilter replaced, ZoneId zone, boolean mergeSchema) {
     String writeId = STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
     TableWrite write = new TableWrite(settings, DeltaTable.tableRoot(tableUrl), writeId, mode,
-        layout, replaced, zone == null ? null : zone.getId(), -1, null, mergeSchema);
+        layout, replaced, zone == null ? null : zone.getId(), -1, null, mergeSchema, null);
     try (S3 s3 = write.client()) {
       TableNesting.refuseNested(s3, write.table, layout != null ? DeltaTable.LOG_FOLDER : OBJECTS_FOLDER);
       DeltaCommit commit = new DeltaCommit(write, s3);
@@ -162,7 +182,7 @@ public final class TableWrite implements Serializable {
         }
       }
       return new TableWrite(settings, write.table, writeId, mode, layout, replaced, write.zone, base.version(),
-          base.tableId(), mergeSchema);
+          base.tableId(), mergeSchema, null);
     }
   }
 
@@ -261,12 +281,23 @@ public final class TableWrite implements Serializable {
   }
 
   /**
+   * This write, committing under the caller's transaction id instead of its own (Delta's {@code txnAppId} and
+   * {@code txnVersion}): when the table already holds {@code appId} at {@code version} or a later one, as after a
+   * rerun of a job that succeeded, the commit adds nothing (the files this write stored are never in the log; a
+   * vacuum deletes them).
+   */
+  public TableWrite withTransaction(String appId, long version) {
+    return new TableWrite(settings, table, writeId, mode, layout, replaced, zone, baseVersion, tableId, mergeSchema,
+        new Transaction(appId, version));
+  }
+
+  /**
    * Commits the files of the committed task attempts as the next version and returns it; a retried or
    * re-executed commit of the same write commits nothing again and returns the version it finds. Two files of
    * the same name (two elements with one key) fail the write: it is aborted, nothing becomes visible.
    */
   public Committed commit(List<WrittenObject> committed) {
-    return commit(committed, writeId, () -> { });
+    return commit(committed, () -> { });
   }
 
   /**
@@ -281,20 +312,23 @@ public final class TableWrite implements Serializable {
     if (part == null || part.isEmpty()) {
       throw new IllegalArgumentException("a part needs a name, got '" + part + "'");
     }
-    return commit(committed, writeId + "/" + part, () -> { });
+    if (transaction != null) {
+      throw new IllegalStateException("a write with the caller's transaction id commits once, not in parts");
+    }
+    return commit(committed, new Transaction(writeId + "/" + part, 0), false, () -> { });
   }
 
   /** {@link #commit}, running {@code afterVersion} once the version exists (crash tests). */
   Committed commit(List<WrittenObject> committed, Runnable afterVersion) {
-    return commit(committed, writeId, afterVersion);
+    return commit(committed, transaction != null ? transaction : new Transaction(writeId, 0), true, afterVersion);
   }
 
-  private Committed commit(List<WrittenObject> committed, String transaction, Runnable afterVersion) {
+  private Committed commit(List<WrittenObject> committed, Transaction txn, boolean whole, Runnable afterVersion) {
     Set<String> names = new HashSet<>();
     List<WrittenObject> files = new ArrayList<>();
     for (WrittenObject o : committed) {
       if (!names.add(o.name())) {
-        if (transaction.equals(writeId)) {
+        if (whole) {
           abort();
         }
         throw new MetaflowS3Exception("two objects named '" + o.name() + "' in one commit (two elements with the "
@@ -304,11 +338,11 @@ public final class TableWrite implements Serializable {
           Map.of("folder", o.key().substring(0, o.key().lastIndexOf('/') + 1)), null));
     }
     try (S3 s3 = client()) {
-      DeltaCommit.Outcome outcome = new DeltaCommit(this, s3).commit(files, transaction, afterVersion);
+      DeltaCommit.Outcome outcome = new DeltaCommit(this, s3).commit(files, txn, afterVersion);
       if (outcome.earlier()) {
         return new Committed(outcome.version(), outcome.earlierUrls());
       }
-      LOG.info("committed write {} as version {} of {}: {} files", transaction, outcome.version(), record(),
+      LOG.info("committed write {} as version {} of {}: {} files", txn, outcome.version(), record(),
           files.size());
       S3Url root = S3Url.parse(table);
       return new Committed(outcome.version(), files.stream().map(o -> root.resolve(o.key()).toString()).toList());
@@ -350,7 +384,7 @@ public final class TableWrite implements Serializable {
   @Override
   public boolean equals(Object o) {
     return o instanceof TableWrite w && w.writeId.equals(writeId) && w.table.equals(table) && w.mode == mode
-        && w.settings.equals(settings) && Objects.equals(w.layout, layout);
+        && w.settings.equals(settings) && Objects.equals(w.layout, layout) && Objects.equals(w.transaction, transaction);
   }
 
   @Override
@@ -360,6 +394,7 @@ public final class TableWrite implements Serializable {
 
   @Override
   public String toString() {
-    return "TableWrite[" + table + ", writeId=" + writeId + ", " + mode + "]";
+    return "TableWrite[" + table + ", writeId=" + writeId + ", " + mode
+        + (transaction == null ? "" : ", " + transaction) + "]";
   }
 }

@@ -124,6 +124,30 @@ class TableWriteTest {
     }
   }
 
+  /** The caller's transaction id: a rerun at the same or an older version adds nothing, a newer one commits. */
+  @Test
+  void aWriteUnderTheCallersTransactionIdCommitsOncePerVersion() {
+    String t = table("caller-transaction");
+    try (S3 s3 = client()) {
+      java.util.function.BiFunction<String, Long, TableWrite.Committed> run = (text, version) -> {
+        TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND).withTransaction("nightly", version);
+        AttemptWriter a = w.openAttempt(s3, "t0");
+        a.write(text + ".txt", text.getBytes(), null);
+        return w.commit(a.written());
+      };
+      TableWrite.Committed first = run.apply("first", 1L);
+      assertEquals(1, first.urls().size());
+      assertEquals(List.of(), run.apply("rerun", 1L).urls(), "a rerun of version 1 commits nothing");
+      assertEquals(List.of(), run.apply("older", 0L).urls(), "nor does an older version");
+      assertEquals(1, run.apply("second", 2L).urls().size());
+      assertEquals(List.of("first", "second"), visible(s3, t));
+      TableWrite streaming = TableWrite.begin(settings, t, TableWrite.Mode.APPEND).withTransaction("nightly", 3);
+      assertThrows(IllegalStateException.class, () -> streaming.commitPart(List.of(), "window 1"));
+      assertThrows(IllegalArgumentException.class, () -> streaming.withTransaction("", 1));
+      assertThrows(IllegalArgumentException.class, () -> streaming.withTransaction("nightly", -1));
+    }
+  }
+
   /** A part of a streaming write failing on two files of one name loses no other part's files. */
   @Test
   void aPartWithTwoFilesOfOneNameFailsAloneAndTheOtherPartsCommit() {
