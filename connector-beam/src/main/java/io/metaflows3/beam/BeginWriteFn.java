@@ -15,17 +15,22 @@ final class BeginWriteFn extends DoFn<String, TableWrite> {
   /** The Delta table's layout for rows; null for objects. */
   private final TableLayout layout;
   private final boolean mergeSchema;
+  /** The caller's transaction id; null: the write's own. */
+  private final TableWrite.Transaction transaction;
 
-  BeginWriteFn(S3Settings settings, TableWrite.Mode mode, TableLayout layout, boolean mergeSchema) {
+  BeginWriteFn(S3Settings settings, TableWrite.Mode mode, TableLayout layout, boolean mergeSchema,
+      TableWrite.Transaction transaction) {
     this.settings = settings;
     this.mode = mode;
     this.layout = layout;
     this.mergeSchema = mergeSchema;
+    this.transaction = transaction;
   }
 
   @ProcessElement
   public void process(@Element String table, OutputReceiver<TableWrite> out) {
-    out.output(layout == null ? TableWrite.begin(settings, table, mode) : TableWrite.begin(settings, table, mode,
-        layout, mergeSchema));
+    TableWrite begun = layout == null ? TableWrite.begin(settings, table, mode) : TableWrite.begin(settings, table,
+        mode, layout, mergeSchema);
+    out.output(transaction == null ? begun : begun.withTransaction(transaction.appId(), transaction.version()));
   }
 }

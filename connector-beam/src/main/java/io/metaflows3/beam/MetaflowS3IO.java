@@ -632,11 +632,15 @@ public final class MetaflowS3IO {
 
     abstract String getContentType();
 
+    abstract TableWrite.@Nullable Transaction getTransaction();
+
     abstract Builder toBuilder();
 
     @AutoValue.Builder
     abstract static class Builder {
       abstract Builder setSettings(S3Settings settings);
+
+      abstract Builder setTransaction(TableWrite.@Nullable Transaction transaction);
 
       abstract Builder setRun(@Nullable FlowRun run);
 
@@ -695,6 +699,16 @@ public final class MetaflowS3IO {
       return toBuilder().setReplace(true).build();
     }
 
+    /**
+     * Commits under this transaction id (Delta's {@code txn}, as Spark's options {@code txnAppId} and
+     * {@code txnVersion} give it): when the table already holds {@code appId} at {@code version} or a later one,
+     * as after a rerun of a pipeline that succeeded, the write adds nothing (what its bundles stored is never in
+     * the log; a vacuum deletes it). For a write committed once: bounded input in the global window.
+     */
+    public Write withTransactionId(String appId, long version) {
+      return toBuilder().setTransaction(new TableWrite.Transaction(appId, version)).build();
+    }
+
     @Override
     public WriteResult expand(PCollection<KV<String, byte[]>> input) {
       PCollectionView<TableWrite> job = begin(input, null, false);
@@ -723,6 +737,11 @@ public final class MetaflowS3IO {
       if (getPrefix() == null) {
         throw new IllegalArgumentException("MetaflowS3IO.write() needs to(..)");
       }
+      if (getTransaction() != null && !isWholeWrite(input)) {
+        throw new IllegalArgumentException("MetaflowS3IO.write().withTransactionId(..) is for a write committed once, "
+            + "after all input: it takes bounded input in the global window with the default trigger, got "
+            + input.isBounded() + " input windowed by " + input.getWindowingStrategy().getWindowFn());
+      }
       if (getReplace() && !isWholeWrite(input)) {
         throw new IllegalArgumentException("MetaflowS3IO.write().withReplace() replaces the table once, after all "
             + "input: it takes bounded input in the global window with the default trigger, got "
@@ -734,7 +753,7 @@ public final class MetaflowS3IO {
       return input.getPipeline()
           .apply("Begin", Create.of(target))
           .apply("BeginWrite", ParDo.of(new BeginWriteFn(settings(input.getPipeline().getOptions()), mode, layout,
-              mergeSchema)))
+              mergeSchema, getTransaction())))
           .setCoder(SerializableCoder.of(TableWrite.class))
           .apply("WriteId", View.asSingleton());
     }

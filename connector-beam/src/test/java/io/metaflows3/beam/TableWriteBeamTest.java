@@ -87,6 +87,20 @@ class TableWriteBeamTest {
   }
 
   @Test
+  void aRerunUnderTheSameTransactionIdAddsNothing() {
+    String t = table("transaction-id");
+    for (long version : new long[] {1, 1, 2}) {
+      Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+      p.apply(Create.of(kv("v" + version)).withCoder(CODER)).apply(write(t).withTransactionId("daily", version));
+      p.run().waitUntilFinish();
+    }
+    assertEquals(List.of("v1", "v2"), read(t), "the rerun of version 1 added nothing");
+    assertThrows(IllegalArgumentException.class, () -> Pipeline.create(PipelineOptionsFactory.create())
+        .apply(Create.of(kv("x")).withCoder(CODER)).apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))))
+        .apply(write(t).withTransactionId("daily", 3)), "a write committed per window takes no transaction id");
+  }
+
+  @Test
   void twoElementsWithOneKeyFailTheWriteNamingTheKey() {
     String t = table("duplicates");
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
