@@ -54,13 +54,15 @@ abstract class ReadSplitFn<T> extends DoFn<ReadSplit, T> {
    */
   PCollection<T> applyTo(PCollection<ReadSplit> splits, String name, @Nullable ErrorHandler<BadRecord, ?> handler) {
     router = handler == null ? BadRecordRouter.THROWING_ROUTER : BadRecordRouter.RECORDING_ROUTER;
+    if (handler == null) {
+      // One output only (the throwing router never uses the other): a runner then fuses the consumer with the
+      // read (Flink's does not chain an operator with two outputs, so every element would be serialized).
+      return splits.apply(name, ParDo.of(this).withOutputTags(elements, TupleTagList.empty())).get(elements);
+    }
     PCollectionTuple out = splits.apply(name,
         ParDo.of(this).withOutputTags(elements, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    PCollection<BadRecord> bad = out.get(BadRecordRouter.BAD_RECORD_TAG)
-        .setCoder(BadRecord.getCoder(splits.getPipeline()));
-    if (handler != null) {
-      handler.addErrorCollection(bad);
-    }
+    handler.addErrorCollection(out.get(BadRecordRouter.BAD_RECORD_TAG)
+        .setCoder(BadRecord.getCoder(splits.getPipeline())));
     return out.get(elements);
   }
 
