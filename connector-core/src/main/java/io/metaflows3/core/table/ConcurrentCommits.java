@@ -1,18 +1,11 @@
 package io.metaflows3.core.table;
 
-import io.delta.kernel.data.ColumnVector;
-import io.delta.kernel.data.ColumnarBatch;
-import io.delta.kernel.engine.Engine;
 import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
-import io.delta.kernel.internal.TableImpl;
 import io.delta.kernel.internal.actions.AddFile;
 import io.delta.kernel.internal.actions.CommitInfo;
 import io.delta.kernel.internal.actions.RemoveFile;
 import io.delta.kernel.internal.actions.SetTransaction;
-import io.delta.kernel.internal.data.StructRow;
 import io.delta.kernel.internal.util.VectorUtils;
-import io.delta.kernel.types.StructType;
-import io.delta.kernel.utils.CloseableIterator;
 import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import java.io.IOException;
 import java.util.EnumSet;
@@ -53,40 +46,30 @@ final class ConcurrentCommits {
   static void refuseConflicts(DeltaTable table, long base, long read, Predicate<Map<String, String>> replaced,
       Set<String> removedPaths, String writeId) {
     Map<Long, Commit> commits = new TreeMap<>();
-    Engine engine = table.engine();
-    try (CloseableIterator<ColumnarBatch> batches = ((TableImpl) table.kernelTable()).getChanges(engine,
-        base + 1, read, EnumSet.of(DeltaAction.ADD, DeltaAction.REMOVE, DeltaAction.COMMITINFO, DeltaAction.TXN))) {
-      while (batches.hasNext()) {
-        ColumnarBatch batch = batches.next();
-        StructType schema = batch.getSchema();
-        ColumnVector versions = batch.getColumnVector(schema.indexOf("version"));
-        ColumnVector adds = batch.getColumnVector(schema.indexOf("add"));
-        ColumnVector removes = batch.getColumnVector(schema.indexOf("remove"));
-        ColumnVector infos = batch.getColumnVector(schema.indexOf("commitInfo"));
-        ColumnVector txns = batch.getColumnVector(schema.indexOf("txn"));
-        for (int i = 0; i < batch.getSize(); i++) {
-          Commit commit = commits.computeIfAbsent(versions.getLong(i), v -> new Commit());
-          if (!adds.isNullAt(i)) {
-            AddFile add = new AddFile(StructRow.fromStructVector(adds, i));
-            commit.addedReplaced |= replaced.test(VectorUtils.toJavaMap(add.getPartitionValues()));
-          }
-          if (!removes.isNullAt(i)) {
-            commit.removes = true;
-            commit.removedReplaced |= removedPaths.contains(new RemoveFile(StructRow.fromStructVector(removes, i))
-                .getPath());
-          }
-          if (!infos.isNullAt(i)) {
-            CommitInfo info = CommitInfo.fromColumnVector(infos, i);
-            commit.by = info.getEngineInfo().orElse(commit.by);
-            commit.blindAppend = info.getIsBlindAppend().orElse(false)
-                || info.getEngineInfo().filter(e -> e.endsWith("/" + APPEND_ENGINE_INFO)).isPresent();
-          }
-          if (!txns.isNullAt(i)) {
-            String app = SetTransaction.fromColumnVector(txns, i).getAppId();
-            commit.ofThisWrite |= app.equals(writeId) || app.startsWith(writeId + "/");
-          }
-        }
-      }
+    try {
+      LogChange.forEach(table, base + 1, read, EnumSet.of(DeltaAction.ADD, DeltaAction.REMOVE,
+          DeltaAction.COMMITINFO, DeltaAction.TXN), change -> {
+            Commit commit = commits.computeIfAbsent(change.version(), v -> new Commit());
+            AddFile add = change.add();
+            if (add != null) {
+              commit.addedReplaced |= replaced.test(VectorUtils.toJavaMap(add.getPartitionValues()));
+            }
+            RemoveFile remove = change.remove();
+            if (remove != null) {
+              commit.removes = true;
+              commit.removedReplaced |= removedPaths.contains(remove.getPath());
+            }
+            CommitInfo info = change.commitInfo();
+            if (info != null) {
+              commit.by = info.getEngineInfo().orElse(commit.by);
+              commit.blindAppend = info.getIsBlindAppend().orElse(false)
+                  || info.getEngineInfo().filter(e -> e.endsWith("/" + APPEND_ENGINE_INFO)).isPresent();
+            }
+            SetTransaction txn = change.txn();
+            if (txn != null) {
+              commit.ofThisWrite |= txn.getAppId().equals(writeId) || txn.getAppId().startsWith(writeId + "/");
+            }
+          });
     } catch (MetaflowS3Exception e) {
       throw e; // the write's own refusal (a partition its filter cannot decide for)
     } catch (IOException | RuntimeException e) { // Kernel's, its engine's, a log it cannot parse

@@ -5,8 +5,6 @@ import io.delta.kernel.Snapshot;
 import io.delta.kernel.Transaction;
 import io.delta.kernel.TransactionBuilder;
 import io.delta.kernel.TransactionCommitResult;
-import io.delta.kernel.data.ColumnVector;
-import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.exceptions.CommitStateUnknownException;
@@ -19,11 +17,9 @@ import io.delta.kernel.hook.PostCommitHook;
 import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
 import io.delta.kernel.internal.InternalScanFileUtils;
 import io.delta.kernel.internal.SnapshotImpl;
-import io.delta.kernel.internal.TableImpl;
 import io.delta.kernel.internal.actions.AddFile;
 import io.delta.kernel.internal.actions.SetTransaction;
 import io.delta.kernel.internal.actions.SingleAction;
-import io.delta.kernel.internal.data.StructRow;
 import io.delta.kernel.internal.data.TransactionStateRow;
 import io.delta.kernel.internal.fs.Path;
 import io.delta.kernel.internal.util.InternalUtils;
@@ -32,7 +28,6 @@ import io.delta.kernel.internal.util.VectorUtils;
 import io.delta.kernel.statistics.DataFileStatistics;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
-import io.delta.kernel.utils.CloseableIterator;
 import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import io.metaflows3.core.S3;
 import java.io.IOException;
@@ -229,40 +224,32 @@ final class DeltaCommit {
    * those commits gives {@code foundIn} and no URLs.
    */
   private Outcome committedEarlier(long foundIn, TableWrite.Transaction txn) {
-    Long holding = null;
     Map<Long, List<String>> added = new HashMap<>();
     URI root = URI.create(table.root());
-    try (CloseableIterator<ColumnarBatch> batches = ((TableImpl) table.kernelTable()).getChanges(engine,
-        write.baseVersion() + 1, foundIn, EnumSet.of(DeltaAction.ADD, DeltaAction.TXN))) {
-      while (batches.hasNext()) {
-        ColumnarBatch batch = batches.next();
-        StructType schema = batch.getSchema();
-        ColumnVector versions = batch.getColumnVector(schema.indexOf("version"));
-        ColumnVector adds = batch.getColumnVector(schema.indexOf("add"));
-        ColumnVector txns = batch.getColumnVector(schema.indexOf("txn"));
-        for (int i = 0; i < batch.getSize(); i++) {
-          if (!txns.isNullAt(i)) {
-            SetTransaction found = SetTransaction.fromColumnVector(txns, i);
-            if (found.getAppId().equals(txn.appId()) && found.getVersion() >= txn.version()) {
-              holding = holding == null ? versions.getLong(i) : holding;
+    Long[] holding = {null};
+    try {
+      LogChange.forEach(table, write.baseVersion() + 1, foundIn, EnumSet.of(DeltaAction.ADD, DeltaAction.TXN),
+          change -> {
+            SetTransaction found = change.txn();
+            if (found != null && found.getAppId().equals(txn.appId()) && found.getVersion() >= txn.version()
+                && holding[0] == null) {
+              holding[0] = change.version();
             }
-          }
-          if (!adds.isNullAt(i)) {
-            String path = new AddFile(StructRow.fromStructVector(adds, i)).getPath();
-            added.computeIfAbsent(versions.getLong(i), v -> new ArrayList<>())
-                .add(new Path(new Path(root), new Path(URI.create(path))).toString());
-          }
-        }
-      }
+            AddFile add = change.add();
+            if (add != null) {
+              added.computeIfAbsent(change.version(), v -> new ArrayList<>())
+                  .add(new Path(new Path(root), new Path(URI.create(add.getPath()))).toString());
+            }
+          });
     } catch (IOException | RuntimeException e) {
       LOG.warn("write {} was committed to {} before (found at version {}), but the commits since it began cannot "
           + "be read ({}): its files are not reported again", txn, write.record(), foundIn, e.getMessage());
       return new Outcome(foundIn, true, List.of());
     }
-    long version = holding == null ? foundIn : holding;
+    long version = holding[0] == null ? foundIn : holding[0];
     LOG.info("write {} was committed to {} before, as version {}: nothing to commit again", txn,
         write.record(), version);
-    return new Outcome(version, true, holding == null ? List.of() : added.getOrDefault(holding, List.of()));
+    return new Outcome(version, true, holding[0] == null ? List.of() : added.getOrDefault(holding[0], List.of()));
   }
 
   /**
