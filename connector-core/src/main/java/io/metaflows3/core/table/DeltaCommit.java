@@ -127,7 +127,7 @@ final class DeltaCommit {
       try {
         transaction = builder(read, txn).build(engine);
       } catch (ConcurrentTransactionException e) {
-        return committedEarlier(readVersion, txn);
+        continue; // the transaction landed after the snapshot read: the next round finds the version holding it
       }
       if (transaction.getReadTableVersion() != readVersion) {
         sleepJittered(attempt); // a commit landed since the snapshot the removes would come from: plan again
@@ -220,18 +220,23 @@ final class DeltaCommit {
   /**
    * The outcome of a commit whose transaction a snapshot up to {@code foundIn} holds: the version that holds it
    * and the URLs of the files that version added, read from the commits since the write began (a re-executed
-   * commit reports what the first one committed, not what it was given this time). A log that no longer holds
-   * those commits gives {@code foundIn} and no URLs.
+   * commit reports what the first one committed, not what it was given this time). A transaction the table held
+   * before the write began, or at a later version than this write's (another run's), or a log that no longer
+   * holds those commits gives {@code foundIn} and no URLs.
    */
   private Outcome committedEarlier(long foundIn, TableWrite.Transaction txn) {
+    if (foundIn <= write.baseVersion()) {
+      LOG.info("write {} was committed to {} before this write began: nothing to commit", txn, write.record());
+      return new Outcome(foundIn, true, List.of());
+    }
     Map<Long, List<String>> added = new HashMap<>();
-    URI root = URI.create(table.root());
     Long[] holding = {null};
     try {
+      URI root = new Path(table.root()).toUri(); // the root's key as Kernel names it (raw, not yet URI-encoded)
       LogChange.forEach(table, write.baseVersion() + 1, foundIn, EnumSet.of(DeltaAction.ADD, DeltaAction.TXN),
           change -> {
             SetTransaction found = change.txn();
-            if (found != null && found.getAppId().equals(txn.appId()) && found.getVersion() >= txn.version()
+            if (found != null && found.getAppId().equals(txn.appId()) && found.getVersion() == txn.version()
                 && holding[0] == null) {
               holding[0] = change.version();
             }

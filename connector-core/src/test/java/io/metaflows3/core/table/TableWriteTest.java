@@ -124,19 +124,27 @@ class TableWriteTest {
     }
   }
 
-  /** The caller's transaction id: a rerun at the same or an older version adds nothing, a newer one commits. */
+  /**
+   * The caller's transaction id: a rerun at the same or an older version adds nothing, a newer one commits; a
+   * re-executed commit reports its first execution's files (in a location whose name needs escaping in a URI).
+   */
   @Test
   void aWriteUnderTheCallersTransactionIdCommitsOncePerVersion() {
-    String t = table("caller-transaction");
+    String t = table("caller transaction #1");
     try (S3 s3 = client()) {
       java.util.function.BiFunction<String, Long, TableWrite.Committed> run = (text, version) -> {
         TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND).withTransaction("nightly", version);
         AttemptWriter a = w.openAttempt(s3, "t0");
         a.write(text + ".txt", text.getBytes(), null);
-        return w.commit(a.written());
+        TableWrite.Committed committed = w.commit(a.written());
+        AttemptWriter again = w.openAttempt(s3, "t1");
+        again.write(text + ".txt", text.getBytes(), null);
+        assertEquals(committed, w.commit(again.written()), "a re-executed commit");
+        return committed;
       };
       TableWrite.Committed first = run.apply("first", 1L);
       assertEquals(1, first.urls().size());
+      assertEquals("first", s3.get(first.urls().get(0)).text(), "the URL names the committed object");
       assertEquals(List.of(), run.apply("rerun", 1L).urls(), "a rerun of version 1 commits nothing");
       assertEquals(List.of(), run.apply("older", 0L).urls(), "nor does an older version");
       assertEquals(1, run.apply("second", 2L).urls().size());
