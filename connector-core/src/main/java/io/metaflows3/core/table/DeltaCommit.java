@@ -229,32 +229,36 @@ final class DeltaCommit {
       LOG.info("write {} was committed to {} before this write began: nothing to commit", txn, write.record());
       return new Outcome(foundIn, true, List.of());
     }
-    Map<Long, List<String>> added = new HashMap<>();
-    Long[] holding = {null};
     try {
-      URI root = new Path(table.root()).toUri(); // the root's key as Kernel names it (raw, not yet URI-encoded)
-      LogChange.forEach(table, write.baseVersion() + 1, foundIn, EnumSet.of(DeltaAction.ADD, DeltaAction.TXN),
-          change -> {
-            SetTransaction found = change.txn();
-            if (found != null && found.getAppId().equals(txn.appId()) && found.getVersion() == txn.version()
-                && holding[0] == null) {
-              holding[0] = change.version();
-            }
-            AddFile add = change.add();
-            if (add != null) {
-              added.computeIfAbsent(change.version(), v -> new ArrayList<>())
-                  .add(new Path(new Path(root), new Path(URI.create(add.getPath()))).toString());
-            }
-          });
+      // The transactions first (small rows), then the adds of the one version that holds this write's.
+      Long[] holding = {null};
+      LogChange.forEach(table, write.baseVersion() + 1, foundIn, EnumSet.of(DeltaAction.TXN), change -> {
+        SetTransaction found = change.txn();
+        if (found != null && found.getAppId().equals(txn.appId()) && found.getVersion() == txn.version()
+            && holding[0] == null) {
+          holding[0] = change.version();
+        }
+      });
+      if (holding[0] == null) {
+        LOG.info("write {} was committed to {} by another run, at a later version: nothing to commit", txn,
+            write.record());
+        return new Outcome(foundIn, true, List.of());
+      }
+      List<String> urls = new ArrayList<>();
+      LogChange.forEach(table, holding[0], holding[0], EnumSet.of(DeltaAction.ADD), change -> {
+        AddFile add = change.add();
+        if (add != null) {
+          urls.add(table.fileUrl(add.getPath()));
+        }
+      });
+      LOG.info("write {} was committed to {} before, as version {}: nothing to commit again", txn, write.record(),
+          holding[0]);
+      return new Outcome(holding[0], true, urls);
     } catch (IOException | RuntimeException e) {
       LOG.warn("write {} was committed to {} before (found at version {}), but the commits since it began cannot "
           + "be read ({}): its files are not reported again", txn, write.record(), foundIn, e.getMessage());
       return new Outcome(foundIn, true, List.of());
     }
-    long version = holding[0] == null ? foundIn : holding[0];
-    LOG.info("write {} was committed to {} before, as version {}: nothing to commit again", txn,
-        write.record(), version);
-    return new Outcome(version, true, holding[0] == null ? List.of() : added.getOrDefault(holding[0], List.of()));
   }
 
   /**

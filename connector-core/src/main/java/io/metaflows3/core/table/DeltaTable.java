@@ -11,6 +11,7 @@ import io.delta.kernel.exceptions.TableNotFoundException;
 import io.delta.kernel.expressions.Predicate;
 import io.delta.kernel.internal.InternalScanFileUtils;
 import io.delta.kernel.internal.SnapshotImpl;
+import io.delta.kernel.internal.fs.Path;
 import io.delta.kernel.internal.util.Utils;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
@@ -21,6 +22,7 @@ import io.metaflows3.core.api.S3Url;
 import io.metaflows3.core.SharedClients;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -71,6 +73,15 @@ public final class DeltaTable {
           + "paths collapse", root.toString());
     }
     return root.toString();
+  }
+
+  /**
+   * The URL of a file a log action names by {@code path} (relative to the root and URI-encoded, or absolute), as
+   * Kernel resolves it for a scan.
+   */
+  String fileUrl(String path) {
+    // The root's key as Kernel names it: raw, not yet URI-encoded.
+    return new Path(new Path(new Path(root).toUri()), new Path(URI.create(path))).toString();
   }
 
   /** The table's location, ending with '/'. */

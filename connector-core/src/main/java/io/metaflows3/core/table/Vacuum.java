@@ -10,7 +10,6 @@ import io.delta.kernel.data.Row;
 import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
 import io.delta.kernel.internal.SnapshotImpl;
 import io.delta.kernel.internal.TableConfig;
-import io.delta.kernel.internal.fs.Path;
 import io.delta.kernel.utils.CloseableIterator;
 import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import io.metaflows3.core.metaflow.MetaflowS3NotFound;
@@ -19,7 +18,6 @@ import io.metaflows3.core.api.S3Object;
 import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.api.S3Url;
 import java.io.IOException;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -133,7 +131,6 @@ public final class Vacuum {
     if (first < 0 || first > latest.getVersion()) {
       return removed;
     }
-    URI root = new Path(table.root()).toUri(); // the root's key as Kernel names it (raw, not yet URI-encoded)
     CommitRange range = TableManager.loadCommitRange(table.root(), CommitBoundary.atVersion(first))
         .withEndBoundary(CommitBoundary.atVersion(latest.getVersion())).build(table.engine());
     try (CloseableIterator<CommitActions> commits = range.getCommitActions(table.engine(),
@@ -149,7 +146,7 @@ public final class Vacuum {
                 if (!row.isNullAt(removeColumn)) {
                   Row remove = row.getStruct(removeColumn);
                   String path = remove.getString(remove.getSchema().indexOf("path"));
-                  removed.add(new Path(new Path(root), new Path(URI.create(path))).toString());
+                  removed.add(table.fileUrl(path));
                 }
               }
             }
