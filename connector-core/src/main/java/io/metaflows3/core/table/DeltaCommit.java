@@ -30,6 +30,8 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
 import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import io.metaflows3.core.S3;
+import io.metaflows3.core.api.PutOption;
+import io.metaflows3.core.api.S3Object;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -37,6 +39,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -109,20 +112,23 @@ final class DeltaCommit {
         throw new MetaflowS3Exception("could not commit after " + MAX_TRIES + " tries (concurrent commits took "
             + "each version first)", write.record(), lastFailure);
       }
-      if (read.isPresent()) {
-        checkFits(read.get());
-        refuseRecreated(read.get());
-        if (added(read.get()).isPresent() && PhysicalNames.mode(read.get()).equals("none")) {
-          if (attempt > COLUMN_MAPPING_TRIES) {
-            throw new MetaflowS3Exception("cannot turn on column mapping, which adding columns needs (tried "
-                + COLUMN_MAPPING_TRIES + " times)", write.record(), lastFailure);
-          }
-          lastFailure = turnOnColumnMapping();
-          sleepJittered(attempt);
-          continue;
-        }
+      if (read.isEmpty()) {
+        // Kernel would create the table anew, past the checks a write's beginning makes (a table nested in another).
+        throw new MetaflowS3Exception("the Delta table was deleted since this write began (its log is gone): "
+            + "nothing was committed; run the write again", write.record());
       }
-      long readVersion = read.map(Snapshot::getVersion).orElse(-1L);
+      checkFits(read.get());
+      refuseRecreated(read.get());
+      if (added(read.get()).isPresent() && PhysicalNames.mode(read.get()).equals("none")) {
+        if (attempt > COLUMN_MAPPING_TRIES) {
+          throw new MetaflowS3Exception("cannot turn on column mapping, which adding columns needs (tried "
+              + COLUMN_MAPPING_TRIES + " times)", write.record(), lastFailure);
+        }
+        lastFailure = turnOnColumnMapping();
+        sleepJittered(attempt);
+        continue;
+      }
+      long readVersion = read.get().getVersion();
       Transaction transaction;
       try {
         transaction = builder(read, txn).build(engine);
@@ -209,12 +215,32 @@ final class DeltaCommit {
   void dropIfEmpty() {
     Optional<Snapshot> now = table.latest();
     if (now.isPresent() && now.get().getVersion() == 0) {
-      // Only version 0's own files: a version another writer may commit meanwhile is never deleted.
-      String versionZero = write.record() + DeltaTable.LOG_FOLDER + "00000000000000000000.";
-      s3.deleteMany(s3.listRecursive(List.of(write.record() + DeltaTable.LOG_FOLDER)).stream()
-          .map(o -> o.url()).filter(u -> u.startsWith(versionZero)).toList());
-      LOG.info("dropped the Delta table {} just created: another table was created inside or around it", write.record());
+      dropVersionZero();
     }
+  }
+
+  /**
+   * Deletes version 0's own files, then looks again: another writer may have committed version 1 between the look
+   * that found the table empty and the delete, and its table must not lose its first version, so version 0 is put
+   * back then.
+   */
+  void dropVersionZero() {
+    String log = write.record() + DeltaTable.LOG_FOLDER;
+    String versionZero = log + "00000000000000000000.";
+    Map<String, byte[]> dropped = new LinkedHashMap<>();
+    for (S3Object o : s3.listRecursive(List.of(log))) {
+      if (o.url().startsWith(versionZero)) {
+        dropped.put(o.url(), s3.get(o.url()).blob());
+      }
+    }
+    s3.deleteMany(List.copyOf(dropped.keySet()));
+    if (s3.listRecursive(List.of(log)).stream().anyMatch(o -> !o.url().startsWith(versionZero))) {
+      dropped.forEach((url, bytes) -> s3.put(url, bytes, PutOption.NO_OVERWRITE));
+      LOG.warn("kept the Delta table {}: another writer committed into it while this write dropped it",
+          write.record());
+      return;
+    }
+    LOG.info("dropped the Delta table {} just created: another table was created inside or around it", write.record());
   }
 
   /**

@@ -5,6 +5,9 @@ import io.metaflows3.core.S3;
 import io.metaflows3.core.api.S3Object;
 import io.metaflows3.core.api.S3Settings;
 import io.metaflows3.core.api.S3Url;
+import io.delta.kernel.Snapshot;
+import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
+import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -12,10 +15,12 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -350,14 +355,30 @@ public final class TableWrite implements Serializable {
   }
 
   /**
-   * Deletes every object this write made that the newest snapshot does not name: the job failed, so none of it
-   * may be read. What was committed (the whole write, or parts of it) stays.
+   * Deletes every object this write made that no version names: the job failed, so none of it may be read. What
+   * was committed (the whole write, or parts of it) stays, also when a later overwrite removed it: a reader of
+   * that version still names it, until a vacuum's retention has passed.
    */
   public void abort() {
     try (S3 s3 = client()) {
       DeltaTable record = DeltaTable.at(s3, record());
       Set<String> live = new HashSet<>();
-      record.latest().ifPresent(s -> record.files(s).forEach(f -> live.add(f.url())));
+      Optional<Snapshot> latest = record.latest();
+      latest.ifPresent(s -> record.files(s).forEach(f -> live.add(f.url())));
+      long since = Math.max(0, baseVersion + 1);
+      if (latest.isPresent() && latest.get().getVersion() >= since) {
+        try {
+          LogChange.forEach(record, since, latest.get().getVersion(), EnumSet.of(DeltaAction.ADD), change -> {
+            if (change.add() != null) {
+              live.add(record.fileUrl(change.add().getPath()));
+            }
+          });
+        } catch (IOException | RuntimeException e) {
+          LOG.error("aborted write {} of {} deletes nothing: the commits since it began cannot be read ({}); "
+              + "readers of the log never see its objects, a vacuum deletes them", writeId, table, e.getMessage());
+          return;
+        }
+      }
       S3Url root = S3Url.parse(table);
       List<String> doomed = new ArrayList<>();
       for (S3Object o : s3.listRecursive(List.of(TableLog.keyFor(s3, root)))) {

@@ -241,6 +241,20 @@ class DeltaWriteTest {
   }
 
   @Test
+  void aCommitIntoATableDeletedSinceItBeganIsRefusedAndCreatesNothing() {
+    String t = table("deleted");
+    try (S3 s3 = client()) {
+      write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1"));
+      TableWrite append = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, LAYOUT);
+      List<WrittenObject> files = attempt(append, s3, "t0", Map.of("country=US/b", "US2"));
+      s3.deleteMany(s3.listRecursive(List.of(t + "_delta_log/")).stream().map(S3Object::url).toList());
+      assertTrue(assertThrows(MetaflowS3Exception.class, () -> append.commit(files)).getMessage()
+          .contains("deleted since this write began"));
+      assertEquals(List.of(), s3.listRecursive(List.of(t + "_delta_log/")), "no table was made anew");
+    }
+  }
+
+  @Test
   void aTableWhoseFilesNameColumnsOtherwiseIsRefused() {
     String t = table("mapped");
     try (S3 s3 = client()) {

@@ -125,6 +125,48 @@ class TableWriteTest {
   }
 
   /**
+   * A write drops the empty table it created (the creation must not stand) just as another writer commits version
+   * 1 into it: version 0 is put back, so that writer's commit stays readable.
+   */
+  @Test
+  void droppingATableJustCreatedKeepsItWhenAnotherWriterCommittedMeanwhile() {
+    String t = table("dropped-while-committed");
+    try (S3 s3 = client()) {
+      TableWrite creator = TableWrite.begin(settings, t, TableWrite.Mode.APPEND);
+      write(settings, t, TableWrite.Mode.APPEND, Map.of("a", "other writer's"));
+      new DeltaCommit(creator, s3).dropVersionZero();
+      assertEquals(List.of("other writer's"), visible(s3, t));
+
+      String empty = table("dropped-empty");
+      TableWrite alone = TableWrite.begin(settings, empty, TableWrite.Mode.APPEND);
+      new DeltaCommit(alone, s3).dropIfEmpty();
+      assertEquals(List.of(), s3.listRecursive(List.of(empty)), "an empty table just created leaves nothing");
+    }
+  }
+
+  /**
+   * An engine that lost the commit's answer aborts the write after another writer overwrote the table: the
+   * version it did commit still names its object (time travel), so only the failed attempt's object goes.
+   */
+  @Test
+  void anAbortKeepsWhatAnyVersionSinceTheWriteBeganNamesThoughOverwrittenSince() {
+    String t = table("abort-after-overwrite");
+    try (S3 s3 = client()) {
+      TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND);
+      AttemptWriter a = w.openAttempt(s3, "t0");
+      a.write("x", "x".getBytes(), null);
+      AttemptWriter failedAttempt = w.openAttempt(s3, "t1");
+      failedAttempt.write("x", "debris".getBytes(), null);
+      long version = w.commit(a.written()).version();
+      write(settings, t, TableWrite.Mode.OVERWRITE, Map.of("y", "y"));
+      w.abort();
+      assertEquals(List.of("y"), visible(s3, t));
+      assertEquals(List.of("x", "y"), plain(s3, t).stream().sorted().toList(),
+          "the object version " + version + " names stays for its readers; the failed attempt's is deleted");
+    }
+  }
+
+  /**
    * The caller's transaction id: a rerun at the same or an older version adds nothing, a newer one commits; a
    * re-executed commit reports its first execution's files (in a location whose name needs escaping in a URI).
    */
