@@ -30,8 +30,11 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
 import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import io.metaflows3.core.S3;
+import io.metaflows3.core.api.GetOption;
 import io.metaflows3.core.api.PutOption;
 import io.metaflows3.core.api.S3Object;
+import io.metaflows3.core.api.S3PutObject;
+import io.metaflows3.core.api.S3Url;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -146,6 +149,7 @@ final class DeltaCommit {
         TransactionCommitResult result = transaction.commit(engine,
             CloseableIterable.inMemoryIterable(Utils.toCloseableIterator(actions.iterator())));
         afterVersion.run();
+        refuseOrphaned(result.getVersion());
         runHooks(result);
         return new Outcome(result.getVersion(), false, List.of());
       } catch (ConcurrentTransactionException e) {
@@ -215,32 +219,63 @@ final class DeltaCommit {
   void dropIfEmpty() {
     Optional<Snapshot> now = table.latest();
     if (now.isPresent() && now.get().getVersion() == 0) {
-      dropVersionZero();
+      dropVersionZero(() -> { });
     }
   }
 
   /**
-   * Deletes version 0's own files, then looks again: another writer may have committed version 1 between the look
-   * that found the table empty and the delete, and its table must not lose its first version, so version 0 is put
-   * back then.
+   * Deletes version 0's own files unless another version is there, then looks again: another writer may have
+   * committed version 1 between the look and the delete, and its table must not lose its first version, so
+   * version 0 is put back then. (One that commits after the second look finds version 0 gone and takes its own
+   * commit back: {@link #refuseOrphaned}.) {@code afterDelete} runs between the delete and the second look (tests).
    */
-  void dropVersionZero() {
-    String log = write.record() + DeltaTable.LOG_FOLDER;
-    String versionZero = log + "00000000000000000000.";
-    Map<String, byte[]> dropped = new LinkedHashMap<>();
-    for (S3Object o : s3.listRecursive(List.of(log))) {
-      if (o.url().startsWith(versionZero)) {
-        dropped.put(o.url(), s3.get(o.url()).blob());
-      }
+  void dropVersionZero(Runnable afterDelete) {
+    String versionZero = logFile(0, "");
+    String logFolder = key(write.record() + DeltaTable.LOG_FOLDER);
+    List<S3Object> log = s3.listRecursive(List.of(logFolder));
+    if (log.stream().anyMatch(o -> !o.url().startsWith(versionZero))) {
+      return; // committed into meanwhile: the table stands
     }
-    s3.deleteMany(List.copyOf(dropped.keySet()));
-    if (s3.listRecursive(List.of(log)).stream().anyMatch(o -> !o.url().startsWith(versionZero))) {
-      dropped.forEach((url, bytes) -> s3.put(url, bytes, PutOption.NO_OVERWRITE));
+    Map<String, byte[]> dropped = new LinkedHashMap<>();
+    for (S3Object o : log) {
+      dropped.put(o.url(), s3.get(key(o.url())).blob());
+    }
+    s3.deleteMany(dropped.keySet().stream().map(this::key).toList());
+    afterDelete.run();
+    if (s3.listRecursive(List.of(logFolder)).stream().anyMatch(o -> !o.url().startsWith(versionZero))) {
+      List<S3PutObject> back = dropped.entrySet().stream()
+          .map(e -> S3PutObject.of(key(e.getKey()), e.getValue())).toList();
+      if (s3.putMany(back, PutOption.NO_OVERWRITE).size() < back.size()) {
+        LOG.error("the Delta table {} was made anew while this write dropped it and another writer committed into "
+            + "it: that writer's version 1 may not fit the new version 0", write.record());
+      }
       LOG.warn("kept the Delta table {}: another writer committed into it while this write dropped it",
           write.record());
       return;
     }
     LOG.info("dropped the Delta table {} just created: another table was created inside or around it", write.record());
+  }
+
+  /**
+   * After committing version 1 over a version 0 read before: if version 0 is gone (its creator dropped the table
+   * after the read), takes the commit back, as no reader can read it, and fails the write; nothing is committed.
+   */
+  private void refuseOrphaned(long version) {
+    if (version != 1 || s3.info(key(logFile(0, "json")), GetOption.RETURN_MISSING).exists()) {
+      return;
+    }
+    s3.deleteMany(List.of(key(logFile(1, "json"))));
+    throw new MetaflowS3Exception("the Delta table was dropped by its creator while this write committed into it: "
+        + "nothing was committed; run the write again", write.record());
+  }
+
+  /** The log file of {@code version} with {@code extension} (empty: the name's stem, ending with a dot). */
+  private String logFile(long version, String extension) {
+    return write.record() + DeltaTable.LOG_FOLDER + String.format(Locale.ROOT, "%020d.", version) + extension;
+  }
+
+  private String key(String url) {
+    return TableLog.keyFor(s3, S3Url.parse(url));
   }
 
   /**

@@ -363,21 +363,21 @@ public final class TableWrite implements Serializable {
     try (S3 s3 = client()) {
       DeltaTable record = DeltaTable.at(s3, record());
       Set<String> live = new HashSet<>();
-      Optional<Snapshot> latest = record.latest();
-      latest.ifPresent(s -> record.files(s).forEach(f -> live.add(f.url())));
-      long since = Math.max(0, baseVersion + 1);
-      if (latest.isPresent() && latest.get().getVersion() >= since) {
-        try {
+      try {
+        Optional<Snapshot> latest = record.latest();
+        latest.ifPresent(s -> record.files(s).forEach(f -> live.add(f.url())));
+        long since = Math.max(0, baseVersion + 1);
+        if (latest.isPresent() && latest.get().getVersion() >= since) {
           LogChange.forEach(record, since, latest.get().getVersion(), EnumSet.of(DeltaAction.ADD), change -> {
-            if (change.add() != null) {
+            if (change.add() != null && change.add().getPath().contains(writeId)) {
               live.add(record.fileUrl(change.add().getPath()));
             }
           });
-        } catch (IOException | RuntimeException e) {
-          LOG.error("aborted write {} of {} deletes nothing: the commits since it began cannot be read ({}); "
-              + "readers of the log never see its objects, a vacuum deletes them", writeId, table, e.getMessage());
-          return;
         }
+      } catch (IOException | RuntimeException e) {
+        LOG.error("aborted write {} of {} deletes nothing: its log cannot be read ({}); readers of the log never "
+            + "see its objects, a vacuum deletes them", writeId, table, e.getMessage());
+        return;
       }
       S3Url root = S3Url.parse(table);
       List<String> doomed = new ArrayList<>();

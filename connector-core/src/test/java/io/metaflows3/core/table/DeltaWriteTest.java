@@ -241,6 +241,19 @@ class DeltaWriteTest {
   }
 
   @Test
+  void anAbortAfterItsCommitWasOverwrittenKeepsTheRowsThatVersionNames() {
+    String t = table("aborted-after-overwrite");
+    try (S3 s3 = client()) {
+      TableWrite w = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, LAYOUT);
+      long version = w.commit(attempt(w, s3, "t0", Map.of("country=US/a", "US1"))).version();
+      write(t, TableWrite.Mode.OVERWRITE, Map.of("country=DE/a", "DE1"));
+      w.abort();
+      assertEquals(Map.of("DE", List.of("DE1")), read(s3, t));
+      assertEquals(Map.of("US", List.of("US1")), readAt(s3, t, version), "time travel reads what the abort kept");
+    }
+  }
+
+  @Test
   void aCommitIntoATableDeletedSinceItBeganIsRefusedAndCreatesNothing() {
     String t = table("deleted");
     try (S3 s3 = client()) {

@@ -125,17 +125,36 @@ class TableWriteTest {
   }
 
   /**
-   * A write drops the empty table it created (the creation must not stand) just as another writer commits version
-   * 1 into it: version 0 is put back, so that writer's commit stays readable.
+   * A write drops the empty table it created (the creation must not stand) just as another writer, which read
+   * version 0 before the drop, commits version 1: version 0 is put back, so that writer's commit stays readable.
+   * A writer committing after the drop's second look takes its orphaned version 1 back and fails.
    */
   @Test
-  void droppingATableJustCreatedKeepsItWhenAnotherWriterCommittedMeanwhile() {
+  void droppingATableJustCreatedKeepsItForAWriterThatCommittedMeanwhile() {
     String t = table("dropped-while-committed");
     try (S3 s3 = client()) {
       TableWrite creator = TableWrite.begin(settings, t, TableWrite.Mode.APPEND);
       write(settings, t, TableWrite.Mode.APPEND, Map.of("a", "other writer's"));
-      new DeltaCommit(creator, s3).dropVersionZero();
+      String log = t + TableWrite.OBJECTS_FOLDER + DeltaTable.LOG_FOLDER;
+      Map<String, byte[]> versionOne = new TreeMap<>(); // its commit and its checksum
+      for (S3Object o : s3.listRecursive(List.of(log + "00000000000000000001."))) {
+        versionOne.put(o.url(), s3.get(o.url()).blob());
+        s3.delete(o.url());
+      }
+      new DeltaCommit(creator, s3).dropVersionZero(() -> versionOne.forEach(s3::put));
       assertEquals(List.of("other writer's"), visible(s3, t));
+
+      String late = table("dropped-before-committed");
+      TableWrite lateWriter = TableWrite.begin(settings, late, TableWrite.Mode.APPEND);
+      AttemptWriter a = lateWriter.openAttempt(s3, "t0");
+      a.write("b", "late".getBytes(), null);
+      String lateLog = late + TableWrite.OBJECTS_FOLDER + DeltaTable.LOG_FOLDER;
+      MetaflowS3Exception e = assertThrows(MetaflowS3Exception.class, () -> lateWriter.commit(a.written(),
+          () -> s3.delete(lateLog + "00000000000000000000.json")));
+      assertTrue(e.getMessage().contains("dropped by its creator"), e.getMessage());
+      assertEquals(List.of(), s3.listRecursive(List.of(lateLog)), "the orphaned version 1 was taken back");
+      lateWriter.abort();
+      assertEquals(List.of(), plain(s3, late));
 
       String empty = table("dropped-empty");
       TableWrite alone = TableWrite.begin(settings, empty, TableWrite.Mode.APPEND);
