@@ -142,7 +142,7 @@ final class DeltaCommit {
         sleepJittered(attempt); // a commit landed since the snapshot the removes would come from: plan again
         continue;
       }
-      List<Row> actions = new ArrayList<>(removes(read, files));
+      List<Row> actions = new ArrayList<>(removes(read.get(), files));
       actions.addAll(adds(transaction.getTransactionState(engine), files));
       tried = readVersion + 1;
       try {
@@ -418,17 +418,17 @@ final class DeltaCommit {
    * write began from, once the commits since then are found not to conflict with it ({@link ConcurrentCommits}):
    * an append that landed meanwhile keeps its rows, as with Delta's own writers.
    */
-  private List<Row> removes(Optional<Snapshot> read, List<WrittenObject> files) {
-    if (read.isEmpty() || write.mode() == TableWrite.Mode.APPEND) {
+  private List<Row> removes(Snapshot read, List<WrittenObject> files) {
+    if (write.mode() == TableWrite.Mode.APPEND) {
       return List.of();
     }
-    long readVersion = read.get().getVersion();
+    long readVersion = read.getVersion();
     long baseVersion = write.baseVersion();
     if (baseVersion > readVersion) {
       throw new MetaflowS3Exception("the Delta log ends at version " + readVersion + ", before version " + baseVersion
           + " this write began from (was the log deleted?): nothing was committed", write.record());
     }
-    Snapshot base = baseVersion == readVersion ? read.get() : table.asOfVersion(baseVersion);
+    Snapshot base = baseVersion == readVersion ? read : table.asOfVersion(baseVersion);
     Predicate<Map<String, String>> replaced = replaced(base, files);
     long now = System.currentTimeMillis();
     List<Row> removes = new ArrayList<>();
