@@ -106,15 +106,10 @@ public final class TableWrite implements Serializable {
   private final boolean mergeSchema;
   /** The caller's transaction id the commit carries; null: the write's own ({@code writeId}, version 0). */
   private final Transaction transaction;
-  /**
-   * Whether beginning this write created the table (empty, as version 0): an abort drops it while still empty,
-   * as a failed Delta create leaves no table (whose layout a later write would have to match).
-   */
-  private final boolean created;
 
   private TableWrite(S3Settings settings, String table, String writeId, Mode mode, TableLayout layout,
       PartitionFilter replaced, String zone, long baseVersion, String tableId, boolean mergeSchema,
-      Transaction transaction, boolean created) {
+      Transaction transaction) {
     this.settings = settings;
     this.table = table;
     this.writeId = writeId;
@@ -126,7 +121,6 @@ public final class TableWrite implements Serializable {
     this.tableId = tableId;
     this.mergeSchema = mergeSchema;
     this.transaction = transaction;
-    this.created = created;
   }
 
   /**
@@ -179,7 +173,7 @@ public final class TableWrite implements Serializable {
       PartitionFilter replaced, ZoneId zone, boolean mergeSchema) {
     String writeId = STAMP.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
     TableWrite write = new TableWrite(settings, DeltaTable.tableRoot(tableUrl), writeId, mode,
-        layout, replaced, zone == null ? null : zone.getId(), -1, null, mergeSchema, null, false);
+        layout, replaced, zone == null ? null : zone.getId(), -1, null, mergeSchema, null);
     try (S3 s3 = write.client()) {
       TableNesting.refuseNested(s3, write.table, layout != null ? DeltaTable.LOG_FOLDER : OBJECTS_FOLDER);
       DeltaCommit commit = new DeltaCommit(write, s3);
@@ -193,7 +187,7 @@ public final class TableWrite implements Serializable {
         }
       }
       return new TableWrite(settings, write.table, writeId, mode, layout, replaced, write.zone, base.version(),
-          base.tableId(), mergeSchema, null, base.created());
+          base.tableId(), mergeSchema, null);
     }
   }
 
@@ -299,7 +293,7 @@ public final class TableWrite implements Serializable {
    */
   public TableWrite withTransaction(String appId, long version) {
     return new TableWrite(settings, table, writeId, mode, layout, replaced, zone, baseVersion, tableId, mergeSchema,
-        new Transaction(appId, version), created);
+        new Transaction(appId, version));
   }
 
   /**
@@ -363,8 +357,7 @@ public final class TableWrite implements Serializable {
   /**
    * Deletes every object this write made that no version names: the job failed, so none of it may be read. What
    * was committed (the whole write, or parts of it) stays, also when a later overwrite removed it: a reader of
-   * that version still names it, until a vacuum's retention has passed. A table this write created is dropped
-   * while no write has committed into it.
+   * that version still names it, until a vacuum's retention has passed.
    */
   public void abort() {
     try (S3 s3 = client()) {
@@ -399,14 +392,6 @@ public final class TableWrite implements Serializable {
       } catch (MetaflowS3Exception e) {
         LOG.error("could not delete the {} objects of aborted write {} below {} ({}): readers of the log never see "
             + "them; a vacuum deletes them", doomed.size(), writeId, table, e.getMessage());
-      }
-      if (created) {
-        try {
-          new DeltaCommit(this, s3).dropIfEmpty();
-        } catch (RuntimeException e) {
-          LOG.error("could not drop the empty Delta table {} aborted write {} created ({})", record(), writeId,
-              e.getMessage());
-        }
       }
     }
     LOG.info("aborted write {} of {}", writeId, table);

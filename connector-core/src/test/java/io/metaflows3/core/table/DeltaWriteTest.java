@@ -241,24 +241,6 @@ class DeltaWriteTest {
   }
 
   @Test
-  void anAbortedFirstWriteLeavesNoTableSoTheNextMayHaveAnotherLayout() {
-    String t = table("first-write-aborted");
-    try (S3 s3 = client()) {
-      TableWrite failed = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, layout("x string", "country string"));
-      attempt(failed, s3, "t0", Map.of("country=US/a", "US1"));
-      failed.abort();
-      assertEquals(List.of(), s3.listRecursive(List.of(t)), "the table it created is gone with its objects");
-      write(t, TableWrite.Mode.APPEND, Map.of("country=US/b", "US2"));
-      assertEquals(Map.of("US", List.of("US2")), read(s3, t));
-
-      TableWrite second = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, LAYOUT);
-      attempt(second, s3, "t0", Map.of("country=DE/a", "DE1"));
-      second.abort();
-      assertEquals(Map.of("US", List.of("US2")), read(s3, t), "a table this write did not create stays");
-    }
-  }
-
-  @Test
   void anAbortAfterItsCommitWasOverwrittenKeepsTheRowsThatVersionNames() {
     String t = table("aborted-after-overwrite");
     try (S3 s3 = client()) {
