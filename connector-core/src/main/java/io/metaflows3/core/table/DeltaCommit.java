@@ -132,6 +132,7 @@ final class DeltaCommit {
         continue;
       }
       long readVersion = read.get().getVersion();
+      byte[] zero = versionZeroUnder(readVersion);
       Transaction transaction;
       try {
         transaction = builder(read, txn).build(engine);
@@ -149,7 +150,7 @@ final class DeltaCommit {
         TransactionCommitResult result = transaction.commit(engine,
             CloseableIterable.inMemoryIterable(Utils.toCloseableIterator(actions.iterator())));
         afterVersion.run();
-        refuseOrphaned(result.getVersion());
+        keepVersionZero(zero);
         runHooks(result);
         return new Outcome(result.getVersion(), false, List.of());
       } catch (ConcurrentTransactionException e) {
@@ -157,6 +158,7 @@ final class DeltaCommit {
       } catch (ConcurrentWriteException | MaxCommitRetryLimitReachedException | CommitStateUnknownException
           | KernelEngineException | UncheckedIOException e) {
         // Another writer took the version, or the answer was lost: the log tells which on the next round.
+        keepVersionZero(zero);
         LOG.info("commit of {} as version {} of {} did not land or was not confirmed ({}): reading the log again",
             txn, tried, write.record(), e.getMessage());
         lastFailure = e;
@@ -226,8 +228,8 @@ final class DeltaCommit {
   /**
    * Deletes version 0's own files unless another version is there, then looks again: another writer may have
    * committed version 1 between the look and the delete, and its table must not lose its first version, so
-   * version 0 is put back then. (One that commits after the second look finds version 0 gone and takes its own
-   * commit back: {@link #refuseOrphaned}.) {@code afterDelete} runs between the delete and the second look (tests).
+   * version 0 is put back then (and one committing after the second look puts it back itself: {@link
+   * #keepVersionZero}). {@code afterDelete} runs between the delete and the second look (tests).
    */
   void dropVersionZero(Runnable afterDelete) {
     String versionZero = logFile(0, "");
@@ -257,16 +259,40 @@ final class DeltaCommit {
   }
 
   /**
-   * After committing version 1 over a version 0 read before: if version 0 is gone (its creator dropped the table
-   * after the read), takes the commit back, as no reader can read it, and fails the write; nothing is committed.
+   * Version 0 as a commit over it read it (only a commit of version 1 keeps it), or null. A table whose version 0
+   * is gone since the snapshot read was dropped by its creator: nothing is committed.
    */
-  private void refuseOrphaned(long version) {
-    if (version != 1 || s3.info(key(logFile(0, "json")), GetOption.RETURN_MISSING).exists()) {
+  private byte[] versionZeroUnder(long readVersion) {
+    if (readVersion != 0) {
+      return null;
+    }
+    S3Object zero = s3.get(key(logFile(0, "json")), GetOption.RETURN_MISSING);
+    if (!zero.exists()) {
+      throw new MetaflowS3Exception("the Delta table was dropped by its creator since this write began: nothing "
+          + "was committed; run the write again", write.record());
+    }
+    return zero.blob();
+  }
+
+  /**
+   * Puts version 0 back when a version 1 stands on it and it is gone: its creator dropped the table after a commit
+   * over it read it (see {@link #dropVersionZero}). A version is never deleted once another may stand on it, so
+   * the table stands, as committed. Best effort: the commit landed whatever this finds.
+   */
+  private void keepVersionZero(byte[] zero) {
+    if (zero == null) {
       return;
     }
-    s3.deleteMany(List.of(key(logFile(1, "json"))));
-    throw new MetaflowS3Exception("the Delta table was dropped by its creator while this write committed into it: "
-        + "nothing was committed; run the write again", write.record());
+    try {
+      if (!s3.info(key(logFile(0, "json")), GetOption.RETURN_MISSING).exists()
+          && s3.info(key(logFile(1, "json")), GetOption.RETURN_MISSING).exists()) {
+        s3.putMany(List.of(S3PutObject.of(key(logFile(0, "json")), zero)), PutOption.NO_OVERWRITE);
+        LOG.warn("put version 0 of {} back: its creator dropped the table while this write committed into it",
+            write.record());
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("could not check version 0 of {} after committing version 1 ({})", write.record(), e.getMessage());
+    }
   }
 
   /** The log file of {@code version} with {@code extension} (empty: the name's stem, ending with a dot). */
@@ -340,7 +366,9 @@ final class DeltaCommit {
           + (write.mergeSchema() ? " (the same partition columns, and the same types where both have a column)"
               : " (the same partition columns and types; mergeSchema adds columns the table lacks)")
           + "; the table is as of version " + existing.getVersion() + ", which may have changed since the write "
-          + "began", write.table());
+          + "began" + (existing.getVersion() == 0 && table.files(existing).isEmpty() ? "; it holds no rows (made by a "
+          + "write that failed?): deleting its " + DeltaTable.LOG_FOLDER + " folder begins it anew" : ""),
+          write.table());
     }
     if (added(existing).isPresent()) {
       PhysicalNames.refuseUnlessAddable(existing, write.record());

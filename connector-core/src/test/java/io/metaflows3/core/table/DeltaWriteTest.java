@@ -241,6 +241,23 @@ class DeltaWriteTest {
   }
 
   @Test
+  void anAbortedFirstWriteLeavesAnEmptyTableThatNamesItsLogToAWriteOfAnotherLayout() {
+    String t = table("first-write-aborted");
+    try (S3 s3 = client()) {
+      TableWrite failed = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, layout("x string", "country string"));
+      attempt(failed, s3, "t0", Map.of("country=US/a", "US1"));
+      failed.abort();
+      assertEquals(Map.of(), read(s3, t), "an empty table: nothing of the failed write is read");
+      String refused = assertThrows(MetaflowS3Exception.class, () -> TableWrite.begin(settings, t,
+          TableWrite.Mode.APPEND, LAYOUT)).getMessage();
+      assertTrue(refused.contains("holds no rows") && refused.contains("_delta_log/"), refused);
+      s3.deleteMany(s3.listRecursive(List.of(t + DeltaTable.LOG_FOLDER)).stream().map(S3Object::url).toList());
+      write(t, TableWrite.Mode.APPEND, Map.of("country=US/b", "US2"));
+      assertEquals(Map.of("US", List.of("US2")), read(s3, t));
+    }
+  }
+
+  @Test
   void anAbortAfterItsCommitWasOverwrittenKeepsTheRowsThatVersionNames() {
     String t = table("aborted-after-overwrite");
     try (S3 s3 = client()) {
