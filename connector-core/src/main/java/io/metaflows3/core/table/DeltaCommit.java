@@ -68,6 +68,9 @@ final class DeltaCommit {
   private static final int MAX_TRIES = 100;
   /** Tries to turn column mapping on (each lost only to another commit, or failing for good). */
   private static final int COLUMN_MAPPING_TRIES = 5;
+  private static final int PUT_BACK_TRIES = 5;
+  /** The size up to which version 0 may be an empty creation (schema and protocol only; ours are about 1 KiB). */
+  private static final long DROPPABLE_BYTES = 64L << 10;
 
   private final TableWrite write;
   private final DeltaTable table;
@@ -132,7 +135,7 @@ final class DeltaCommit {
         continue;
       }
       long readVersion = read.get().getVersion();
-      byte[] zero = versionZeroUnder(readVersion);
+      VersionZero zero = versionZeroUnder(readVersion);
       Transaction transaction;
       try {
         transaction = builder(read, txn).build(engine);
@@ -258,41 +261,69 @@ final class DeltaCommit {
     LOG.info("dropped the Delta table {} just created: another table was created inside or around it", write.record());
   }
 
+  /** Version 0's commit file as read before a commit over it: its bytes and ETag. */
+  private record VersionZero(byte[] bytes, String etag) {}
+
   /**
-   * Version 0 as a commit over it read it (only a commit of version 1 keeps it), or null. A table whose version 0
+   * Version 0 as a commit over it reads it, when it is small enough to be the empty one a table's creator may
+   * drop (a table created with data has a version 0 its creator never drops), else null. A table whose version 0
    * is gone since the snapshot read was dropped by its creator: nothing is committed.
    */
-  private byte[] versionZeroUnder(long readVersion) {
+  private VersionZero versionZeroUnder(long readVersion) {
     if (readVersion != 0) {
       return null;
     }
-    S3Object zero = s3.get(key(logFile(0, "json")), GetOption.RETURN_MISSING);
+    S3Object zero = s3.info(key(logFile(0, "json")), GetOption.RETURN_MISSING);
     if (!zero.exists()) {
       throw new MetaflowS3Exception("the Delta table was dropped by its creator since this write began: nothing "
           + "was committed; run the write again", write.record());
     }
-    return zero.blob();
+    if (zero.size() > DROPPABLE_BYTES) {
+      return null;
+    }
+    S3Object read = s3.get(key(logFile(0, "json")));
+    return new VersionZero(read.blob(), read.etag().orElse(null));
   }
 
   /**
-   * Puts version 0 back when a version 1 stands on it and it is gone: its creator dropped the table after a commit
-   * over it read it (see {@link #dropVersionZero}). A version is never deleted once another may stand on it, so
-   * the table stands, as committed. Best effort: the commit landed whatever this finds.
+   * Puts version 0 back when this write's version 1 stands on it and it is gone: its creator dropped the table
+   * after this commit read it (see {@link #dropVersionZero}). A version is never deleted once another may stand on
+   * it, so the table stands, as committed. Tried a few times; if it cannot be put back, the error names the
+   * missing file and logs its content, for an operator to restore.
    */
-  private void keepVersionZero(byte[] zero) {
+  private void keepVersionZero(VersionZero zero) {
     if (zero == null) {
       return;
     }
-    try {
-      if (!s3.info(key(logFile(0, "json")), GetOption.RETURN_MISSING).exists()
-          && s3.info(key(logFile(1, "json")), GetOption.RETURN_MISSING).exists()) {
-        s3.putMany(List.of(S3PutObject.of(key(logFile(0, "json")), zero)), PutOption.NO_OVERWRITE);
-        LOG.warn("put version 0 of {} back: its creator dropped the table while this write committed into it",
-            write.record());
+    String zeroKey = key(logFile(0, "json"));
+    RuntimeException last = null;
+    for (int attempt = 1; attempt <= PUT_BACK_TRIES; attempt++) {
+      try {
+        S3Object now = s3.info(zeroKey, GetOption.RETURN_MISSING);
+        if (now.exists()) {
+          if (zero.etag() != null && !zero.etag().equals(now.etag().orElse(null))) {
+            LOG.error("version 0 of {} is not the one this write committed over: the table was dropped and made "
+                + "anew while this write committed its version 1", write.record());
+          }
+          return;
+        }
+        if (!s3.info(key(logFile(1, "json")), GetOption.RETURN_MISSING).exists()) {
+          return; // no version stands on the dropped table
+        }
+        if (!s3.putMany(List.of(S3PutObject.of(zeroKey, zero.bytes())), PutOption.NO_OVERWRITE).isEmpty()) {
+          LOG.warn("put version 0 of {} back: its creator dropped the table while this write committed into it",
+              write.record());
+          return;
+        }
+      } catch (RuntimeException e) {
+        last = e;
+        sleepJittered(attempt);
       }
-    } catch (RuntimeException e) {
-      LOG.warn("could not check version 0 of {} after committing version 1 ({})", write.record(), e.getMessage());
     }
+    LOG.error("version 0 of {} is gone under version 1 and could not be put back; its content:\n{}",
+        write.record(), new String(zero.bytes(), java.nio.charset.StandardCharsets.UTF_8));
+    throw new MetaflowS3Exception("version 1 was committed over a version 0 its creator dropped, and version 0 "
+        + "could not be put back: restore " + logFile(0, "json") + " from the error log", write.record(), last);
   }
 
   /** The log file of {@code version} with {@code extension} (empty: the name's stem, ending with a dot). */
@@ -366,12 +397,22 @@ final class DeltaCommit {
           + (write.mergeSchema() ? " (the same partition columns, and the same types where both have a column)"
               : " (the same partition columns and types; mergeSchema adds columns the table lacks)")
           + "; the table is as of version " + existing.getVersion() + ", which may have changed since the write "
-          + "began" + (existing.getVersion() == 0 && table.files(existing).isEmpty() ? "; it holds no rows (made by a "
-          + "write that failed?): deleting its " + DeltaTable.LOG_FOLDER + " folder begins it anew" : ""),
-          write.table());
+          + "began" + (emptyAsCreated(existing) ? "; it holds no rows (made by a write that failed?): deleting its "
+          + DeltaTable.LOG_FOLDER + " folder begins it anew" : ""), write.table());
     }
     if (added(existing).isPresent()) {
       PhysicalNames.refuseUnlessAddable(existing, write.record());
+    }
+  }
+
+  /** Whether the table is as a write's beginning creates it: version 0 alone, small, with no files. */
+  private boolean emptyAsCreated(Snapshot existing) {
+    try {
+      return existing.getVersion() == 0
+          && s3.info(key(logFile(0, "json")), GetOption.RETURN_MISSING).size() <= DROPPABLE_BYTES
+          && table.files(existing).isEmpty();
+    } catch (RuntimeException e) {
+      return false; // only a hint in an error message
     }
   }
 
