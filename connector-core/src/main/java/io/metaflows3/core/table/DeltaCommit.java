@@ -125,17 +125,18 @@ final class DeltaCommit {
       }
       checkFits(read.get());
       refuseRecreated(read.get());
+      long readVersion = read.get().getVersion();
+      VersionZero zero = versionZeroUnder(readVersion);
       if (added(read.get()).isPresent() && PhysicalNames.mode(read.get()).equals("none")) {
         if (attempt > COLUMN_MAPPING_TRIES) {
           throw new MetaflowS3Exception("cannot turn on column mapping, which adding columns needs (tried "
               + COLUMN_MAPPING_TRIES + " times)", write.record(), lastFailure);
         }
         lastFailure = turnOnColumnMapping();
+        keepVersionZero(zero);
         sleepJittered(attempt);
         continue;
       }
-      long readVersion = read.get().getVersion();
-      VersionZero zero = versionZeroUnder(readVersion);
       Transaction transaction;
       try {
         transaction = builder(read, txn).build(engine);
