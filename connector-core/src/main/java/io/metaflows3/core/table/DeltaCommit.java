@@ -38,7 +38,9 @@ import io.metaflows3.core.api.S3Url;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -69,8 +71,6 @@ final class DeltaCommit {
   /** Tries to turn column mapping on (each lost only to another commit, or failing for good). */
   private static final int COLUMN_MAPPING_TRIES = 5;
   private static final int PUT_BACK_TRIES = 5;
-  /** The size up to which version 0 may be an empty creation (schema and protocol only; ours are about 1 KiB). */
-  private static final long DROPPABLE_BYTES = 64L << 10;
 
   private final TableWrite write;
   private final DeltaTable table;
@@ -126,14 +126,14 @@ final class DeltaCommit {
       checkFits(read.get());
       refuseRecreated(read.get());
       long readVersion = read.get().getVersion();
-      VersionZero zero = versionZeroUnder(readVersion);
+      VersionZero zero = versionZeroUnder(read.get());
       if (added(read.get()).isPresent() && PhysicalNames.mode(read.get()).equals("none")) {
         if (attempt > COLUMN_MAPPING_TRIES) {
           throw new MetaflowS3Exception("cannot turn on column mapping, which adding columns needs (tried "
               + COLUMN_MAPPING_TRIES + " times)", write.record(), lastFailure);
         }
         lastFailure = turnOnColumnMapping();
-        keepVersionZero(zero);
+        keepVersionZero(zero, false);
         sleepJittered(attempt);
         continue;
       }
@@ -154,7 +154,7 @@ final class DeltaCommit {
         TransactionCommitResult result = transaction.commit(engine,
             CloseableIterable.inMemoryIterable(Utils.toCloseableIterator(actions.iterator())));
         afterVersion.run();
-        keepVersionZero(zero);
+        keepVersionZero(zero, true);
         runHooks(result);
         return new Outcome(result.getVersion(), false, List.of());
       } catch (ConcurrentTransactionException e) {
@@ -162,7 +162,7 @@ final class DeltaCommit {
       } catch (ConcurrentWriteException | MaxCommitRetryLimitReachedException | CommitStateUnknownException
           | KernelEngineException | UncheckedIOException e) {
         // Another writer took the version, or the answer was lost: the log tells which on the next round.
-        keepVersionZero(zero);
+        keepVersionZero(zero, false);
         LOG.info("commit of {} as version {} of {} did not land or was not confirmed ({}): reading the log again",
             txn, tried, write.record(), e.getMessage());
         lastFailure = e;
@@ -267,64 +267,94 @@ final class DeltaCommit {
 
   /**
    * Version 0 as a commit over it reads it, when it is small enough to be the empty one a table's creator may
-   * drop (a table created with data has a version 0 its creator never drops), else null. A table whose version 0
-   * is gone since the snapshot read was dropped by its creator: nothing is committed.
+   * drop (schema, protocol and commit info; a table created with data has a version 0 its creator never drops),
+   * else null. A table whose version 0 is gone since the snapshot read was dropped by its creator: nothing is
+   * committed.
    */
-  private VersionZero versionZeroUnder(long readVersion) {
-    if (readVersion != 0) {
+  private VersionZero versionZeroUnder(Snapshot read) {
+    if (read.getVersion() != 0) {
       return null;
     }
-    S3Object zero = s3.info(key(logFile(0, "json")), GetOption.RETURN_MISSING);
+    String zeroKey = key(logFile(0, "json"));
+    S3Object head = s3.info(zeroKey, GetOption.RETURN_MISSING);
+    if (head.exists() && head.size() > droppableBytes(read)) {
+      return null;
+    }
+    S3Object zero = head.exists() ? s3.get(zeroKey, GetOption.RETURN_MISSING) : head;
     if (!zero.exists()) {
       throw new MetaflowS3Exception("the Delta table was dropped by its creator since this write began: nothing "
           + "was committed; run the write again", write.record());
     }
-    if (zero.size() > DROPPABLE_BYTES) {
-      return null;
-    }
-    S3Object read = s3.get(key(logFile(0, "json")));
-    return new VersionZero(read.blob(), read.etag().orElse(null));
+    return new VersionZero(zero.blob(), zero.etag().orElse(null));
+  }
+
+  /** The size up to which version 0 of {@code snapshot}'s table may be an empty creation: its schema twice, and some. */
+  private static long droppableBytes(Snapshot snapshot) {
+    return (64L << 10) + 2L * ((SnapshotImpl) snapshot).getMetadata().getSchemaString().length();
   }
 
   /**
-   * Puts version 0 back when this write's version 1 stands on it and it is gone: its creator dropped the table
-   * after this commit read it (see {@link #dropVersionZero}). A version is never deleted once another may stand on
-   * it, so the table stands, as committed. Tried a few times; if it cannot be put back, the error names the
-   * missing file and logs its content, for an operator to restore.
+   * Puts version 0 back when a version 1 stands on it and it is gone: its creator dropped the table after this
+   * commit read it (see {@link #dropVersionZero}). A version is never deleted once another may stand on it, so the
+   * table stands, as committed. Tried a few times, backing off; if it cannot be put back, its content goes to the
+   * error log for an operator to restore, and the error says whether this write's commit ({@code committed}) is
+   * in version 1.
    */
-  private void keepVersionZero(VersionZero zero) {
+  private void keepVersionZero(VersionZero zero, boolean committed) {
     if (zero == null) {
       return;
     }
     String zeroKey = key(logFile(0, "json"));
     RuntimeException last = null;
-    for (int attempt = 1; attempt <= PUT_BACK_TRIES; attempt++) {
-      try {
-        S3Object now = s3.info(zeroKey, GetOption.RETURN_MISSING);
-        if (now.exists()) {
-          if (zero.etag() != null && !zero.etag().equals(now.etag().orElse(null))) {
-            LOG.error("version 0 of {} is not the one this write committed over: the table was dropped and made "
-                + "anew while this write committed its version 1", write.record());
-          }
-          return;
+    boolean kept = false;
+    try {
+      for (int attempt = 1; attempt <= PUT_BACK_TRIES && !kept; attempt++) {
+        try {
+          kept = putBackVersionZero(zeroKey, zero);
+        } catch (RuntimeException e) {
+          last = e;
+          Thread.sleep(ThreadLocalRandom.current().nextLong(100L << attempt, 200L << attempt));
         }
-        if (!s3.info(key(logFile(1, "json")), GetOption.RETURN_MISSING).exists()) {
-          return; // no version stands on the dropped table
-        }
-        if (!s3.putMany(List.of(S3PutObject.of(zeroKey, zero.bytes())), PutOption.NO_OVERWRITE).isEmpty()) {
-          LOG.warn("put version 0 of {} back: its creator dropped the table while this write committed into it",
-              write.record());
-          return;
-        }
-      } catch (RuntimeException e) {
-        last = e;
-        sleepJittered(attempt);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (!kept) {
+        LOG.error("version 0 of {} is gone under version 1 and could not be put back; restore {} with this "
+            + "content:\n{}", write.record(), logFile(0, "json"), new String(zero.bytes(), StandardCharsets.UTF_8));
       }
     }
-    LOG.error("version 0 of {} is gone under version 1 and could not be put back; its content:\n{}",
-        write.record(), new String(zero.bytes(), java.nio.charset.StandardCharsets.UTF_8));
-    throw new MetaflowS3Exception("version 1 was committed over a version 0 its creator dropped, and version 0 "
-        + "could not be put back: restore " + logFile(0, "json") + " from the error log", write.record(), last);
+    if (!kept) {
+      String restore = "version 0 (dropped by its creator while version 1 was committed over it) could not be put "
+          + "back: restore " + logFile(0, "json") + " from the error log";
+      throw committed
+          ? new MetaflowS3Exception("this write is committed as version 1, but " + restore + "; do not run the "
+              + "write again", write.record(), last)
+          : new CommitOutcomeUnknownException(write.record(), 1, new MetaflowS3Exception(restore, write.record(),
+              last));
+    }
+  }
+
+  /** One try of {@link #keepVersionZero}: true when version 0 stands (put back, or there) or nothing needs it. */
+  private boolean putBackVersionZero(String zeroKey, VersionZero zero) {
+    S3Object now = s3.info(zeroKey, GetOption.RETURN_MISSING);
+    if (now.exists()) {
+      if (zero.etag() != null && !zero.etag().equals(now.etag().orElse(null))
+          && !Arrays.equals(zero.bytes(), s3.get(zeroKey).blob())) { // an encrypted put-back has another ETag
+        LOG.error("version 0 of {} is not the one version 1 was committed over: the table was dropped and made "
+            + "anew meanwhile", write.record());
+      }
+      return true;
+    }
+    if (!s3.info(key(logFile(1, "json")), GetOption.RETURN_MISSING).exists()) {
+      return true; // no version stands on the dropped table
+    }
+    if (!s3.putMany(List.of(S3PutObject.of(zeroKey, zero.bytes())), PutOption.NO_OVERWRITE).isEmpty()) {
+      LOG.warn("put version 0 of {} back: its creator dropped the table while a version 1 was committed over it",
+          write.record());
+      return true;
+    }
+    return false; // another put it there meanwhile: the next try compares it
   }
 
   /** The log file of {@code version} with {@code extension} (empty: the name's stem, ending with a dot). */
@@ -409,8 +439,8 @@ final class DeltaCommit {
   /** Whether the table is as a write's beginning creates it: version 0 alone, small, with no files. */
   private boolean emptyAsCreated(Snapshot existing) {
     try {
-      return existing.getVersion() == 0
-          && s3.info(key(logFile(0, "json")), GetOption.RETURN_MISSING).size() <= DROPPABLE_BYTES
+      S3Object zero = s3.info(key(logFile(0, "json")), GetOption.RETURN_MISSING);
+      return existing.getVersion() == 0 && zero.exists() && zero.size() <= droppableBytes(existing)
           && table.files(existing).isEmpty();
     } catch (RuntimeException e) {
       return false; // only a hint in an error message
