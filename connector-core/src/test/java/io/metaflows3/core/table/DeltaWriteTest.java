@@ -67,6 +67,11 @@ class DeltaWriteTest {
     }
   }
 
+  /** Deletes the table's log, as a user dropping the table by hand does. */
+  private static void deleteLog(S3 s3, String table) {
+    s3.deleteMany(s3.listRecursive(List.of(table + DeltaTable.LOG_FOLDER)).stream().map(S3Object::url).toList());
+  }
+
   /** Country to the texts of its files, as the planner shows the table's newest snapshot. */
   private static Map<String, List<String>> read(S3 s3, String location) {
     return rows(s3, new ReadPlanner(s3), location);
@@ -231,7 +236,7 @@ class DeltaWriteTest {
       write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1"));
       TableWrite overwrite = TableWrite.begin(settings, t, TableWrite.Mode.OVERWRITE, LAYOUT);
       List<WrittenObject> files = attempt(overwrite, s3, "t0", Map.of("country=US/o", "US-o"));
-      s3.deleteMany(s3.listRecursive(List.of(t + "_delta_log/")).stream().map(S3Object::url).toList());
+      deleteLog(s3, t);
       write(t, TableWrite.Mode.APPEND, Map.of("country=DE/a", "DE1"));
       write(t, TableWrite.Mode.APPEND, Map.of("country=FR/a", "FR1")); // the new table reaches version 2 too
       assertTrue(assertThrows(MetaflowS3Exception.class, () -> overwrite.commit(files)).getMessage()
@@ -251,7 +256,7 @@ class DeltaWriteTest {
       String refused = assertThrows(MetaflowS3Exception.class, () -> TableWrite.begin(settings, t,
           TableWrite.Mode.APPEND, LAYOUT)).getMessage();
       assertTrue(refused.contains("holds no rows") && refused.contains("_delta_log/"), refused);
-      s3.deleteMany(s3.listRecursive(List.of(t + DeltaTable.LOG_FOLDER)).stream().map(S3Object::url).toList());
+      deleteLog(s3, t);
       write(t, TableWrite.Mode.APPEND, Map.of("country=US/b", "US2"));
       assertEquals(Map.of("US", List.of("US2")), read(s3, t));
     }
@@ -277,7 +282,7 @@ class DeltaWriteTest {
       write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1"));
       TableWrite append = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, LAYOUT);
       List<WrittenObject> files = attempt(append, s3, "t0", Map.of("country=US/b", "US2"));
-      s3.deleteMany(s3.listRecursive(List.of(t + "_delta_log/")).stream().map(S3Object::url).toList());
+      deleteLog(s3, t);
       assertTrue(assertThrows(MetaflowS3Exception.class, () -> append.commit(files)).getMessage()
           .contains("deleted since this write began"));
       assertEquals(List.of(), s3.listRecursive(List.of(t + "_delta_log/")), "no table was made anew");
@@ -538,7 +543,7 @@ class DeltaWriteTest {
       write(t, TableWrite.Mode.APPEND, Map.of("country=US/a", "US1"));
       TableWrite killed = TableWrite.begin(settings, t, TableWrite.Mode.APPEND, LAYOUT);
       attempt(killed, s3, "t9", Map.of("country=US/debris", "never committed"));
-      s3.deleteMany(s3.listRecursive(List.of(t + "_delta_log/")).stream().map(S3Object::url).toList());
+      deleteLog(s3, t);
       write(t, TableWrite.Mode.APPEND, Map.of("country=DE/b", "DE2"));
       assertEquals(Map.of("DE", List.of("DE2")), read(s3, t), "neither the old table's files nor debris");
     }
