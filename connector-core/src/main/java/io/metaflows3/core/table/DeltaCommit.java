@@ -30,21 +30,13 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
 import io.metaflows3.core.metaflow.MetaflowS3Exception;
 import io.metaflows3.core.S3;
-import io.metaflows3.core.api.GetOption;
-import io.metaflows3.core.api.PutOption;
-import io.metaflows3.core.api.S3Object;
-import io.metaflows3.core.api.S3PutObject;
-import io.metaflows3.core.api.S3Url;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -70,10 +62,10 @@ final class DeltaCommit {
   private static final int MAX_TRIES = 100;
   /** Tries to turn column mapping on (each lost only to another commit, or failing for good). */
   private static final int COLUMN_MAPPING_TRIES = 5;
-  private static final int PUT_BACK_TRIES = 5;
 
   private final TableWrite write;
   private final DeltaTable table;
+  private final FirstVersion first;
   private final Engine engine;
   private final S3 s3;
 
@@ -81,6 +73,7 @@ final class DeltaCommit {
     this.s3 = s3;
     this.write = write;
     this.table = DeltaTable.at(s3, write.record());
+    this.first = new FirstVersion(s3, write.record());
     this.engine = table.engine();
   }
 
@@ -126,14 +119,14 @@ final class DeltaCommit {
       checkFits(read.get());
       refuseRecreated(read.get());
       long readVersion = read.get().getVersion();
-      VersionZero zero = versionZeroUnder(read.get());
+      FirstVersion.Read zero = first.readUnder(read.get());
       if (added(read.get()).isPresent() && PhysicalNames.mode(read.get()).equals("none")) {
         if (attempt > COLUMN_MAPPING_TRIES) {
           throw new MetaflowS3Exception("cannot turn on column mapping, which adding columns needs (tried "
               + COLUMN_MAPPING_TRIES + " times)", write.record(), lastFailure);
         }
         lastFailure = turnOnColumnMapping();
-        keepVersionZero(zero, false);
+        first.keep(zero, false);
         sleepJittered(attempt);
         continue;
       }
@@ -154,7 +147,7 @@ final class DeltaCommit {
         TransactionCommitResult result = transaction.commit(engine,
             CloseableIterable.inMemoryIterable(Utils.toCloseableIterator(actions.iterator())));
         afterVersion.run();
-        keepVersionZero(zero, true);
+        first.keep(zero, true);
         runHooks(result);
         return new Outcome(result.getVersion(), false, List.of());
       } catch (ConcurrentTransactionException e) {
@@ -162,7 +155,7 @@ final class DeltaCommit {
       } catch (ConcurrentWriteException | MaxCommitRetryLimitReachedException | CommitStateUnknownException
           | KernelEngineException | UncheckedIOException e) {
         // Another writer took the version, or the answer was lost: the log tells which on the next round.
-        keepVersionZero(zero, false);
+        first.keep(zero, false);
         LOG.info("commit of {} as version {} of {} did not land or was not confirmed ({}): reading the log again",
             txn, tried, write.record(), e.getMessage());
         lastFailure = e;
@@ -218,152 +211,9 @@ final class DeltaCommit {
     return new Base(snapshot.getVersion(), ((SnapshotImpl) snapshot).getMetadata().getId(), created);
   }
 
-  /**
-   * Deletes the log of a table this write just created, while it is still the empty version 0 (no write has
-   * committed into it): a creation that must not stand leaves no table behind. A table with commits is left.
-   */
+  /** Drops the table this write just created while it is still empty (see {@link FirstVersion#dropIfEmpty}). */
   void dropIfEmpty() {
-    Optional<Snapshot> now = table.latest();
-    if (now.isPresent() && now.get().getVersion() == 0) {
-      dropVersionZero(() -> { });
-    }
-  }
-
-  /**
-   * Deletes version 0's own files unless another version is there, then looks again: another writer may have
-   * committed version 1 between the look and the delete, and its table must not lose its first version, so
-   * version 0 is put back then (and one committing after the second look puts it back itself: {@link
-   * #keepVersionZero}). {@code afterDelete} runs between the delete and the second look (tests).
-   */
-  void dropVersionZero(Runnable afterDelete) {
-    String versionZero = logFile(0, "");
-    String logFolder = key(write.record() + DeltaTable.LOG_FOLDER);
-    List<S3Object> log = s3.listRecursive(List.of(logFolder));
-    if (log.stream().anyMatch(o -> !o.url().startsWith(versionZero))) {
-      return; // committed into meanwhile: the table stands
-    }
-    Map<String, byte[]> dropped = new LinkedHashMap<>();
-    for (S3Object o : log) {
-      dropped.put(o.url(), s3.get(key(o.url())).blob());
-    }
-    s3.deleteMany(dropped.keySet().stream().map(this::key).toList());
-    afterDelete.run();
-    if (s3.listRecursive(List.of(logFolder)).stream().anyMatch(o -> !o.url().startsWith(versionZero))) {
-      List<S3PutObject> back = dropped.entrySet().stream()
-          .map(e -> S3PutObject.of(key(e.getKey()), e.getValue())).toList();
-      if (s3.putMany(back, PutOption.NO_OVERWRITE).size() < back.size()) {
-        LOG.error("the Delta table {} was made anew while this write dropped it and another writer committed into "
-            + "it: that writer's version 1 may not fit the new version 0", write.record());
-      }
-      LOG.warn("kept the Delta table {}: another writer committed into it while this write dropped it",
-          write.record());
-      return;
-    }
-    LOG.info("dropped the Delta table {} just created: another table was created inside or around it", write.record());
-  }
-
-  /** Version 0's commit file as read before a commit over it: its bytes and ETag. */
-  private record VersionZero(byte[] bytes, String etag) {}
-
-  /**
-   * Version 0 as a commit over it reads it, when it is small enough to be the empty one a table's creator may
-   * drop (schema, protocol and commit info; a table created with data has a version 0 its creator never drops),
-   * else null. A table whose version 0 is gone since the snapshot read was dropped by its creator: nothing is
-   * committed.
-   */
-  private VersionZero versionZeroUnder(Snapshot read) {
-    if (read.getVersion() != 0) {
-      return null;
-    }
-    String zeroKey = key(logFile(0, "json"));
-    S3Object head = s3.info(zeroKey, GetOption.RETURN_MISSING);
-    if (head.exists() && head.size() > droppableBytes(read)) {
-      return null;
-    }
-    S3Object zero = head.exists() ? s3.get(zeroKey, GetOption.RETURN_MISSING) : head;
-    if (!zero.exists()) {
-      throw new MetaflowS3Exception("the Delta table was dropped by its creator since this write began: nothing "
-          + "was committed; run the write again", write.record());
-    }
-    return new VersionZero(zero.blob(), zero.etag().orElse(null));
-  }
-
-  /** The size up to which version 0 of {@code snapshot}'s table may be an empty creation: its schema twice, and some. */
-  private static long droppableBytes(Snapshot snapshot) {
-    return (64L << 10) + 2L * ((SnapshotImpl) snapshot).getMetadata().getSchemaString().length();
-  }
-
-  /**
-   * Puts version 0 back when a version 1 stands on it and it is gone: its creator dropped the table after this
-   * commit read it (see {@link #dropVersionZero}). A version is never deleted once another may stand on it, so the
-   * table stands, as committed. Tried a few times, backing off; if it cannot be put back, its content goes to the
-   * error log for an operator to restore, and the error says whether this write's commit ({@code committed}) is
-   * in version 1.
-   */
-  private void keepVersionZero(VersionZero zero, boolean committed) {
-    if (zero == null) {
-      return;
-    }
-    String zeroKey = key(logFile(0, "json"));
-    RuntimeException last = null;
-    boolean kept = false;
-    try {
-      for (int attempt = 1; attempt <= PUT_BACK_TRIES && !kept; attempt++) {
-        try {
-          kept = putBackVersionZero(zeroKey, zero);
-        } catch (RuntimeException e) {
-          last = e;
-          Thread.sleep(ThreadLocalRandom.current().nextLong(100L << attempt, 200L << attempt));
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      if (!kept) {
-        LOG.error("version 0 of {} is gone under version 1 and could not be put back; restore {} with this "
-            + "content:\n{}", write.record(), logFile(0, "json"), new String(zero.bytes(), StandardCharsets.UTF_8));
-      }
-    }
-    if (!kept) {
-      String restore = "version 0 (dropped by its creator while version 1 was committed over it) could not be put "
-          + "back: restore " + logFile(0, "json") + " from the error log";
-      throw committed
-          ? new MetaflowS3Exception("this write is committed as version 1, but " + restore + "; do not run the "
-              + "write again", write.record(), last)
-          : new CommitOutcomeUnknownException(write.record(), 1, new MetaflowS3Exception(restore, write.record(),
-              last));
-    }
-  }
-
-  /** One try of {@link #keepVersionZero}: true when version 0 stands (put back, or there) or nothing needs it. */
-  private boolean putBackVersionZero(String zeroKey, VersionZero zero) {
-    S3Object now = s3.info(zeroKey, GetOption.RETURN_MISSING);
-    if (now.exists()) {
-      if (zero.etag() != null && !zero.etag().equals(now.etag().orElse(null))
-          && !Arrays.equals(zero.bytes(), s3.get(zeroKey).blob())) { // an encrypted put-back has another ETag
-        LOG.error("version 0 of {} is not the one version 1 was committed over: the table was dropped and made "
-            + "anew meanwhile", write.record());
-      }
-      return true;
-    }
-    if (!s3.info(key(logFile(1, "json")), GetOption.RETURN_MISSING).exists()) {
-      return true; // no version stands on the dropped table
-    }
-    if (!s3.putMany(List.of(S3PutObject.of(zeroKey, zero.bytes())), PutOption.NO_OVERWRITE).isEmpty()) {
-      LOG.warn("put version 0 of {} back: its creator dropped the table while a version 1 was committed over it",
-          write.record());
-      return true;
-    }
-    return false; // another put it there meanwhile: the next try compares it
-  }
-
-  /** The log file of {@code version} with {@code extension} (empty: the name's stem, ending with a dot). */
-  private String logFile(long version, String extension) {
-    return write.record() + DeltaTable.LOG_FOLDER + String.format(Locale.ROOT, "%020d.", version) + extension;
-  }
-
-  private String key(String url) {
-    return TableLog.keyFor(s3, S3Url.parse(url));
+    first.dropIfEmpty(table);
   }
 
   /**
@@ -428,22 +278,11 @@ final class DeltaCommit {
           + (write.mergeSchema() ? " (the same partition columns, and the same types where both have a column)"
               : " (the same partition columns and types; mergeSchema adds columns the table lacks)")
           + "; the table is as of version " + existing.getVersion() + ", which may have changed since the write "
-          + "began" + (emptyAsCreated(existing) ? "; it holds no rows (made by a write that failed?): deleting its "
-          + DeltaTable.LOG_FOLDER + " folder begins it anew" : ""), write.table());
+          + "began" + (first.emptyAsCreated(table, existing) ? "; it holds no rows (made by a write that "
+          + "failed?): deleting its " + DeltaTable.LOG_FOLDER + " folder begins it anew" : ""), write.table());
     }
     if (added(existing).isPresent()) {
       PhysicalNames.refuseUnlessAddable(existing, write.record());
-    }
-  }
-
-  /** Whether the table is as a write's beginning creates it: version 0 alone, small, with no files. */
-  private boolean emptyAsCreated(Snapshot existing) {
-    try {
-      S3Object zero = s3.info(key(logFile(0, "json")), GetOption.RETURN_MISSING);
-      return existing.getVersion() == 0 && zero.exists() && zero.size() <= droppableBytes(existing)
-          && table.files(existing).isEmpty();
-    } catch (RuntimeException e) {
-      return false; // only a hint in an error message
     }
   }
 

@@ -141,7 +141,7 @@ class TableWriteTest {
         versionOne.put(o.url(), s3.get(o.url()).blob());
         s3.delete(o.url());
       }
-      new DeltaCommit(creator, s3).dropVersionZero(() -> versionOne.forEach(s3::put));
+      new FirstVersion(s3, creator.record()).dropVersionZero(() -> versionOne.forEach(s3::put));
       assertEquals(List.of("other writer's"), visible(s3, t));
 
       String late = table("dropped-before-committed");
