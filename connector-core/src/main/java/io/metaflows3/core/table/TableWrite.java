@@ -364,8 +364,8 @@ public final class TableWrite implements Serializable {
       DeltaTable record = DeltaTable.at(s3, record());
       Set<String> live = new HashSet<>();
       try {
+        // This write's files can only have been added since it began: its commits' adds, not a scan of the table.
         Optional<Snapshot> latest = record.latest();
-        latest.ifPresent(s -> record.files(s).forEach(f -> live.add(f.url())));
         long since = Math.max(0, baseVersion + 1);
         if (latest.isPresent() && latest.get().getVersion() >= since) {
           LogChange.forEach(record, since, latest.get().getVersion(), EnumSet.of(DeltaAction.ADD), change -> {
